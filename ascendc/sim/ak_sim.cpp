@@ -1,0 +1,720 @@
+// Runtime of the ascend-kernels AscendC host emulation ("sim"): the thread-local session, the
+// per-block launch, GM registration and checks, the queue state machine and end-of-kernel checks.
+// Target-agnostic: the target (a2/a5) is a property of the session.
+#include "ak_sim.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "sim_runtime.h"
+
+namespace AscendC {
+namespace sim {
+
+namespace {
+
+struct Session {
+    uint32_t target = TARGET_A2;
+    std::vector<GmRegion> regions;
+    bool failed = false;
+    std::string firstError;
+    AkSimCounters counters{};
+};
+
+thread_local Session* tl_session = nullptr;
+thread_local CoreState* tl_core = nullptr;
+
+// Names of HardEvent values, in the order of the AscendC enum (impl/basic_api/kernel_event.h).
+const char* const kHardEventNames[] = {
+    "MTE2_MTE1", "MTE1_MTE2", "MTE1_M",  "M_MTE1",    "MTE2_V",    "V_MTE2",   "MTE3_V",   "V_MTE3",
+    "M_V",       "V_M",       "V_V",     "MTE3_MTE1", "MTE1_MTE3", "MTE1_V",   "MTE2_M",   "M_MTE2",
+    "V_MTE1",    "M_FIX",     "FIX_M",   "MTE3_MTE2", "MTE2_MTE3", "S_V",      "V_S",      "S_MTE2",
+    "MTE2_S",    "S_MTE3",    "MTE3_S",  "MTE2_FIX",  "FIX_MTE2",  "FIX_S",    "M_S",      "FIX_MTE3",
+    "MTE1_FIX",  "FIX_MTE1",  "FIX_FIX",
+};
+
+const char* EventName(int evt)
+{
+    const int n = static_cast<int>(sizeof(kHardEventNames) / sizeof(kHardEventNames[0]));
+    return (evt >= 0 && evt < n) ? kHardEventNames[evt] : "?";
+}
+
+void SetError(Session& s, const std::string& msg)
+{
+    if (!s.failed) {
+        s.failed = true;
+        s.firstError = msg;
+    }
+}
+
+struct BlockResult {
+    bool failed = false;
+    std::string msg;
+    uint64_t gmToUb = 0, ubToGm = 0, vecInstrs = 0, vecElems = 0, ubPeak = 0;
+    std::vector<std::pair<uintptr_t, uintptr_t>> writes;
+};
+
+void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vector<GmRegion>* regions,
+              const std::function<void()>* fn, BlockResult* out) noexcept
+{
+    try {
+        std::unique_ptr<CoreState> core(new CoreState());
+        core->blockIdx = idx;
+        core->blockNum = blockDim;
+        core->target = target;
+        core->ubCap = target == TARGET_A5 ? kUbBytesA5 : kUbBytesA2;
+        core->ub.assign(core->ubCap, 0xCD);
+        core->ubInit.assign(core->ubCap, 0);
+        core->regions = regions;
+        tl_core = core.get();
+        try {
+            (*fn)();
+            KernelEndChecks();
+        } catch (const Violation& v) {
+            out->failed = true;
+            out->msg = v.msg;
+        } catch (const std::exception& e) {
+            out->failed = true;
+            out->msg = std::string("C++ exception escaped the kernel: ") + e.what();
+        } catch (...) {
+            out->failed = true;
+            out->msg = "unknown C++ exception escaped the kernel";
+        }
+        tl_core = nullptr;
+        out->gmToUb = core->gmToUb;
+        out->ubToGm = core->ubToGm;
+        out->vecInstrs = core->vecInstrs;
+        out->vecElems = core->vecElems;
+        out->ubPeak = core->ubPeak;
+        out->writes = std::move(core->gmWrites);
+    } catch (...) {
+        tl_core = nullptr;
+        out->failed = true;
+        out->msg = "sim: out of host memory while setting up the core";
+    }
+}
+
+void MergeIntervals(std::vector<std::pair<uintptr_t, uintptr_t>>& v)
+{
+    std::sort(v.begin(), v.end());
+    size_t o = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (o > 0 && v[i].first <= v[o - 1].second) {
+            v[o - 1].second = std::max(v[o - 1].second, v[i].second);
+        } else {
+            v[o++] = v[i];
+        }
+    }
+    v.resize(o);
+}
+
+const GmRegion* RegionOf(const std::vector<GmRegion>& regions, uintptr_t p)
+{
+    for (const GmRegion& r : regions) {
+        if (p >= r.base && p - r.base < r.len) {
+            return &r;
+        }
+    }
+    return nullptr;
+}
+
+// Cross-core GM write overlap check (npuchk: overlapping writes by different cores).
+bool CheckOverlaps(const std::vector<BlockResult>& res, const std::vector<GmRegion>& regions, std::string* msg)
+{
+    struct Iv {
+        uintptr_t b, e;
+        uint32_t core;
+    };
+    std::vector<Iv> all;
+    for (uint32_t c = 0; c < res.size(); ++c) {
+        for (const auto& w : res[c].writes) {
+            all.push_back({w.first, w.second, c});
+        }
+    }
+    std::sort(all.begin(), all.end(), [](const Iv& a, const Iv& b) {
+        return a.b != b.b ? a.b < b.b : a.core < b.core;
+    });
+    bool have = false;
+    Iv best{0, 0, 0};
+    for (const Iv& iv : all) {
+        if (have && iv.b < best.e && iv.core != best.core) {
+            const uintptr_t ob = iv.b;
+            const uintptr_t oe = std::min(iv.e, best.e);
+            const GmRegion* r = RegionOf(regions, ob);
+            const uint32_t lo = std::min(iv.core, best.core), hi = std::max(iv.core, best.core);
+            if (r != nullptr) {
+                *msg = Fmt("core %u: GM write overlap: bytes [%llu, %llu) of GM buffer '%s' are written by core %u "
+                           "and core %u (cross-core write overlap; the result would depend on timing)",
+                           hi, static_cast<unsigned long long>(ob - r->base),
+                           static_cast<unsigned long long>(oe - r->base), r->name.c_str(), lo, hi);
+            } else {
+                *msg = Fmt("core %u: GM write overlap between core %u and core %u", hi, lo, hi);
+            }
+            return false;
+        }
+        if (!have || iv.e > best.e) {
+            best = iv;
+            have = true;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string Fmt(const char* fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return std::string("(format error)");
+    }
+    return std::string(buf);
+}
+
+void Fail(const char* api, const std::string& rule) { throw Violation(std::string(api) + ": " + rule); }
+
+const char* TargetName(uint32_t t) { return t == TARGET_A5 ? "a5 (Ascend 950, dav-c310)" : "a2 (Atlas A2/A3, dav-c220)"; }
+
+CoreState* CurrentCore() noexcept { return tl_core; }
+
+CoreState& Core(const char* api)
+{
+    if (tl_core == nullptr) {
+        Fail(api, "kernel API called outside AscendC::sim::Launch (no core)");
+    }
+    return *tl_core;
+}
+
+// ----------------------------------------------------------------------------------------- GM
+void GmAccess(const char* api, const void* p, uint64_t len, bool write)
+{
+    CoreState& c = Core(api);
+    if (len == 0) {
+        return;
+    }
+    const uintptr_t b = reinterpret_cast<uintptr_t>(p);
+    const GmRegion* r = c.regions != nullptr ? RegionOf(*c.regions, b) : nullptr;
+    if (r == nullptr) {
+        // Maybe it starts before a buffer and runs into it.
+        Fail(api, Fmt("GM %s of %llu B at %p is outside every GM buffer registered with ak_sim_register_gm",
+                      write ? "write" : "read", static_cast<unsigned long long>(len), p));
+    }
+    const uint64_t off = b - r->base;
+    if (len > r->len - off) {
+        Fail(api, Fmt("GM %s of bytes [%llu, %llu) runs past the end of GM buffer '%s' (%llu B)",
+                      write ? "write" : "read", static_cast<unsigned long long>(off),
+                      static_cast<unsigned long long>(off + len), r->name.c_str(),
+                      static_cast<unsigned long long>(r->len)));
+    }
+    if (write) {
+        if (!r->writable) {
+            Fail(api, Fmt("GM write to read-only GM buffer '%s' (bytes [%llu, %llu))", r->name.c_str(),
+                          static_cast<unsigned long long>(off), static_cast<unsigned long long>(off + len)));
+        }
+        const uintptr_t e = b + len;
+        if (!c.gmWrites.empty() && b <= c.gmWrites.back().second && e >= c.gmWrites.back().first) {
+            c.gmWrites.back().first = std::min(c.gmWrites.back().first, b);
+            c.gmWrites.back().second = std::max(c.gmWrites.back().second, e);
+        } else {
+            c.gmWrites.emplace_back(b, e);
+            if (c.gmWrites.size() > 4096) {
+                MergeIntervals(c.gmWrites);
+            }
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------- UB
+void UbCheckRange(const char* api, const char* what, uint32_t addr, uint64_t len)
+{
+    CoreState& c = Core(api);
+    if (static_cast<uint64_t>(addr) + len > c.ubCap) {
+        Fail(api, Fmt("%s: UB bytes [%u, %llu) exceed the UB capacity %u B", what, addr,
+                      static_cast<unsigned long long>(addr + len), c.ubCap));
+    }
+}
+
+void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len)
+{
+    CoreState& c = Core(api);
+    UbCheckRange(api, what, addr, len);
+    const uint8_t* p = c.ubInit.data() + addr;
+    for (uint64_t i = 0; i < len; ++i) {
+        if (p[i] == 0) {
+            Fail(api, Fmt("%s reads UB byte %llu (tensor byte offset %llu) that was never written since its "
+                          "buffer was allocated (npuchk ErrorRead2: read of uninitialised UB)",
+                          what, static_cast<unsigned long long>(addr + i), static_cast<unsigned long long>(i)));
+        }
+    }
+}
+
+void UbMarkWritten(uint32_t addr, uint64_t len)
+{
+    CoreState* c = tl_core;
+    if (c == nullptr || static_cast<uint64_t>(addr) + len > c->ubCap) {
+        return;
+    }
+    std::memset(c->ubInit.data() + addr, 1, len);
+}
+
+// ---------------------------------------------------------------------------- TPipe / TQue / TBuf
+void PipeCreated(void* pipe)
+{
+    CoreState& c = Core("TPipe::TPipe");
+    if (c.pipesAlive > 0) {
+        Fail("TPipe::TPipe", "a second TPipe was constructed while another is alive (one TPipe per kernel)");
+    }
+    c.pipesAlive = 1;
+    c.pipe = pipe;
+    c.pipeGen++;
+    c.ubTop = 0;
+    c.bufferCount = 0;
+}
+
+void PipeDestroyed(void* pipe)
+{
+    CoreState* c = tl_core;
+    if (c != nullptr && c->pipe == pipe) {
+        c->pipesAlive = 0;
+        c->pipe = nullptr;
+    }
+}
+
+void PipeReset(const char* api)
+{
+    CoreState& c = Core(api);
+    for (const Slot& s : c.slots) {
+        if (s.state != SLOT_FREE) {
+            Fail(api, "TPipe::Reset while a queue tensor is still allocated (AllocTensor without FreeTensor)");
+        }
+    }
+    c.pipeGen++;
+    c.ubTop = 0;
+    c.bufferCount = 0;
+}
+
+static uint32_t RoundUp32(uint32_t v) { return (v + 31u) & ~31u; }
+
+static void Reserve(const char* api, CoreState& c, uint32_t num, uint32_t len, uint32_t* addr)
+{
+    if (c.pipesAlive == 0) {
+        Fail(api, "InitBuffer without a live TPipe");
+    }
+    if (c.bufferCount + num > kMaxBuffers) {
+        Fail(api, Fmt("more than %u buffers in one kernel (TPipe::InitBuffer: the number of all buffers must not "
+                      "exceed 64)", kMaxBuffers));
+    }
+    const uint64_t total = static_cast<uint64_t>(c.ubTop) + static_cast<uint64_t>(num) * len;
+    if (total > c.ubCap) {
+        Fail(api, Fmt("per-core UB total %llu B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity "
+                      "%u B of %s", static_cast<unsigned long long>(total), c.ubCap, TargetName(c.target)));
+    }
+    *addr = c.ubTop;
+    c.ubTop = static_cast<uint32_t>(total);
+    c.bufferCount += num;
+    c.ubPeak = std::max<uint64_t>(c.ubPeak, c.ubTop);
+}
+
+int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t num, uint32_t len)
+{
+    CoreState& c = Core(api);
+    if (existingId >= 0) {
+        Fail(api, "InitBuffer called twice for the same TQue");
+    }
+    if (num == 0) {
+        Fail(api, "num = 0 buffers");
+    }
+    if (len == 0) {
+        Fail(api, "len = 0 B");
+    }
+    const uint32_t rlen = RoundUp32(len);
+    uint32_t addr = 0;
+    Reserve(api, c, num, rlen, &addr);
+    QueueState q;
+    q.depth = depth;
+    q.pos = pos;
+    q.num = num;
+    q.len = rlen;
+    q.addr = addr;
+    const int id = static_cast<int>(c.queues.size());
+    for (uint32_t i = 0; i < num; ++i) {
+        Slot s;
+        s.addr = addr + i * rlen;
+        s.len = rlen;
+        s.que = id;
+        q.slots.push_back(static_cast<int>(c.slots.size()));
+        c.slots.push_back(s);
+    }
+    c.queues.push_back(std::move(q));
+    return id;
+}
+
+int BufInit(const char* api, int existingId, uint8_t pos, uint32_t len)
+{
+    CoreState& c = Core(api);
+    if (existingId >= 0) {
+        Fail(api, "InitBuffer called twice for the same TBuf");
+    }
+    if (len == 0) {
+        Fail(api, "len = 0 B");
+    }
+    const uint32_t rlen = RoundUp32(len);
+    uint32_t addr = 0;
+    Reserve(api, c, 1, rlen, &addr);
+    QueueState q;
+    q.isBuf = true;
+    q.pos = pos;
+    q.num = 1;
+    q.len = rlen;
+    q.addr = addr;
+    c.queues.push_back(std::move(q));
+    return static_cast<int>(c.queues.size()) - 1;
+}
+
+int QueAlloc(const char* api, int que)
+{
+    CoreState& c = Core(api);
+    if (que < 0 || que >= static_cast<int>(c.queues.size())) {
+        Fail(api, "TQue used before TPipe::InitBuffer");
+    }
+    QueueState& q = c.queues[que];
+    if (q.depth == 0) {
+        Fail(api, "AllocTensor on a TQue with depth 0 (non-inplace AllocTensor needs depth >= 1)");
+    }
+    for (uint32_t k = 0; k < q.num; ++k) {
+        const uint32_t i = (q.next + k) % q.num;
+        Slot& s = c.slots[q.slots[i]];
+        if (s.state == SLOT_FREE) {
+            s.state = SLOT_ALLOCATED;
+            q.next = (i + 1) % q.num;
+            // A fresh buffer holds stale data: reads before writes are errors.
+            std::memset(c.ubInit.data() + s.addr, 0, s.len);
+            std::memset(c.ub.data() + s.addr, 0xCD, s.len);
+            return q.slots[i];
+        }
+    }
+    Fail(api, Fmt("all %u buffers of the queue are in use (num=%u): AllocTensor without FreeTensor "
+                  "(hardware would wait forever)", q.num, q.num));
+}
+
+void QueEnQue(const char* api, int que, int slot, uint32_t gen)
+{
+    CoreState& c = Core(api);
+    if (que < 0 || que >= static_cast<int>(c.queues.size())) {
+        Fail(api, "TQue used before TPipe::InitBuffer");
+    }
+    QueueState& q = c.queues[que];
+    if (slot < 0 || slot >= static_cast<int>(c.slots.size())) {
+        Fail(api, "EnQue of a tensor that was not allocated from a TQue (npuchk ErrorBuffer)");
+    }
+    Slot& s = c.slots[slot];
+    if (s.que != que) {
+        Fail(api, "EnQue of a tensor that was not allocated from this queue (it belongs to another TQue)");
+    }
+    if (s.gen != gen || s.state == SLOT_FREE) {
+        Fail(api, "EnQue of a tensor that was already freed (FreeTensor)");
+    }
+    if (s.state == SLOT_ENQUEUED) {
+        Fail(api, "EnQue of a tensor that is already in the queue");
+    }
+    if (static_cast<int>(q.fifo.size()) >= q.depth) {
+        Fail(api, Fmt("queue depth %d exceeded: %d consecutive EnQue without DeQue", q.depth,
+                      static_cast<int>(q.fifo.size()) + 1));
+    }
+    s.state = SLOT_ENQUEUED;
+    q.fifo.push_back(slot);
+}
+
+int QueDeQue(const char* api, int que)
+{
+    CoreState& c = Core(api);
+    if (que < 0 || que >= static_cast<int>(c.queues.size())) {
+        Fail(api, "TQue used before TPipe::InitBuffer");
+    }
+    QueueState& q = c.queues[que];
+    if (q.fifo.empty()) {
+        Fail(api, "DeQue on an empty queue (no tensor was EnQue'd)");
+    }
+    const int slot = q.fifo.front();
+    q.fifo.pop_front();
+    c.slots[slot].state = SLOT_DEQUEUED;
+    return slot;
+}
+
+void QueFree(const char* api, int que, int slot, uint32_t gen)
+{
+    CoreState& c = Core(api);
+    if (que < 0 || que >= static_cast<int>(c.queues.size())) {
+        Fail(api, "TQue used before TPipe::InitBuffer");
+    }
+    if (slot < 0 || slot >= static_cast<int>(c.slots.size())) {
+        Fail(api, "FreeTensor of a tensor that was not allocated from a TQue (npuchk ErrorBuffer)");
+    }
+    Slot& s = c.slots[slot];
+    if (s.que != que) {
+        Fail(api, "FreeTensor of a tensor that was allocated from another queue (foreign tensor)");
+    }
+    if (s.gen != gen || s.state == SLOT_FREE) {
+        Fail(api, "FreeTensor of a tensor that was already freed (double free, npuchk ErrorFree)");
+    }
+    if (s.state == SLOT_ENQUEUED) {
+        Fail(api, "FreeTensor of a tensor that is still in the queue (EnQue without DeQue)");
+    }
+    s.state = SLOT_FREE;
+    s.gen++;
+}
+
+void CheckTensorLive(const char* api, const char* what, int slot, uint32_t gen, uint32_t pipeGen)
+{
+    CoreState& c = Core(api);
+    if (pipeGen == 0) {
+        Fail(api, Fmt("%s: LocalTensor was not obtained from a TQue or TBuf (npuchk ErrorBuffer)", what));
+    }
+    if (pipeGen != c.pipeGen) {
+        Fail(api, Fmt("%s: LocalTensor belongs to a TPipe that was reset or destroyed", what));
+    }
+    if (slot >= 0) {
+        if (slot >= static_cast<int>(c.slots.size())) {
+            Fail(api, Fmt("%s: invalid LocalTensor", what));
+        }
+        const Slot& s = c.slots[slot];
+        if (s.gen != gen || s.state == SLOT_FREE) {
+            Fail(api, Fmt("%s: LocalTensor used after FreeTensor (npuchk ErrorRead1/ErrorWrite1)", what));
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------- events
+void EventSet(const char* api, int evt, int32_t id)
+{
+    CoreState& c = Core(api);
+    if (evt < 0 || evt >= kMaxHardEvents) {
+        Fail(api, "invalid HardEvent");
+    }
+    if (id < 0 || id >= kMaxEventIds) {
+        Fail(api, Fmt("event id %d out of range [0, %d)", id, kMaxEventIds));
+    }
+    if (c.events[evt][id] > 0) {
+        Fail(api, Fmt("SetFlag<HardEvent::%s>(%d) twice without WaitFlag in between (npuchk ErrorSync4)",
+                      EventName(evt), id));
+    }
+    c.events[evt][id]++;
+}
+
+void EventWait(const char* api, int evt, int32_t id)
+{
+    CoreState& c = Core(api);
+    if (evt < 0 || evt >= kMaxHardEvents) {
+        Fail(api, "invalid HardEvent");
+    }
+    if (id < 0 || id >= kMaxEventIds) {
+        Fail(api, Fmt("event id %d out of range [0, %d)", id, kMaxEventIds));
+    }
+    if (c.events[evt][id] == 0) {
+        Fail(api, Fmt("WaitFlag<HardEvent::%s>(%d) without a matching SetFlag (unpaired; hardware would hang, "
+                      "npuchk ErrorSync3)", EventName(evt), id));
+    }
+    c.events[evt][id]--;
+}
+
+int EventFetch(int evt)
+{
+    CoreState* c = tl_core;
+    if (c == nullptr || evt < 0 || evt >= kMaxHardEvents) {
+        return 0;
+    }
+    for (int i = 0; i < kMaxEventIds; ++i) {
+        if (c->events[evt][i] == 0) {
+            return i;
+        }
+    }
+    return 0;
+}
+
+void KernelEndChecks()
+{
+    CoreState& c = Core("kernel end");
+    for (size_t i = 0; i < c.slots.size(); ++i) {
+        const Slot& s = c.slots[i];
+        if (s.state != SLOT_FREE) {
+            const char* st = s.state == SLOT_ALLOCATED ? "allocated" : s.state == SLOT_ENQUEUED ? "enqueued" : "dequeued";
+            Fail("kernel end", Fmt("a tensor of TQue #%d (UB bytes [%u, %u)) is still %s: AllocTensor without "
+                                   "FreeTensor (tensor leaked, npuchk ErrorLeak)", s.que, s.addr, s.addr + s.len, st));
+        }
+    }
+    for (int e = 0; e < kMaxHardEvents; ++e) {
+        for (int i = 0; i < kMaxEventIds; ++i) {
+            if (c.events[e][i] != 0) {
+                Fail("kernel end", Fmt("SetFlag<HardEvent::%s>(%d) without a matching WaitFlag (unpaired "
+                                       "SetFlag/WaitFlag, npuchk ErrorSync3)", EventName(e), i));
+            }
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------- launch
+int32_t LaunchImpl(uint32_t blockDim, int arch, const std::function<void()>& fn) noexcept
+{
+    Session* s = tl_session;
+    if (s == nullptr) {
+        return -2;  // no session: nothing to record the error in
+    }
+    try {
+        if (tl_core != nullptr) {
+            SetError(*s, "Launch: nested launch from inside a kernel");
+            return 1;
+        }
+        const int want = s->target == TARGET_A5 ? 3510 : 2201;
+        if (arch != 0 && arch != want) {
+            SetError(*s, Fmt("Launch: kernel compiled for __NPU_ARCH__=%d but the session target is %s", arch,
+                             TargetName(s->target)));
+            return 1;
+        }
+        if (blockDim == 0 || blockDim > 65535) {
+            SetError(*s, Fmt("Launch: block_dim %u out of range [1, 65535]", blockDim));
+            return 1;
+        }
+        std::vector<BlockResult> res(blockDim);
+        const uint32_t wave = 64;
+        for (uint32_t start = 0; start < blockDim; start += wave) {
+            const uint32_t end = std::min(blockDim, start + wave);
+            std::vector<std::thread> threads;
+            threads.reserve(end - start);
+            for (uint32_t i = start; i < end; ++i) {
+                try {
+                    threads.emplace_back(RunBlock, i, blockDim, s->target, &s->regions, &fn, &res[i]);
+                } catch (...) {
+                    res[i].failed = true;
+                    res[i].msg = "sim: could not start a host thread for this block";
+                }
+            }
+            for (std::thread& t : threads) {
+                t.join();
+            }
+        }
+        AkSimCounters& k = s->counters;
+        k.blocks = blockDim;
+        std::string first;
+        bool failed = false;
+        for (uint32_t i = 0; i < blockDim; ++i) {
+            const BlockResult& r = res[i];
+            k.gm_to_ub_bytes += r.gmToUb;
+            k.ub_to_gm_bytes += r.ubToGm;
+            k.vector_instrs += r.vecInstrs;
+            k.vector_elems += r.vecElems;
+            k.max_core_gm_bytes = std::max<uint64_t>(k.max_core_gm_bytes, r.gmToUb + r.ubToGm);
+            k.ub_peak_bytes = std::max<uint64_t>(k.ub_peak_bytes, r.ubPeak);
+            if (r.failed && !failed) {
+                failed = true;
+                first = Fmt("core %u: ", i) + r.msg;
+            }
+        }
+        if (!failed) {
+            for (BlockResult& r : res) {
+                MergeIntervals(r.writes);
+            }
+            std::string msg;
+            if (!CheckOverlaps(res, s->regions, &msg)) {
+                failed = true;
+                first = msg;
+            }
+        }
+        if (failed) {
+            SetError(*s, first);
+            return 1;
+        }
+        return 0;
+    } catch (...) {
+        SetError(*s, "sim: internal error (host out of memory?) during launch");
+        return 1;
+    }
+}
+
+}  // namespace sim
+}  // namespace AscendC
+
+using AscendC::sim::Session;
+
+extern "C" int32_t ak_sim_begin(uint32_t target)
+{
+    using namespace AscendC::sim;
+    if (tl_session != nullptr) {
+        return 1;
+    }
+    if (target != AK_SIM_TARGET_A2 && target != AK_SIM_TARGET_A5) {
+        return 2;
+    }
+    try {
+        tl_session = new Session();
+        tl_session->target = target;
+        return 0;
+    } catch (...) {
+        return 3;
+    }
+}
+
+extern "C" int32_t ak_sim_register_gm(const void* ptr, uint64_t len, int32_t writable, const char* name)
+{
+    using namespace AscendC::sim;
+    Session* s = tl_session;
+    if (s == nullptr) {
+        return 1;
+    }
+    if (ptr == nullptr || len == 0) {
+        return 2;
+    }
+    try {
+        const uintptr_t b = reinterpret_cast<uintptr_t>(ptr);
+        if (b + len < b) {
+            return 2;
+        }
+        for (const GmRegion& r : s->regions) {
+            if (b < r.base + r.len && r.base < b + len) {
+                return 3;
+            }
+        }
+        GmRegion r;
+        r.base = b;
+        r.len = len;
+        r.writable = writable != 0;
+        r.name = name != nullptr ? name : "?";
+        s->regions.push_back(r);
+        return 0;
+    } catch (...) {
+        return 4;
+    }
+}
+
+extern "C" int32_t ak_sim_end(AkSimCounters* counters, char* err, uint64_t err_len)
+{
+    using namespace AscendC::sim;
+    Session* s = tl_session;
+    if (err != nullptr && err_len > 0) {
+        err[0] = '\0';
+    }
+    if (s == nullptr) {
+        if (err != nullptr && err_len > 0) {
+            std::snprintf(err, err_len, "ak_sim_end: no open session");
+        }
+        if (counters != nullptr) {
+            std::memset(counters, 0, sizeof(*counters));
+        }
+        return 1;
+    }
+    tl_session = nullptr;
+    if (counters != nullptr) {
+        *counters = s->counters;
+    }
+    const int32_t rc = s->failed ? 1 : 0;
+    if (s->failed && err != nullptr && err_len > 0) {
+        std::snprintf(err, err_len, "%s", s->firstError.c_str());
+    }
+    delete s;
+    return rc;
+}

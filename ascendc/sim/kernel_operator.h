@@ -1,0 +1,2224 @@
+// ascend-kernels sim: a strict host (CPU) emulation of the classic AscendC "membase" API subset
+// listed in ascendc/sim/CONTRACT.md section 4. Generated kernels include "kernel_operator.h";
+// compiled with -DAK_SIM -DASCENDC_CPU_DEBUG=1 -D__NPU_ARCH__=2201|3510 and -I ascendc/sim they get
+// this header instead of CANN's. Names, template parameters and argument order follow asc-devkit
+// include/basic_api/*.h so the same source compiles with CANN. Every violated rule throws a
+// sim::Violation that AscendC::sim::Launch turns into an error (see docs/sim.md).
+#ifndef AK_SIM_KERNEL_OPERATOR_H
+#define AK_SIM_KERNEL_OPERATOR_H
+
+#include <cmath>
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "ak_sim.h"
+#include "sim_runtime.h"
+#include "sim_types.h"
+
+#ifndef __NPU_ARCH__
+#error "the sim needs -D__NPU_ARCH__=2201 (a2) or -D__NPU_ARCH__=3510 (a5)"
+#endif
+#if (__NPU_ARCH__ != 2201) && (__NPU_ARCH__ != 3510)
+#error "the sim supports __NPU_ARCH__ 2201 (a2) and 3510 (a5) only"
+#endif
+
+// Qualifiers compile to nothing (as in the CANN CPU twin): generated code must not overload on them.
+#define __aicore__
+#define __global__
+#define __gm__
+#define __ubuf__
+#define __vector__
+#define __cube__
+#define __mix__(a, b)
+#define __inout_pipe__(x)
+#define __sync_alias__
+#define __sync_noalias__
+#ifndef GM_ADDR
+#define GM_ADDR uint8_t*
+#endif
+#define KERNEL_TASK_TYPE_DEFAULT(x)
+#define ASCEND_IS_AIV (true)
+#define ASCEND_IS_AIC (false)
+
+// Compiler built-in enums of the device toolchain.
+enum pipe_t : int {
+    PIPE_S = 0,
+    PIPE_V,
+    PIPE_M,
+    PIPE_MTE1,
+    PIPE_MTE2,
+    PIPE_MTE3,
+    PIPE_ALL,
+    PIPE_MTE4,
+    PIPE_MTE5,
+    PIPE_V2,
+    PIPE_FIX,
+};
+enum event_t : int {
+    EVENT_ID0 = 0,
+    EVENT_ID1,
+    EVENT_ID2,
+    EVENT_ID3,
+    EVENT_ID4,
+    EVENT_ID5,
+    EVENT_ID6,
+    EVENT_ID7,
+};
+
+// Everything that depends on __NPU_ARCH__ lives in an inline namespace named after the arch, so
+// kernels of both targets can be linked into one binary without ODR clashes (the layouts of e.g.
+// DataCopyExtParams differ between a2 and a5).
+#define AK_SIM_NS_CAT2(a, b) a##b
+#define AK_SIM_NS_CAT(a, b) AK_SIM_NS_CAT2(a, b)
+#define AK_SIM_ARCH_NS AK_SIM_NS_CAT(arch, __NPU_ARCH__)
+#define AK_SIM_API_BEGIN namespace AscendC { inline namespace AK_SIM_ARCH_NS {
+#define AK_SIM_API_END } }
+#define AK_SIM_IMPL_BEGIN namespace AscendC { namespace sim { inline namespace AK_SIM_ARCH_NS {
+#define AK_SIM_IMPL_END } } }
+
+AK_SIM_API_BEGIN
+
+// ------------------------------------------------------------------------------------ enums/structs
+enum class TPosition : uint8_t {
+    GM,
+    A1,
+    A2,
+    B1,
+    B2,
+    C1,
+    C2,
+    CO1,
+    CO2,
+    VECIN,
+    VECOUT,
+    VECCALC,
+    LCM = VECCALC,
+    SPM,
+    SHM = SPM,
+    TSCM,
+    C2PIPE2GM,
+    C2PIPE2LOCAL,
+    MAX,
+};
+using QuePosition = TPosition;
+
+enum class HardEvent : uint8_t {
+    MTE2_MTE1,
+    MTE1_MTE2,
+    MTE1_M,
+    M_MTE1,
+    MTE2_V,
+    V_MTE2,
+    MTE3_V,
+    V_MTE3,
+    M_V,
+    V_M,
+    V_V,
+    MTE3_MTE1,
+    MTE1_MTE3,
+    MTE1_V,
+    MTE2_M,
+    M_MTE2,
+    V_MTE1,
+    M_FIX,
+    FIX_M,
+    MTE3_MTE2,
+    MTE2_MTE3,
+    S_V,
+    V_S,
+    S_MTE2,
+    MTE2_S,
+    S_MTE3,
+    MTE3_S,
+    MTE2_FIX,
+    FIX_MTE2,
+    FIX_S,
+    M_S,
+    FIX_MTE3,
+    MTE1_FIX,
+    FIX_MTE1,
+    FIX_FIX,
+    MAX,
+};
+
+enum class RoundMode : uint8_t {
+    CAST_NONE = 0,
+    CAST_RINT,
+    CAST_FLOOR,
+    CAST_CEIL,
+    CAST_ROUND,
+    CAST_TRUNC,
+    CAST_ODD,
+#if __NPU_ARCH__ == 3510
+    CAST_HYBRID,
+    CAST_EVEN,
+    CAST_ZERO,
+#endif
+    UNKNOWN = 0xFF,
+};
+
+enum class CMPMODE : uint8_t { LT = 0, GT, EQ, LE, GE, NE };
+enum class SELMODE : uint8_t { VSEL_CMPMASK_SPR = 0, VSEL_TENSOR_SCALAR_MODE, VSEL_TENSOR_TENSOR_MODE };
+enum class ReduceOrder : uint8_t { ORDER_VALUE_INDEX = 0, ORDER_INDEX_VALUE, ORDER_ONLY_VALUE, ORDER_ONLY_INDEX };
+enum class PaddingMode : uint8_t { Normal = 0, Compact };
+enum class CacheMode : uint8_t { CACHE_MODE_DISABLE = 0, CACHE_MODE_NORMAL, CACHE_MODE_LAST, CACHE_MODE_PERSISTENT };
+
+using TEventID = int8_t;
+
+constexpr uint16_t DEFAULT_DATA_COPY_NBURST = 1;
+constexpr uint32_t DEFAULT_DATA_COPY_STRIDE = 0;
+constexpr uint8_t DEFAULT_BLK_NUM = 8;
+constexpr uint16_t DEFAULT_BLK_STRIDE = 1;
+constexpr uint16_t DEFAULT_REPEAT_STRIDE = 8;
+constexpr int32_t ONE_BLK_SIZE = 32;
+constexpr int32_t ONE_REPEAT_BYTE_SIZE = 256;
+constexpr uint64_t MASK_PLACEHOLDER = 0;
+
+struct DataCopyParams {
+    DataCopyParams() {}
+    DataCopyParams(const uint16_t count, const uint16_t len, const uint16_t srcStrideIn, const uint16_t dstStrideIn)
+        : blockCount(count), blockLen(len), srcStride(srcStrideIn), dstStride(dstStrideIn)
+    {}
+    uint16_t blockCount = DEFAULT_DATA_COPY_NBURST;
+    uint16_t blockLen = 0;
+    union {
+        uint16_t srcGap = 0;
+        uint16_t srcStride;
+    };
+    union {
+        uint16_t dstGap = 0;
+        uint16_t dstStride;
+    };
+};
+
+struct DataCopyExtParams {
+    DataCopyExtParams() {}
+#if __NPU_ARCH__ == 3510
+    DataCopyExtParams(const uint16_t count, const uint32_t len, const int64_t srcStrideIn, const int64_t dstStrideIn,
+                      const uint32_t rsvIn)
+#else
+    DataCopyExtParams(const uint16_t count, const uint32_t len, const uint32_t srcStrideIn,
+                      const uint32_t dstStrideIn, const uint32_t rsvIn)
+#endif
+        : blockCount(count), blockLen(len), srcStride(srcStrideIn), dstStride(dstStrideIn), rsv(rsvIn)
+    {}
+    uint16_t blockCount = DEFAULT_DATA_COPY_NBURST;
+    uint32_t blockLen = 0;
+#if __NPU_ARCH__ == 3510
+    int64_t srcStride = static_cast<int64_t>(DEFAULT_DATA_COPY_STRIDE);
+    int64_t dstStride = static_cast<int64_t>(DEFAULT_DATA_COPY_STRIDE);
+#else
+    uint32_t srcStride = DEFAULT_DATA_COPY_STRIDE;
+    uint32_t dstStride = DEFAULT_DATA_COPY_STRIDE;
+#endif
+    uint32_t rsv = 0;
+};
+
+struct DataCopyPadParams {
+    DataCopyPadParams() {}
+    DataCopyPadParams(const bool isPadValue, const uint8_t leftPadValue, const uint8_t rightPadValue,
+                      const uint64_t padValue)
+        : isPad(isPadValue), leftPadding(leftPadValue), rightPadding(rightPadValue), paddingValue(padValue)
+    {}
+    bool isPad = false;
+    uint8_t leftPadding = 0;
+    uint8_t rightPadding = 0;
+    uint64_t paddingValue = 0;
+};
+
+template <typename T>
+struct DataCopyPadExtParams {
+    DataCopyPadExtParams() {}
+    DataCopyPadExtParams(const bool isPadValue, const uint8_t leftPadValue, const uint8_t rightPadValue, T padValue)
+        : isPad(isPadValue), leftPadding(leftPadValue), rightPadding(rightPadValue), paddingValue(padValue)
+    {}
+    bool isPad = false;
+    uint8_t leftPadding = 0;
+    uint8_t rightPadding = 0;
+    T paddingValue = T(0);
+};
+
+struct BinaryRepeatParams {
+    BinaryRepeatParams() {}
+    BinaryRepeatParams(const uint8_t dstBlkStrideIn, const uint8_t src0BlkStrideIn, const uint8_t src1BlkStrideIn,
+                       const uint8_t dstRepStrideIn, const uint8_t src0RepStrideIn, const uint8_t src1RepStrideIn)
+        : dstBlkStride(dstBlkStrideIn), src0BlkStride(src0BlkStrideIn), src1BlkStride(src1BlkStrideIn),
+          dstRepStride(dstRepStrideIn), src0RepStride(src0RepStrideIn), src1RepStride(src1RepStrideIn)
+    {}
+    uint32_t blockNumber = DEFAULT_BLK_NUM;
+    uint8_t dstBlkStride = DEFAULT_BLK_STRIDE;
+    uint8_t src0BlkStride = DEFAULT_BLK_STRIDE;
+    uint8_t src1BlkStride = DEFAULT_BLK_STRIDE;
+    uint8_t dstRepStride = DEFAULT_REPEAT_STRIDE;
+    uint8_t src0RepStride = DEFAULT_REPEAT_STRIDE;
+    uint8_t src1RepStride = DEFAULT_REPEAT_STRIDE;
+    bool repeatStrideMode = false;
+    bool strideSizeMode = false;
+};
+
+struct UnaryRepeatParams {
+    UnaryRepeatParams() {}
+    UnaryRepeatParams(const uint16_t dstBlkStrideIn, const uint16_t srcBlkStrideIn, const uint8_t dstRepStrideIn,
+                      const uint8_t srcRepStrideIn)
+        : dstBlkStride(dstBlkStrideIn), srcBlkStride(srcBlkStrideIn), dstRepStride(dstRepStrideIn),
+          srcRepStride(srcRepStrideIn)
+    {}
+    uint32_t blockNumber = DEFAULT_BLK_NUM;
+    uint16_t dstBlkStride = DEFAULT_BLK_STRIDE;
+    uint16_t srcBlkStride = DEFAULT_BLK_STRIDE;
+    uint8_t dstRepStride = DEFAULT_REPEAT_STRIDE;
+    uint8_t srcRepStride = DEFAULT_REPEAT_STRIDE;
+    bool repeatStrideMode = false;
+    bool strideSizeMode = false;
+};
+
+struct BrcbRepeatParams {
+    BrcbRepeatParams() {}
+    BrcbRepeatParams(const uint16_t dstBlkStrideIn, const uint16_t dstRepStrideIn)
+        : dstRepStride(dstRepStrideIn), dstBlkStride(dstBlkStrideIn)
+    {}
+    uint32_t blockNumber = DEFAULT_BLK_NUM;
+    uint16_t dstRepStride = DEFAULT_REPEAT_STRIDE;
+    uint16_t dstBlkStride = DEFAULT_BLK_STRIDE;
+};
+
+// ------------------------------------------------------------------------------------ sim helpers
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+
+enum Dt : uint32_t {
+    DT_BOOL = 0,
+    DT_I8,
+    DT_U8,
+    DT_I16,
+    DT_U16,
+    DT_I32,
+    DT_U32,
+    DT_I64,
+    DT_U64,
+    DT_F16,
+    DT_BF16,
+    DT_F32,
+    DT_F64,
+    DT_E4M3,
+    DT_E5M2,
+    DT_E8M0,
+    DT_OTHER,
+};
+
+template <typename T>
+constexpr Dt DtOf()
+{
+    using U = typename std::remove_cv<T>::type;
+    if constexpr (std::is_same<U, bool>::value) return DT_BOOL;
+    else if constexpr (std::is_same<U, int8_t>::value) return DT_I8;
+    else if constexpr (std::is_same<U, uint8_t>::value) return DT_U8;
+    else if constexpr (std::is_same<U, int16_t>::value) return DT_I16;
+    else if constexpr (std::is_same<U, uint16_t>::value) return DT_U16;
+    else if constexpr (std::is_same<U, int32_t>::value) return DT_I32;
+    else if constexpr (std::is_same<U, uint32_t>::value) return DT_U32;
+    else if constexpr (std::is_same<U, int64_t>::value) return DT_I64;
+    else if constexpr (std::is_same<U, uint64_t>::value) return DT_U64;
+    else if constexpr (std::is_same<U, half>::value) return DT_F16;
+    else if constexpr (std::is_same<U, bfloat16_t>::value) return DT_BF16;
+    else if constexpr (std::is_same<U, float>::value) return DT_F32;
+    else if constexpr (std::is_same<U, double>::value) return DT_F64;
+    else if constexpr (std::is_same<U, fp8_e4m3fn_t>::value) return DT_E4M3;
+    else if constexpr (std::is_same<U, fp8_e5m2_t>::value) return DT_E5M2;
+    else if constexpr (std::is_same<U, fp8_e8m0_t>::value) return DT_E8M0;
+    else return DT_OTHER;
+}
+
+inline const char* DtName(Dt d)
+{
+    static const char* const names[] = {"bool",  "int8_t", "uint8_t",    "int16_t",    "uint16_t",    "int32_t",
+                                        "uint32_t", "int64_t", "uint64_t", "half", "bfloat16_t", "float",
+                                        "double", "fp8_e4m3fn_t", "fp8_e5m2_t", "fp8_e8m0_t", "(other)"};
+    return d <= DT_OTHER ? names[d] : "?";
+}
+
+constexpr uint32_t B(Dt d) { return 1u << static_cast<uint32_t>(d); }
+constexpr uint32_t kIntsAll = B(DT_I8) | B(DT_U8) | B(DT_I16) | B(DT_U16) | B(DT_I32) | B(DT_U32) | B(DT_I64) | B(DT_U64);
+constexpr uint32_t kFp8s = B(DT_E4M3) | B(DT_E5M2) | B(DT_E8M0);
+constexpr uint32_t kCopyA2 = kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32) | B(DT_F64) | B(DT_BOOL);
+constexpr uint32_t kCopyA5 = kCopyA2 | kFp8s;
+
+inline void DtCheck(const char* api, Dt d, uint32_t maskA2, uint32_t maskA5, const char* docRef)
+{
+    CoreState& c = Core(api);
+    const uint32_t m = c.target == TARGET_A5 ? maskA5 : maskA2;
+    if ((m & B(d)) == 0) {
+        Fail(api, Fmt("dtype %s is not supported on %s (%s)", DtName(d), TargetName(c.target), docRef));
+    }
+}
+
+template <typename T>
+inline T UbLoad(uint32_t addr)
+{
+    T v;
+    std::memcpy(static_cast<void*>(&v), Core("UB").ub.data() + addr, sizeof(T));
+    return v;
+}
+template <typename T>
+inline void UbStore(uint32_t addr, const T& v)
+{
+    std::memcpy(Core("UB").ub.data() + addr, static_cast<const void*>(&v), sizeof(T));
+}
+
+inline uint32_t Target() { return Core("target").target; }
+
+inline void CountVec(uint64_t instrs, uint64_t elems)
+{
+    CoreState& c = Core("vector");
+    c.vecInstrs += instrs;
+    c.vecElems += elems;
+}
+
+template <typename T>
+constexpr bool kFloatLike = std::is_same<T, float>::value || std::is_same<T, half>::value ||
+                            std::is_same<T, bfloat16_t>::value;
+
+template <typename T>
+inline bool IsNan(const T& v)
+{
+    if constexpr (kFloatLike<T>) {
+        return std::isnan(static_cast<float>(v));
+    } else {
+        (void)v;
+        return false;
+    }
+}
+
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// ------------------------------------------------------------------------------------ tensors
+template <typename T>
+class LocalTensor {
+public:
+    using PrimType = T;
+    LocalTensor() = default;
+
+    LocalTensor operator[](const uint32_t offset) const
+    {
+        simLive("LocalTensor::operator[]");
+        if (offset > simSize_) {
+            sim::Fail("LocalTensor::operator[]",
+                      sim::Fmt("offset %u is beyond the tensor size %u elements (npuchk ErrorRead3/ErrorWrite3)", offset,
+                               simSize_));
+        }
+        LocalTensor r = *this;
+        r.simAddr_ = simAddr_ + offset * static_cast<uint32_t>(sizeof(T));
+        r.simSize_ = simSize_ - offset;
+        return r;
+    }
+
+    T GetValue(const uint32_t index) const
+    {
+        const char* api = "LocalTensor::GetValue";
+        simLive(api);
+        if (index >= simSize_) {
+            sim::Fail(api, sim::Fmt("index %u out of range (tensor size %u elements, npuchk ErrorRead3)", index, simSize_));
+        }
+        const uint32_t a = simAddr_ + index * static_cast<uint32_t>(sizeof(T));
+        sim::UbCheckInit(api, "GetValue", a, sizeof(T));
+        return sim::UbLoad<T>(a);
+    }
+
+    void SetValue(const uint32_t index, const T value) const
+    {
+        const char* api = "LocalTensor::SetValue";
+        simLive(api);
+        if (index >= simSize_) {
+            sim::Fail(api, sim::Fmt("index %u out of range (tensor size %u elements, npuchk ErrorWrite3)", index, simSize_));
+        }
+        const uint32_t a = simAddr_ + index * static_cast<uint32_t>(sizeof(T));
+        sim::UbStore<T>(a, value);
+        sim::UbMarkWritten(a, sizeof(T));
+    }
+
+    uint32_t GetSize() const { return simSize_; }
+    uint32_t GetLength() const { return simSize_ * static_cast<uint32_t>(sizeof(T)); }
+    void SetSize(const uint32_t size)
+    {
+        simLive("LocalTensor::SetSize");
+        if (static_cast<uint64_t>(simAddr_) + static_cast<uint64_t>(size) * sizeof(T) > simBufEnd_) {
+            sim::Fail("LocalTensor::SetSize", sim::Fmt("size %u elements exceeds the underlying buffer", size));
+        }
+        simSize_ = size;
+    }
+    TPosition GetPosition() const { return static_cast<TPosition>(simPos_); }
+
+    template <typename U>
+    LocalTensor<U> ReinterpretCast() const
+    {
+        LocalTensor<U> r;
+        r.simAddr_ = simAddr_;
+        r.simSize_ = static_cast<uint32_t>(static_cast<uint64_t>(simSize_) * sizeof(T) / sizeof(U));
+        r.simBufEnd_ = simBufEnd_;
+        r.simSlot_ = simSlot_;
+        r.simGen_ = simGen_;
+        r.simPipeGen_ = simPipeGen_;
+        r.simQue_ = simQue_;
+        r.simPos_ = simPos_;
+        return r;
+    }
+
+    // --- sim internals (not AscendC API) ---
+    void simLive(const char* api, const char* what = "tensor") const
+    {
+        sim::CheckTensorLive(api, what, simSlot_, simGen_, simPipeGen_);
+    }
+    uint32_t simAddr_ = 0;     // byte address in the core's UB
+    uint32_t simSize_ = 0;     // elements
+    uint32_t simBufEnd_ = 0;   // end (byte address) of the underlying buffer
+    int simSlot_ = -1;         // queue slot, -1 for TBuf tensors
+    uint32_t simGen_ = 0;      // slot generation at allocation
+    uint32_t simPipeGen_ = 0;  // 0: not obtained from a TQue/TBuf
+    int simQue_ = -1;
+    uint8_t simPos_ = 0;
+};
+
+template <typename T>
+class GlobalTensor {
+public:
+    using PrimType = T;
+    GlobalTensor() = default;
+    void SetGlobalBuffer(__gm__ T* buffer, uint64_t bufferSize)
+    {
+        simAddr_ = reinterpret_cast<uintptr_t>(buffer);
+        simSize_ = bufferSize;
+        simSized_ = true;
+    }
+    void SetGlobalBuffer(__gm__ T* buffer)
+    {
+        simAddr_ = reinterpret_cast<uintptr_t>(buffer);
+        simSize_ = 0;
+        simSized_ = false;
+    }
+    GlobalTensor operator[](const uint64_t offset) const
+    {
+        if (simSized_ && offset > simSize_) {
+            sim::Fail("GlobalTensor::operator[]",
+                      sim::Fmt("offset %llu is beyond the GlobalTensor size %llu elements",
+                               static_cast<unsigned long long>(offset), static_cast<unsigned long long>(simSize_)));
+        }
+        GlobalTensor r = *this;
+        r.simAddr_ = simAddr_ + offset * sizeof(T);
+        r.simSize_ = simSized_ ? simSize_ - offset : 0;
+        return r;
+    }
+    T GetValue(const uint64_t offset) const
+    {
+        const uintptr_t p = simAccess("GlobalTensor::GetValue", offset * sizeof(T), sizeof(T), false);
+        T v;
+        std::memcpy(static_cast<void*>(&v), reinterpret_cast<const void*>(p), sizeof(T));
+        return v;
+    }
+    void SetValue(const uint64_t offset, const T value) const
+    {
+        const uintptr_t p = simAccess("GlobalTensor::SetValue", offset * sizeof(T), sizeof(T), true);
+        std::memcpy(reinterpret_cast<void*>(p), static_cast<const void*>(&value), sizeof(T));
+    }
+    uint64_t GetSize() const { return simSize_; }
+    __gm__ T* GetPhyAddr() const { return reinterpret_cast<T*>(simAddr_); }
+    __gm__ T* GetPhyAddr(const uint64_t offset) const { return reinterpret_cast<T*>(simAddr_ + offset * sizeof(T)); }
+    void SetL2CacheHint(CacheMode mode) { (void)mode; }
+    template <typename U>
+    GlobalTensor<U> ReinterpretCast() const
+    {
+        GlobalTensor<U> r;
+        r.simAddr_ = simAddr_;
+        r.simSize_ = simSized_ ? simSize_ * sizeof(T) / sizeof(U) : 0;
+        r.simSized_ = simSized_;
+        return r;
+    }
+
+    // --- sim internals ---
+    // Checks bytes [byteOff, byteOff+len) of this tensor: inside its own size and inside a registered
+    // GM buffer (writable if write); returns the host address.
+    uintptr_t simAccess(const char* api, uint64_t byteOff, uint64_t len, bool write) const
+    {
+        if (simAddr_ == 0) {
+            sim::Fail(api, "GlobalTensor used before SetGlobalBuffer");
+        }
+        if (simSized_ && byteOff + len > simSize_ * sizeof(T)) {
+            sim::Fail(api, sim::Fmt("GM %s of bytes [%llu, %llu) is outside the GlobalTensor's own size %llu elements "
+                                    "(%llu B, SetGlobalBuffer)",
+                                    write ? "write" : "read", static_cast<unsigned long long>(byteOff),
+                                    static_cast<unsigned long long>(byteOff + len),
+                                    static_cast<unsigned long long>(simSize_),
+                                    static_cast<unsigned long long>(simSize_ * sizeof(T))));
+        }
+        const uintptr_t p = simAddr_ + byteOff;
+        sim::GmAccess(api, reinterpret_cast<const void*>(p), len, write);
+        return p;
+    }
+    uintptr_t simAddr_ = 0;
+    uint64_t simSize_ = 0;
+    bool simSized_ = false;
+};
+
+// ------------------------------------------------------------------------------------ TPipe & queues
+class TPipe;
+
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+inline TPipe*& PipePtrSlot()
+{
+    static thread_local TPipe* p = nullptr;
+    return p;
+}
+
+template <typename T>
+inline LocalTensor<T> MakeTensor(uint32_t addr, uint32_t bytes, int slot, uint32_t gen, int que, uint8_t pos)
+{
+    LocalTensor<T> t;
+    t.simAddr_ = addr;
+    t.simSize_ = bytes / static_cast<uint32_t>(sizeof(T));
+    t.simBufEnd_ = addr + bytes;
+    t.simSlot_ = slot;
+    t.simGen_ = gen;
+    t.simPipeGen_ = Core("tensor").pipeGen;
+    t.simQue_ = que;
+    t.simPos_ = pos;
+    return t;
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <TPosition src, TPosition dst, int32_t depth, auto mask = 0>
+class TQueBind {
+public:
+    TQueBind() = default;
+
+    template <typename T>
+    LocalTensor<T> AllocTensor()
+    {
+        const char* api = "TQue::AllocTensor";
+        const int q = simId(api);
+        const int slot = sim::QueAlloc(api, q);
+        const sim::Slot& s = sim::Core(api).slots[slot];
+        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(src));
+    }
+    template <typename T>
+    void AllocTensor(LocalTensor<T>& tensor)
+    {
+        tensor = AllocTensor<T>();
+    }
+    template <typename T>
+    bool EnQue(const LocalTensor<T>& tensor)
+    {
+        const char* api = "TQue::EnQue";
+        sim::QueEnQue(api, simId(api), tensor.simSlot_, tensor.simGen_);
+        return true;
+    }
+    template <typename T>
+    LocalTensor<T> DeQue()
+    {
+        const char* api = "TQue::DeQue";
+        const int q = simId(api);
+        const int slot = sim::QueDeQue(api, q);
+        const sim::Slot& s = sim::Core(api).slots[slot];
+        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(dst));
+    }
+    template <typename T>
+    void DeQue(LocalTensor<T>& tensor)
+    {
+        tensor = DeQue<T>();
+    }
+    template <typename T>
+    void FreeTensor(LocalTensor<T>& tensor)
+    {
+        const char* api = "TQue::FreeTensor";
+        sim::QueFree(api, simId(api), tensor.simSlot_, tensor.simGen_);
+    }
+    bool VacantInQue()
+    {
+        const sim::QueueState& q = simState("TQue::VacantInQue");
+        return static_cast<int>(q.fifo.size()) < q.depth;
+    }
+    bool HasTensorInQue() { return !simState("TQue::HasTensorInQue").fifo.empty(); }
+    int32_t GetTensorCountInQue() { return static_cast<int32_t>(simState("TQue::GetTensorCountInQue").fifo.size()); }
+    bool HasIdleBuffer()
+    {
+        const char* api = "TQue::HasIdleBuffer";
+        const sim::QueueState& q = simState(api);
+        for (int s : q.slots) {
+            if (sim::Core(api).slots[s].state == sim::SLOT_FREE) {
+                return true;
+            }
+        }
+        return false;
+    }
+    void FreeAllEvent() {}
+
+    // --- sim internals ---
+    bool simInit(uint8_t num, uint32_t len)
+    {
+        const char* api = "TPipe::InitBuffer(TQue)";
+        sim::CoreState& c = sim::Core(api);
+        const int existing = (simPipeGen_ == c.pipeGen) ? simId_ : -1;
+        simId_ = sim::QueInit(api, existing, static_cast<uint8_t>(src), depth, num, len);
+        simPipeGen_ = c.pipeGen;
+        return true;
+    }
+    int simId(const char* api)
+    {
+        sim::CoreState& c = sim::Core(api);
+        if (simId_ < 0 || simPipeGen_ != c.pipeGen) {
+            sim::Fail(api, "TQue used before TPipe::InitBuffer");
+        }
+        return simId_;
+    }
+    const sim::QueueState& simState(const char* api) { return sim::Core(api).queues[simId(api)]; }
+    int simId_ = -1;
+    uint32_t simPipeGen_ = 0;
+};
+
+template <TPosition pos, int32_t depth, auto mask = 0>
+class TQue : public TQueBind<pos, pos, depth, mask> {
+public:
+    TQue() = default;
+};
+
+template <TPosition pos = TPosition::LCM>
+class TBuf {
+public:
+    TBuf() = default;
+    template <typename T>
+    LocalTensor<T> Get()
+    {
+        const char* api = "TBuf::Get";
+        const sim::QueueState& q = simState(api);
+        return sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos));
+    }
+    template <typename T>
+    LocalTensor<T> Get(uint32_t len)
+    {
+        const char* api = "TBuf::Get";
+        const sim::QueueState& q = simState(api);
+        if (static_cast<uint64_t>(len) * sizeof(T) > q.len) {
+            sim::Fail(api, sim::Fmt("len %u elements (%llu B) exceeds the TBuf length %u B", len,
+                                    static_cast<unsigned long long>(static_cast<uint64_t>(len) * sizeof(T)), q.len));
+        }
+        LocalTensor<T> t = sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos));
+        t.simSize_ = len;
+        return t;
+    }
+    template <typename T>
+    LocalTensor<T> GetWithOffset(uint32_t size, uint32_t bufOffset)
+    {
+        const char* api = "TBuf::GetWithOffset";
+        const sim::QueueState& q = simState(api);
+        if (bufOffset % sim::kBlockBytes != 0) {
+            sim::Fail(api, sim::Fmt("bufOffset %u B is not 32-byte aligned", bufOffset));
+        }
+        if (static_cast<uint64_t>(size) * sizeof(T) + bufOffset > q.len) {
+            sim::Fail(api, sim::Fmt("size*sizeof(T) + bufOffset = %llu B exceeds the TBuf length %u B",
+                                    static_cast<unsigned long long>(static_cast<uint64_t>(size) * sizeof(T) + bufOffset),
+                                    q.len));
+        }
+        LocalTensor<T> t = sim::MakeTensor<T>(q.addr + bufOffset, q.len - bufOffset, -1, 0, simId_,
+                                              static_cast<uint8_t>(pos));
+        t.simSize_ = size;
+        return t;
+    }
+
+    // --- sim internals ---
+    bool simInit(uint32_t len)
+    {
+        const char* api = "TPipe::InitBuffer(TBuf)";
+        sim::CoreState& c = sim::Core(api);
+        const int existing = (simPipeGen_ == c.pipeGen) ? simId_ : -1;
+        simId_ = sim::BufInit(api, existing, static_cast<uint8_t>(pos), len);
+        simPipeGen_ = c.pipeGen;
+        return true;
+    }
+    const sim::QueueState& simState(const char* api)
+    {
+        sim::CoreState& c = sim::Core(api);
+        if (simId_ < 0 || simPipeGen_ != c.pipeGen) {
+            sim::Fail(api, "TBuf used before TPipe::InitBuffer");
+        }
+        return c.queues[simId_];
+    }
+    int simId_ = -1;
+    uint32_t simPipeGen_ = 0;
+};
+
+class TPipe {
+public:
+    TPipe()
+    {
+        sim::PipeCreated(this);
+        sim::PipePtrSlot() = this;
+    }
+    ~TPipe()
+    {
+        sim::PipeDestroyed(this);
+        if (sim::PipePtrSlot() == this) {
+            sim::PipePtrSlot() = nullptr;
+        }
+    }
+    TPipe(const TPipe&) = delete;
+    TPipe& operator=(const TPipe&) = delete;
+    void Init() {}
+    template <class T>
+    bool InitBuffer(T& que, uint8_t num, uint32_t len)
+    {
+        return que.simInit(num, len);
+    }
+    template <TPosition pos>
+    bool InitBuffer(TBuf<pos>& buf, uint32_t len)
+    {
+        return buf.simInit(len);
+    }
+    void Reset() { sim::PipeReset("TPipe::Reset"); }
+    void Destroy() {}
+    TEventID FetchEventID(HardEvent evt) { return static_cast<TEventID>(sim::EventFetch(static_cast<int>(evt))); }
+    template <HardEvent evt>
+    TEventID FetchEventID()
+    {
+        return FetchEventID(evt);
+    }
+    template <HardEvent evt>
+    TEventID AllocEventID()
+    {
+        return FetchEventID(evt);
+    }
+    template <HardEvent evt>
+    void ReleaseEventID(TEventID id)
+    {
+        (void)id;
+    }
+};
+
+inline TPipe* GetTPipePtr() { return sim::PipePtrSlot(); }
+
+// ------------------------------------------------------------------------------------ system
+inline int64_t GetBlockIdx()
+{
+    sim::CoreState* c = sim::CurrentCore();
+    return c != nullptr ? static_cast<int64_t>(c->blockIdx) : 0;
+}
+inline int64_t GetBlockNum()
+{
+    sim::CoreState* c = sim::CurrentCore();
+    return c != nullptr ? static_cast<int64_t>(c->blockNum) : 1;
+}
+inline int64_t GetSubBlockIdx() { return 0; }
+inline int64_t GetSubBlockNum() { return 1; }
+
+template <pipe_t pipe>
+inline void PipeBarrier()
+{
+}
+
+template <HardEvent event>
+inline void SetFlag(int32_t eventID)
+{
+    sim::EventSet("SetFlag", static_cast<int>(event), eventID);
+}
+
+template <HardEvent event>
+inline void WaitFlag(int32_t eventID)
+{
+    sim::EventWait("WaitFlag", static_cast<int>(event), eventID);
+}
+
+// ------------------------------------------------------------------------------------ operand checks
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+
+// A vector operand: live, `count` elements inside the tensor, 32-byte aligned start (UB alignment
+// rule for vector instructions, asc-devkit docs/zh/api/SIMD-API/通用说明和约束.md).
+template <typename T>
+inline void Operand(const char* api, const char* what, const LocalTensor<T>& t, uint64_t count, bool read,
+                    uint32_t align = kBlockBytes)
+{
+    t.simLive(api, what);
+    if (count > t.simSize_) {
+        Fail(api, Fmt("%s: %llu elements exceed the tensor size %u elements (out of range, npuchk %s)", what,
+                      static_cast<unsigned long long>(count), t.simSize_, read ? "ErrorRead3" : "ErrorWrite3"));
+    }
+    if (t.simAddr_ % align != 0) {
+        Fail(api, Fmt("%s: UB address %u is not %u-byte aligned (npuchk %s)", what, t.simAddr_, align,
+                      read ? "ErrorRead4" : "ErrorWrite4"));
+    }
+    if (read) {
+        UbCheckInit(api, what, t.simAddr_, count * sizeof(T));
+    }
+}
+
+// dst may alias a source only 100% (same start address) (通用说明和约束: address overlap).
+template <typename T, typename U>
+inline void NoPartialOverlap(const char* api, const LocalTensor<T>& dst, uint64_t dn, const LocalTensor<U>& src,
+                             uint64_t sn, const char* what)
+{
+    const uint64_t d0 = dst.simAddr_, d1 = d0 + dn * sizeof(T);
+    const uint64_t s0 = src.simAddr_, s1 = s0 + sn * sizeof(U);
+    if (dn == 0 || sn == 0 || d1 <= s0 || s1 <= d0) {
+        return;
+    }
+    if (d0 == s0 && sizeof(T) == sizeof(U)) {
+        return;
+    }
+    Fail(api, Fmt("dst and %s overlap partially (UB [%llu, %llu) vs [%llu, %llu)); only complete (100%%) aliasing "
+                  "of same-size operands is allowed", what, static_cast<unsigned long long>(d0),
+                  static_cast<unsigned long long>(d1), static_cast<unsigned long long>(s0),
+                  static_cast<unsigned long long>(s1)));
+}
+
+inline void CountCheck(const char* api, int64_t count)
+{
+    if (count < 0) {
+        Fail(api, Fmt("count %lld is negative", static_cast<long long>(count)));
+    }
+}
+
+template <typename T>
+inline std::vector<T> LoadN(uint32_t addr, uint64_t n)
+{
+    std::vector<T> v(n);
+    if (n > 0) {
+        std::memcpy(static_cast<void*>(v.data()), Core("UB").ub.data() + addr, n * sizeof(T));
+    }
+    return v;
+}
+
+template <typename T>
+inline void StoreN(uint32_t addr, const std::vector<T>& v)
+{
+    if (!v.empty()) {
+        std::memcpy(Core("UB").ub.data() + addr, static_cast<const void*>(v.data()), v.size() * sizeof(T));
+        UbMarkWritten(addr, v.size() * sizeof(T));
+    }
+}
+
+// Element arithmetic: float-like types compute in float and round to T (RNE); integers wrap.
+template <typename T>
+inline T FromF(float f)
+{
+    return T(f);
+}
+
+template <typename T>
+inline T WrapInt(int64_t v)
+{
+    using UT = typename std::make_unsigned<T>::type;
+    return static_cast<T>(static_cast<UT>(static_cast<uint64_t>(v)));
+}
+
+enum BinOp { OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MAX, OP_MIN, OP_AND, OP_OR };
+
+template <typename T>
+inline T Bin(BinOp op, T a, T b)
+{
+    if constexpr (kFloatLike<T>) {
+        const float x = static_cast<float>(a), y = static_cast<float>(b);
+        switch (op) {
+            case OP_ADD: return FromF<T>(x + y);
+            case OP_SUB: return FromF<T>(x - y);
+            case OP_MUL: return FromF<T>(x * y);
+            case OP_DIV: return FromF<T>(x / y);
+            case OP_MAX: return (std::isnan(x) || std::isnan(y)) ? FromF<T>(NAN) : (x >= y ? a : b);
+            case OP_MIN: return (std::isnan(x) || std::isnan(y)) ? FromF<T>(NAN) : (x <= y ? a : b);
+            default: break;
+        }
+        // bitwise ops on float-like types: on the bit patterns
+        using Bits = typename std::conditional<sizeof(T) == 2, uint16_t, uint32_t>::type;
+        Bits ba, bb;
+        std::memcpy(&ba, static_cast<const void*>(&a), sizeof(T));
+        std::memcpy(&bb, static_cast<const void*>(&b), sizeof(T));
+        const Bits br = op == OP_AND ? static_cast<Bits>(ba & bb) : static_cast<Bits>(ba | bb);
+        T r;
+        std::memcpy(static_cast<void*>(&r), &br, sizeof(T));
+        return r;
+    } else {
+        switch (op) {
+            case OP_ADD: return WrapInt<T>(static_cast<int64_t>(a) + static_cast<int64_t>(b));
+            case OP_SUB: return WrapInt<T>(static_cast<int64_t>(a) - static_cast<int64_t>(b));
+            case OP_MUL: {
+                using UT = typename std::make_unsigned<T>::type;
+                return static_cast<T>(static_cast<UT>(static_cast<uint64_t>(static_cast<UT>(a)) *
+                                                      static_cast<uint64_t>(static_cast<UT>(b))));
+            }
+            case OP_DIV:
+                if (b == 0) return T(0);
+                if (std::is_signed<T>::value && b == static_cast<T>(-1)) return WrapInt<T>(-static_cast<int64_t>(a));
+                return static_cast<T>(a / b);
+            case OP_MAX: return a >= b ? a : b;
+            case OP_MIN: return a <= b ? a : b;
+            case OP_AND: return static_cast<T>(a & b);
+            case OP_OR: return static_cast<T>(a | b);
+        }
+        return a;
+    }
+}
+
+enum UnOp { OP_ABS, OP_EXP, OP_LN, OP_SQRT, OP_RSQRT, OP_RECIP, OP_RELU, OP_NOT };
+
+template <typename T>
+inline T Un(UnOp op, T a)
+{
+    if constexpr (kFloatLike<T>) {
+        const float x = static_cast<float>(a);
+        switch (op) {
+            case OP_ABS: return FromF<T>(std::fabs(x));
+            case OP_EXP: return FromF<T>(std::exp(x));
+            case OP_LN: return FromF<T>(std::log(x));
+            case OP_SQRT: return FromF<T>(std::sqrt(x));
+            case OP_RSQRT: {
+                const float s = std::sqrt(x);
+                return FromF<T>(1.0f / s);
+            }
+            case OP_RECIP: return FromF<T>(1.0f / x);
+            case OP_RELU: return std::isnan(x) ? a : (x > 0.0f ? a : FromF<T>(0.0f));
+            case OP_NOT: break;
+        }
+        using Bits = typename std::conditional<sizeof(T) == 2, uint16_t, uint32_t>::type;
+        Bits ba;
+        std::memcpy(&ba, static_cast<const void*>(&a), sizeof(T));
+        ba = static_cast<Bits>(~ba);
+        T r;
+        std::memcpy(static_cast<void*>(&r), &ba, sizeof(T));
+        return r;
+    } else {
+        switch (op) {
+            case OP_ABS: return a < 0 ? WrapInt<T>(-static_cast<int64_t>(a)) : a;
+            case OP_RELU: return a > 0 ? a : T(0);
+            case OP_NOT: return static_cast<T>(~a);
+            default: return a;
+        }
+    }
+}
+
+// Per-target dtype sets (asc-devkit docs/zh/api/SIMD-API/基础API/Memory矢量计算/<category>/<Op>.md).
+constexpr uint32_t kA2Arith = B(DT_I16) | B(DT_F16) | B(DT_I32) | B(DT_F32);
+constexpr uint32_t kA2Float = B(DT_F16) | B(DT_F32);
+constexpr uint32_t kA2Logic = B(DT_I16) | B(DT_U16);
+constexpr uint32_t kA5AddMax = kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32);
+constexpr uint32_t kA5Mul = B(DT_I16) | B(DT_U16) | B(DT_F16) | B(DT_BF16) | B(DT_I32) | B(DT_U32) | B(DT_F32) |
+                            B(DT_I64) | B(DT_U64);
+constexpr uint32_t kA5Div = B(DT_I16) | B(DT_U16) | B(DT_F16) | B(DT_I32) | B(DT_U32) | B(DT_F32) | B(DT_I64) |
+                            B(DT_U64);
+constexpr uint32_t kA5ScalarAddMax = B(DT_I8) | B(DT_U8) | B(DT_I16) | B(DT_F16) | B(DT_BF16) | B(DT_I32) |
+                                     B(DT_F32) | B(DT_I64) | B(DT_U64);
+constexpr uint32_t kA5ScalarMul = B(DT_I16) | B(DT_F16) | B(DT_BF16) | B(DT_I32) | B(DT_F32) | B(DT_I64) | B(DT_U64);
+constexpr uint32_t kA5Abs = B(DT_I8) | B(DT_I16) | B(DT_F16) | B(DT_I32) | B(DT_F32) | B(DT_I64);
+constexpr uint32_t kA2Relu = B(DT_F16) | B(DT_I32) | B(DT_F32);
+constexpr uint32_t kA5Relu = kA2Relu | B(DT_I64);
+constexpr uint32_t kA5Logic = kIntsAll;
+constexpr uint32_t kA5Not = kIntsAll | B(DT_F16) | B(DT_F32);
+constexpr uint32_t kA2Shift = B(DT_I16) | B(DT_U16) | B(DT_I32) | B(DT_U32);
+constexpr uint32_t kA2Dup = B(DT_I16) | B(DT_U16) | B(DT_F16) | B(DT_BF16) | B(DT_I32) | B(DT_U32) | B(DT_F32);
+constexpr uint32_t kA5Dup = kA2Dup | B(DT_BOOL) | B(DT_I8) | B(DT_U8) | B(DT_I64) | B(DT_U64) | kFp8s;
+constexpr uint32_t kA5Sel = kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32);
+constexpr uint32_t kA5RedMax = B(DT_I16) | B(DT_U16) | B(DT_F16) | B(DT_I32) | B(DT_U32) | B(DT_F32);
+constexpr uint32_t kA5RedSum = B(DT_F16) | B(DT_F32) | B(DT_I32) | B(DT_U32);
+constexpr uint32_t kA5Brcb = kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32);
+
+template <typename T>
+inline void BinaryCount(const char* api, BinOp op, uint32_t a2, uint32_t a5, const char* doc, const LocalTensor<T>& dst,
+                        const LocalTensor<T>& src0, const LocalTensor<T>& src1, int32_t count)
+{
+    DtCheck(api, DtOf<T>(), a2, a5, doc);
+    CountCheck(api, count);
+    Operand(api, "src0", src0, count, true);
+    Operand(api, "src1", src1, count, true);
+    Operand(api, "dst", dst, count, false);
+    NoPartialOverlap(api, dst, count, src0, count, "src0");
+    NoPartialOverlap(api, dst, count, src1, count, "src1");
+    std::vector<T> x = LoadN<T>(src0.simAddr_, count);
+    const std::vector<T> y = LoadN<T>(src1.simAddr_, count);
+    for (int32_t i = 0; i < count; ++i) {
+        x[i] = Bin<T>(op, x[i], y[i]);
+    }
+    StoreN<T>(dst.simAddr_, x);
+    CountVec(1, static_cast<uint64_t>(count));
+}
+
+template <typename T>
+inline void ScalarCount(const char* api, BinOp op, uint32_t a2, uint32_t a5, const char* doc, const LocalTensor<T>& dst,
+                        const LocalTensor<T>& src, const T& scalar, int32_t count)
+{
+    DtCheck(api, DtOf<T>(), a2, a5, doc);
+    CountCheck(api, count);
+    Operand(api, "src", src, count, true);
+    Operand(api, "dst", dst, count, false);
+    NoPartialOverlap(api, dst, count, src, count, "src");
+    std::vector<T> x = LoadN<T>(src.simAddr_, count);
+    for (int32_t i = 0; i < count; ++i) {
+        x[i] = Bin<T>(op, x[i], scalar);
+    }
+    StoreN<T>(dst.simAddr_, x);
+    CountVec(1, static_cast<uint64_t>(count));
+}
+
+template <typename T>
+inline void UnaryCount(const char* api, UnOp op, uint32_t a2, uint32_t a5, const char* doc, const LocalTensor<T>& dst,
+                       const LocalTensor<T>& src, int32_t count)
+{
+    DtCheck(api, DtOf<T>(), a2, a5, doc);
+    CountCheck(api, count);
+    Operand(api, "src", src, count, true);
+    Operand(api, "dst", dst, count, false);
+    NoPartialOverlap(api, dst, count, src, count, "src");
+    std::vector<T> x = LoadN<T>(src.simAddr_, count);
+    for (int32_t i = 0; i < count; ++i) {
+        x[i] = Un<T>(op, x[i]);
+    }
+    StoreN<T>(dst.simAddr_, x);
+    CountVec(1, static_cast<uint64_t>(count));
+}
+
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// ------------------------------------------------------------------------------------ vector: binary
+#define AK_SIM_BINARY(NAME, OP, A2, A5, DOC)                                                                   \
+    template <typename T>                                                                                      \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1,        \
+                     const int32_t& count)                                                                     \
+    {                                                                                                          \
+        sim::BinaryCount<T>(#NAME, sim::OP, A2, A5, DOC, dst, src0, src1, count);                              \
+    }
+
+AK_SIM_BINARY(Add, OP_ADD, sim::kA2Arith, sim::kA5AddMax, "asc-devkit Memory矢量计算/基础算术/Add.md")
+AK_SIM_BINARY(Sub, OP_SUB, sim::kA2Arith, sim::kA5AddMax, "asc-devkit Memory矢量计算/基础算术/Sub.md")
+AK_SIM_BINARY(Mul, OP_MUL, sim::kA2Arith, sim::kA5Mul, "asc-devkit Memory矢量计算/基础算术/Mul.md")
+AK_SIM_BINARY(Div, OP_DIV, sim::kA2Float, sim::kA5Div, "asc-devkit Memory矢量计算/基础算术/Div.md")
+AK_SIM_BINARY(Max, OP_MAX, sim::kA2Arith, sim::kA5AddMax, "asc-devkit Memory矢量计算/基础算术/Max.md")
+AK_SIM_BINARY(Min, OP_MIN, sim::kA2Arith, sim::kA5AddMax, "asc-devkit Memory矢量计算/基础算术/Min.md")
+AK_SIM_BINARY(And, OP_AND, sim::kA2Logic, sim::kA5Logic, "asc-devkit Memory矢量计算/逻辑计算/And.md")
+AK_SIM_BINARY(Or, OP_OR, sim::kA2Logic, sim::kA5Logic, "asc-devkit Memory矢量计算/逻辑计算/Or.md")
+#undef AK_SIM_BINARY
+
+// ------------------------------------------------------------------------------------ vector: scalar
+#define AK_SIM_SCALAR(NAME, OP, A2, A5, DOC)                                                                   \
+    template <typename T, bool isSetMask = true>                                                               \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue,               \
+                     const int32_t& count)                                                                     \
+    {                                                                                                          \
+        sim::ScalarCount<T>(#NAME, sim::OP, A2, A5, DOC, dst, src, scalarValue, count);                        \
+    }
+
+AK_SIM_SCALAR(Adds, OP_ADD, sim::kA2Arith, sim::kA5ScalarAddMax, "asc-devkit Memory矢量计算/基础算术/Adds.md")
+AK_SIM_SCALAR(Muls, OP_MUL, sim::kA2Arith, sim::kA5ScalarMul, "asc-devkit Memory矢量计算/基础算术/Muls.md")
+AK_SIM_SCALAR(Maxs, OP_MAX, sim::kA2Arith, sim::kA5ScalarAddMax, "asc-devkit Memory矢量计算/基础算术/Maxs.md")
+AK_SIM_SCALAR(Mins, OP_MIN, sim::kA2Arith, sim::kA5ScalarAddMax, "asc-devkit Memory矢量计算/基础算术/Mins.md")
+#undef AK_SIM_SCALAR
+
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T>
+inline void ShiftCount(const char* api, bool left, const LocalTensor<T>& dst, const LocalTensor<T>& src,
+                       const T& scalarValue, int32_t count)
+{
+    const char* doc = left ? "asc-devkit Memory矢量计算/逻辑计算/ShiftLeft.md" : "asc-devkit Memory矢量计算/逻辑计算/ShiftRight.md";
+    DtCheck(api, DtOf<T>(), kA2Shift, kA5Logic, doc);
+    CountCheck(api, count);
+    const int64_t sh = static_cast<int64_t>(scalarValue);
+    const int64_t bits = static_cast<int64_t>(sizeof(T) * 8);
+    if (Target() == TARGET_A2) {
+        if (sh < 0 || sh > bits) {
+            Fail(api, Fmt("shift %lld outside [0, %lld] for a %lld-bit type on a2 (%s)", static_cast<long long>(sh),
+                          static_cast<long long>(bits), static_cast<long long>(bits), doc));
+        }
+    } else if (sh < 0) {
+        Fail(api, Fmt("negative shift %lld (%s)", static_cast<long long>(sh), doc));
+    }
+    Operand(api, "src", src, count, true);
+    Operand(api, "dst", dst, count, false);
+    NoPartialOverlap(api, dst, count, src, count, "src");
+    using UT = typename std::make_unsigned<T>::type;
+    std::vector<T> x = LoadN<T>(src.simAddr_, count);
+    for (int32_t i = 0; i < count; ++i) {
+        if (left) {
+            x[i] = sh >= bits ? T(0) : static_cast<T>(static_cast<UT>(static_cast<UT>(x[i]) << sh));
+        } else if (std::is_signed<T>::value) {
+            const int64_t v = static_cast<int64_t>(x[i]);
+            x[i] = static_cast<T>(sh >= bits ? (v < 0 ? -1 : 0) : (v >> sh));
+        } else {
+            x[i] = sh >= bits ? T(0) : static_cast<T>(static_cast<UT>(x[i]) >> sh);
+        }
+    }
+    StoreN<T>(dst.simAddr_, x);
+    CountVec(1, static_cast<uint64_t>(count));
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, bool isSetMask = true>
+inline void ShiftLeft(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count)
+{
+    sim::ShiftCount<T>("ShiftLeft", true, dst, src, scalarValue, count);
+}
+template <typename T, bool isSetMask = true>
+inline void ShiftRight(const LocalTensor<T>& dst, const LocalTensor<T>& src, const T& scalarValue, const int32_t& count)
+{
+    sim::ShiftCount<T>("ShiftRight", false, dst, src, scalarValue, count);
+}
+
+// ------------------------------------------------------------------------------------ vector: unary
+#define AK_SIM_UNARY(NAME, OP, A2, A5, DOC)                                                                    \
+    template <typename T>                                                                                      \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t& count)               \
+    {                                                                                                          \
+        sim::UnaryCount<T>(#NAME, sim::OP, A2, A5, DOC, dst, src, count);                                      \
+    }
+
+AK_SIM_UNARY(Abs, OP_ABS, sim::kA2Float, sim::kA5Abs, "asc-devkit Memory矢量计算/基础算术/Abs.md")
+AK_SIM_UNARY(Exp, OP_EXP, sim::kA2Float, sim::kA2Float, "asc-devkit Memory矢量计算/基础算术/Exp.md")
+AK_SIM_UNARY(Ln, OP_LN, sim::kA2Float, sim::kA2Float, "asc-devkit Memory矢量计算/基础算术/Ln.md")
+AK_SIM_UNARY(Sqrt, OP_SQRT, sim::kA2Float, sim::kA2Float, "asc-devkit Memory矢量计算/基础算术/Sqrt.md")
+AK_SIM_UNARY(Rsqrt, OP_RSQRT, sim::kA2Float, sim::kA2Float, "asc-devkit Memory矢量计算/基础算术/Rsqrt.md")
+AK_SIM_UNARY(Reciprocal, OP_RECIP, sim::kA2Float, sim::kA2Float, "asc-devkit Memory矢量计算/基础算术/Reciprocal.md")
+AK_SIM_UNARY(Relu, OP_RELU, sim::kA2Relu, sim::kA5Relu, "asc-devkit Memory矢量计算/基础算术/Relu.md")
+AK_SIM_UNARY(Not, OP_NOT, sim::kA2Logic, sim::kA5Not, "asc-devkit Memory矢量计算/逻辑计算/Not.md")
+#undef AK_SIM_UNARY
+
+// ------------------------------------------------------------------------------------ Duplicate
+template <typename T>
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int32_t& count)
+{
+    const char* api = "Duplicate";
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kA2Dup, sim::kA5Dup, "asc-devkit Memory矢量计算/数据填充/Duplicate.md");
+    sim::CountCheck(api, count);
+    sim::Operand(api, "dst", dst, count, false);
+    std::vector<T> x(static_cast<size_t>(count), scalarValue);
+    sim::StoreN<T>(dst.simAddr_, x);
+    sim::CountVec(1, static_cast<uint64_t>(count));
+}
+
+// ------------------------------------------------------------------------------------ Cast
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+
+constexpr uint32_t RM(RoundMode m) { return 1u << static_cast<uint32_t>(m); }
+constexpr uint32_t kRmAll5 = RM(RoundMode::CAST_RINT) | RM(RoundMode::CAST_FLOOR) | RM(RoundMode::CAST_CEIL) |
+                             RM(RoundMode::CAST_ROUND) | RM(RoundMode::CAST_TRUNC);
+constexpr uint32_t kRmNone = RM(RoundMode::CAST_NONE);
+constexpr uint32_t kRmRint = RM(RoundMode::CAST_RINT);
+
+struct CastRule {
+    Dt src, dst;
+    uint32_t modes;
+};
+
+// asc-devkit docs/zh/api/SIMD-API/基础API/Memory矢量计算/类型转换/Cast.md, table
+// "Atlas A2 训练系列产品/Atlas A2 推理系列产品支持的数据类型组合情况" (int4b_t rows and int32->half,
+// which needs SetDeqScale, are not modelled).
+inline const std::vector<CastRule>& CastTableA2()
+{
+    static const std::vector<CastRule> t = {
+        {DT_I8, DT_F16, kRmNone},
+        {DT_U8, DT_F16, kRmNone},
+        {DT_I16, DT_F16, kRmAll5 | kRmNone},
+        {DT_I16, DT_F32, kRmNone},
+        {DT_F16, DT_I8, kRmAll5 | kRmNone},
+        {DT_F16, DT_U8, kRmAll5 | kRmNone},
+        {DT_F16, DT_I16, kRmAll5},
+        {DT_F16, DT_I32, kRmAll5},
+        {DT_F16, DT_F32, kRmNone},
+        {DT_BF16, DT_I32, kRmAll5},
+        {DT_BF16, DT_F32, kRmNone},
+        {DT_I32, DT_I16, kRmNone},
+        {DT_I32, DT_F32, kRmAll5 | kRmNone},
+        {DT_I32, DT_I64, kRmNone},
+        {DT_F32, DT_I16, kRmAll5},
+        {DT_F32, DT_F16, kRmAll5 | RM(RoundMode::CAST_ODD) | kRmNone},
+        {DT_F32, DT_BF16, kRmAll5},
+        {DT_F32, DT_I32, kRmAll5},
+        {DT_F32, DT_F32, kRmAll5},
+        {DT_F32, DT_I64, kRmAll5},
+        {DT_I64, DT_I32, kRmNone},
+        {DT_I64, DT_F32, kRmAll5},
+    };
+    return t;
+}
+
+// Same doc, table "Ascend 950PR/Ascend 950DT支持的数据类型组合情况" (int4/fp4/hifloat8/complex/double
+// rows not modelled).
+inline const std::vector<CastRule>& CastTableA5()
+{
+    static const std::vector<CastRule> t = {
+        {DT_I8, DT_I16, kRmNone},
+        {DT_I8, DT_F16, kRmNone},
+        {DT_I8, DT_I32, kRmNone},
+        {DT_U8, DT_U16, kRmNone},
+        {DT_U8, DT_F16, kRmNone},
+        {DT_U8, DT_U32, kRmNone},
+        {DT_E5M2, DT_F32, kRmNone},
+        {DT_E4M3, DT_F32, kRmNone},
+        {DT_I16, DT_U8, kRmNone},
+        {DT_I16, DT_F16, kRmAll5},
+        {DT_I16, DT_I32, kRmNone},
+        {DT_I16, DT_U32, kRmNone},
+        {DT_I16, DT_F32, kRmNone},
+        {DT_U16, DT_U8, kRmNone},
+        {DT_U16, DT_U32, kRmNone},
+        {DT_F16, DT_I8, kRmAll5},
+        {DT_F16, DT_U8, kRmAll5},
+        {DT_F16, DT_I16, kRmAll5},
+        {DT_F16, DT_BF16, kRmAll5},
+        {DT_F16, DT_I32, kRmAll5},
+        {DT_F16, DT_F32, kRmNone},
+        {DT_BF16, DT_F16, kRmAll5},
+        {DT_BF16, DT_I32, kRmAll5},
+        {DT_BF16, DT_F32, kRmNone},
+        {DT_I32, DT_U8, kRmNone},
+        {DT_I32, DT_I16, kRmNone},
+        {DT_I32, DT_U16, kRmNone},
+        {DT_I32, DT_F32, kRmAll5},
+        {DT_I32, DT_I64, kRmNone},
+        {DT_U32, DT_U8, kRmNone},
+        {DT_U32, DT_I16, kRmNone},
+        {DT_U32, DT_U16, kRmNone},
+        {DT_F32, DT_E5M2, kRmRint},
+        {DT_F32, DT_E4M3, kRmRint},
+        {DT_F32, DT_I16, kRmAll5},
+        {DT_F32, DT_F16, kRmAll5 | RM(RoundMode::CAST_ODD) | kRmNone},
+        {DT_F32, DT_BF16, kRmAll5},
+        {DT_F32, DT_I32, kRmAll5},
+        {DT_F32, DT_F32, kRmAll5},
+        {DT_F32, DT_I64, kRmAll5},
+        {DT_I64, DT_I32, kRmNone},
+        {DT_I64, DT_F32, kRmAll5},
+    };
+    return t;
+}
+
+inline const char* RoundModeName(RoundMode m)
+{
+    switch (m) {
+        case RoundMode::CAST_NONE: return "CAST_NONE";
+        case RoundMode::CAST_RINT: return "CAST_RINT";
+        case RoundMode::CAST_FLOOR: return "CAST_FLOOR";
+        case RoundMode::CAST_CEIL: return "CAST_CEIL";
+        case RoundMode::CAST_ROUND: return "CAST_ROUND";
+        case RoundMode::CAST_TRUNC: return "CAST_TRUNC";
+        case RoundMode::CAST_ODD: return "CAST_ODD";
+        default: return "(other)";
+    }
+}
+
+inline RoundKind KindOf(RoundMode m)
+{
+    switch (m) {
+        case RoundMode::CAST_FLOOR: return RK_FLOOR;
+        case RoundMode::CAST_CEIL: return RK_CEIL;
+        case RoundMode::CAST_ROUND: return RK_ROUND;
+        case RoundMode::CAST_TRUNC: return RK_TRUNC;
+        case RoundMode::CAST_ODD: return RK_ODD;
+        default: return RK_RINT;  // CAST_NONE (lossy) and CAST_RINT
+    }
+}
+
+inline constexpr SmallFloatFmt kFmtF32{8, 23, true, 0x7FC00000u, 3.4028234663852886e38, false};
+
+template <typename U>
+inline double ToDouble(const U& v)
+{
+    if constexpr (std::is_same<U, fp8_e4m3fn_t>::value || std::is_same<U, fp8_e5m2_t>::value ||
+                  std::is_same<U, half>::value || std::is_same<U, bfloat16_t>::value) {
+        return static_cast<double>(static_cast<float>(v));
+    } else {
+        return static_cast<double>(v);
+    }
+}
+
+// Rounds x to an integer value with the given rounding.
+inline double RoundToInt(double x, RoundKind rk)
+{
+    const bool neg = std::signbit(x);
+    const double a = std::fabs(x);
+    double n = std::floor(a);
+    if (RoundUp(n, a - n, neg, rk)) {
+        n += 1.0;
+    }
+    return neg ? -n : n;
+}
+
+template <typename T, typename U>
+inline T ConvertOne(const U& s, RoundKind rk)
+{
+    const double v = ToDouble<U>(s);
+    if constexpr (std::is_same<T, half>::value) {
+        return half::FromBits(static_cast<uint16_t>(RoundSmallFloat(v, kFmtHalf, rk)));
+    } else if constexpr (std::is_same<T, bfloat16_t>::value) {
+        return bfloat16_t::FromBits(static_cast<uint16_t>(RoundSmallFloat(v, kFmtBf16, rk)));
+    } else if constexpr (std::is_same<T, fp8_e4m3fn_t>::value) {
+        fp8_e4m3fn_t r;
+        r.bits_ = static_cast<uint8_t>(RoundSmallFloat(v, kFmtE4M3, rk));
+        return r;
+    } else if constexpr (std::is_same<T, fp8_e5m2_t>::value) {
+        fp8_e5m2_t r;
+        r.bits_ = static_cast<uint8_t>(RoundSmallFloat(v, kFmtE5M2, rk));
+        return r;
+    } else if constexpr (std::is_same<T, float>::value) {
+        if (std::is_same<U, float>::value) {
+            // float -> float: round to an integral value
+            return std::isnan(v) || std::isinf(v) ? static_cast<float>(v) : static_cast<float>(RoundToInt(v, rk));
+        }
+        const uint32_t bits = RoundSmallFloat(v, kFmtF32, rk);
+        float f;
+        std::memcpy(&f, &bits, 4);
+        return f;
+    } else {
+        static_assert(std::is_integral<T>::value, "Cast to an unsupported type");
+        // to integer: round, then saturate; NaN -> 0 (asc-devkit precision_conversion.md: overflow saturates)
+        if (std::isnan(v)) {
+            return T(0);
+        }
+        const double r = sim::kFloatLike<U> || std::is_same<U, fp8_e4m3fn_t>::value ||
+                                 std::is_same<U, fp8_e5m2_t>::value
+                             ? RoundToInt(v, rk)
+                             : v;
+        const double lo = static_cast<double>(std::numeric_limits<T>::min());
+        const double hi = static_cast<double>(std::numeric_limits<T>::max());
+        if (r <= lo) return std::numeric_limits<T>::min();
+        if (r >= hi) return std::numeric_limits<T>::max();
+        if constexpr (std::is_integral<U>::value) {
+            return static_cast<T>(s);  // in range: exact
+        }
+        return static_cast<T>(r);
+    }
+}
+
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, typename U>
+inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const RoundMode& roundMode, const uint32_t count)
+{
+    const char* api = "Cast";
+    sim::CoreState& c = sim::Core(api);
+    const sim::Dt sd = sim::DtOf<U>(), dd = sim::DtOf<T>();
+    const std::vector<sim::CastRule>& table = c.target == sim::TARGET_A5 ? sim::CastTableA5() : sim::CastTableA2();
+    const char* doc = "asc-devkit Memory矢量计算/类型转换/Cast.md";
+    bool pair = false;
+    uint32_t modes = 0;
+    for (const sim::CastRule& r : table) {
+        if (r.src == sd && r.dst == dd) {
+            pair = true;
+            modes = r.modes;
+        }
+    }
+    if (!pair) {
+        sim::Fail(api, sim::Fmt("%s -> %s is not a supported conversion on %s (%s)", sim::DtName(sd), sim::DtName(dd),
+                                sim::TargetName(c.target), doc));
+    }
+    if ((modes & sim::RM(roundMode)) == 0) {
+        sim::Fail(api, sim::Fmt("%s -> %s does not support RoundMode::%s on %s (%s)", sim::DtName(sd), sim::DtName(dd),
+                                sim::RoundModeName(roundMode), sim::TargetName(c.target), doc));
+    }
+    sim::Operand(api, "src", src, count, true);
+    sim::Operand(api, "dst", dst, count, false);
+    sim::NoPartialOverlap(api, dst, count, src, count, "src");
+    const std::vector<U> x = sim::LoadN<U>(src.simAddr_, count);
+    std::vector<T> y(count);
+    const sim::RoundKind rk = sim::KindOf(roundMode);
+    for (uint32_t i = 0; i < count; ++i) {
+        y[i] = sim::ConvertOne<T, U>(x[i], rk);
+    }
+    sim::StoreN<T>(dst.simAddr_, y);
+    sim::CountVec(1, count);
+}
+
+// ------------------------------------------------------------------------------------ Compare/Select
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T>
+inline bool CmpOne(CMPMODE m, T a, T b)
+{
+    const double x = ToDouble<T>(a), y = ToDouble<T>(b);
+    switch (m) {
+        case CMPMODE::LT: return x < y;
+        case CMPMODE::GT: return x > y;
+        case CMPMODE::EQ: return x == y;
+        case CMPMODE::LE: return x <= y;
+        case CMPMODE::GE: return x >= y;
+        case CMPMODE::NE: return x != y;
+    }
+    return false;
+}
+
+template <typename T, typename U>
+inline void CompareImpl(const char* api, const LocalTensor<U>& dst, const LocalTensor<T>& src0,
+                        const LocalTensor<T>* src1, T scalar, CMPMODE cmpMode, uint32_t count)
+{
+    const char* doc = "asc-devkit Memory矢量计算/比较与选择/Compare.md";
+    const Dt d = DtOf<T>();
+    DtCheck(api, d, kA2Float | B(DT_I32), kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32), doc);
+    if (Target() == TARGET_A2 && d == DT_I32 && cmpMode != CMPMODE::EQ) {
+        Fail(api, Fmt("int32_t supports only CMPMODE::EQ on a2 (%s)", doc));
+    }
+    DtCheck(api, DtOf<U>(), B(DT_U8) | B(DT_I8), B(DT_U8) | B(DT_I8), doc);
+    if ((static_cast<uint64_t>(count) * sizeof(T)) % kRepeatBytes != 0) {
+        Fail(api, Fmt("count*sizeof(T) = %llu B is not a multiple of 256 B (only whole 256-B repeats are compared; "
+                      "%s)", static_cast<unsigned long long>(static_cast<uint64_t>(count) * sizeof(T)), doc));
+    }
+    Operand(api, "src0", src0, count, true);
+    if (src1 != nullptr) {
+        Operand(api, "src1", *src1, count, true);
+    }
+    const uint64_t outBytes = count / 8;
+    Operand(api, "dst", dst, (outBytes + sizeof(U) - 1) / sizeof(U), false);
+    const std::vector<T> x = LoadN<T>(src0.simAddr_, count);
+    std::vector<T> y;
+    if (src1 != nullptr) {
+        y = LoadN<T>(src1->simAddr_, count);
+    }
+    std::vector<uint8_t> bits(outBytes, 0);
+    for (uint32_t i = 0; i < count; ++i) {
+        if (CmpOne<T>(cmpMode, x[i], src1 != nullptr ? y[i] : scalar)) {
+            bits[i / 8] = static_cast<uint8_t>(bits[i / 8] | (1u << (i % 8)));
+        }
+    }
+    StoreN<uint8_t>(dst.simAddr_, bits);
+    CountVec(1, count);
+}
+
+template <typename T, typename U>
+inline void SelectImpl(const char* api, const LocalTensor<T>& dst, const LocalTensor<U>& selMask,
+                       const LocalTensor<T>& src0, const LocalTensor<T>* src1, T scalar, SELMODE selMode,
+                       uint32_t count)
+{
+    const char* doc = "asc-devkit Memory矢量计算/比较与选择/Select.md";
+    DtCheck(api, DtOf<T>(), kA2Float, kA5Sel, doc);
+    if (selMode == SELMODE::VSEL_CMPMASK_SPR) {
+        Fail(api, "SELMODE::VSEL_CMPMASK_SPR (mask from the CMPMASK register) is not modelled by the sim");
+    }
+    if (src1 != nullptr && selMode != SELMODE::VSEL_TENSOR_TENSOR_MODE) {
+        Fail(api, "tensor-tensor Select needs SELMODE::VSEL_TENSOR_TENSOR_MODE");
+    }
+    if (src1 == nullptr && selMode != SELMODE::VSEL_TENSOR_SCALAR_MODE) {
+        Fail(api, "tensor-scalar Select needs SELMODE::VSEL_TENSOR_SCALAR_MODE");
+    }
+    const uint64_t maskBytes = (static_cast<uint64_t>(count) + 7) / 8;
+    const uint64_t maskElems = (maskBytes + sizeof(U) - 1) / sizeof(U);
+    Operand(api, "selMask", selMask, maskElems, false);
+    UbCheckInit(api, "selMask", selMask.simAddr_, maskBytes);
+    Operand(api, "src0", src0, count, true);
+    if (src1 != nullptr) {
+        Operand(api, "src1", *src1, count, true);
+    }
+    Operand(api, "dst", dst, count, false);
+    const std::vector<uint8_t> m = LoadN<uint8_t>(selMask.simAddr_, maskBytes);
+    std::vector<T> x = LoadN<T>(src0.simAddr_, count);
+    std::vector<T> y;
+    if (src1 != nullptr) {
+        y = LoadN<T>(src1->simAddr_, count);
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        const bool bit = ((m[i / 8] >> (i % 8)) & 1u) != 0;
+        if (!bit) {
+            x[i] = src1 != nullptr ? y[i] : scalar;
+        }
+    }
+    StoreN<T>(dst.simAddr_, x);
+    CountVec(1, count);
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, typename U>
+inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1, CMPMODE cmpMode,
+                    uint32_t count)
+{
+    sim::CompareImpl<T, U>("Compare", dst, src0, &src1, T(0), cmpMode, count);
+}
+
+template <typename T, typename U>
+inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
+                    uint32_t count)
+{
+    sim::CompareImpl<T, U>("Compare(scalar)", dst, src0, nullptr, src1Scalar, cmpMode, count);
+}
+
+template <typename T, typename U>
+inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0,
+                   const LocalTensor<T>& src1, SELMODE selMode, uint32_t count)
+{
+    sim::SelectImpl<T, U>("Select", dst, selMask, src0, &src1, T(0), selMode, count);
+}
+
+template <typename T, typename U>
+inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, const LocalTensor<T>& src0, T src1,
+                   SELMODE selMode, uint32_t count)
+{
+    sim::SelectImpl<T, U>("Select(scalar)", dst, selMask, src0, nullptr, src1, selMode, count);
+}
+
+// ------------------------------------------------------------------------------------ reductions
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+// Sum of v[0..n) as a pairwise tree of adjacent elements ((v0+v1)+(v2+v3))..., each add rounded to T.
+template <typename T>
+inline T TreeSum(std::vector<T> v)
+{
+    if (v.empty()) {
+        return T(0);
+    }
+    while (v.size() > 1) {
+        std::vector<T> w((v.size() + 1) / 2);
+        for (size_t i = 0; i < w.size(); ++i) {
+            w[i] = (2 * i + 1 < v.size()) ? Bin<T>(OP_ADD, v[2 * i], v[2 * i + 1]) : v[2 * i];
+        }
+        v.swap(w);
+    }
+    return v[0];
+}
+
+// Max with its first index; NaN wins (first NaN).
+template <typename T>
+inline void MaxIdx(const std::vector<T>& v, T* best, uint32_t* idx)
+{
+    *best = v.empty() ? T(0) : v[0];
+    *idx = 0;
+    for (uint32_t i = 1; i < v.size(); ++i) {
+        if (IsNan(*best)) {
+            break;
+        }
+        if (IsNan(v[i]) || ToDouble<T>(v[i]) > ToDouble<T>(*best)) {
+            *best = v[i];
+            *idx = i;
+        }
+    }
+}
+
+template <typename T>
+inline T IndexAsT(uint32_t idx)
+{
+    // The index is stored as the integer bit pattern in an element of T (ReduceRepeat.md).
+    T r{};
+    if (sizeof(T) == 2) {
+        const uint16_t b = static_cast<uint16_t>(idx);
+        std::memcpy(static_cast<void*>(&r), &b, 2);
+    } else if (sizeof(T) == 4) {
+        std::memcpy(static_cast<void*>(&r), &idx, 4);
+    }
+    return r;
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// Count form: ReduceSum accumulates inside each 256-B repeat with a binary tree and adds the repeat
+// results in order (ReduceSum.md "方式一", the A2 count form). dst[0] = sum.
+template <typename T, bool isSetMask = true>
+inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
+                      const int32_t count)
+{
+    const char* api = "ReduceSum";
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kA2Float, sim::kA5RedSum, "asc-devkit Memory矢量计算/归约计算/ReduceSum.md");
+    sim::CountCheck(api, count);
+    sim::Operand(api, "src", src, count, true);
+    sharedTmpBuffer.simLive(api, "sharedTmpBuffer");
+    sim::Operand(api, "dst", dst, 1, false, sizeof(T));
+    const std::vector<T> x = sim::LoadN<T>(src.simAddr_, count);
+    const uint32_t per = sim::kRepeatBytes / sizeof(T);
+    T acc = T(0);
+    bool first = true;
+    for (uint32_t b = 0; b < static_cast<uint32_t>(count); b += per) {
+        const uint32_t e = std::min<uint32_t>(b + per, count);
+        const T part = sim::TreeSum<T>(std::vector<T>(x.begin() + b, x.begin() + e));
+        acc = first ? part : sim::Bin<T>(sim::OP_ADD, acc, part);
+        first = false;
+    }
+    sim::StoreN<T>(dst.simAddr_, std::vector<T>{acc});
+    sim::CountVec(1, static_cast<uint64_t>(count));
+}
+
+// Count form: dst[0] = max; with calIndex dst[1] = index (bit pattern). NaN wins.
+template <typename T>
+inline void ReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LocalTensor<T>& sharedTmpBuffer,
+                      const int32_t count, bool calIndex = 0)
+{
+    const char* api = "ReduceMax";
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kA2Float, sim::kA5RedMax, "asc-devkit Memory矢量计算/归约计算/ReduceMax.md");
+    sim::CountCheck(api, count);
+    if (count == 0) {
+        sim::Fail(api, "count = 0");
+    }
+    sim::Operand(api, "src", src, count, true);
+    sharedTmpBuffer.simLive(api, "sharedTmpBuffer");
+    sim::Operand(api, "dst", dst, calIndex ? 2 : 1, false, sizeof(T));
+    const std::vector<T> x = sim::LoadN<T>(src.simAddr_, count);
+    T best;
+    uint32_t idx = 0;
+    sim::MaxIdx<T>(x, &best, &idx);
+    std::vector<T> out{best};
+    if (calIndex) {
+        out.push_back(sim::IndexAsT<T>(idx));
+    }
+    sim::StoreN<T>(dst.simAddr_, out);
+    sim::CountVec(1, static_cast<uint64_t>(count));
+}
+
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+// Elements of repeat r selected by a Level-0 continuous mask (first `mask` lanes) or bit mask.
+template <typename T>
+inline std::vector<uint32_t> RepeatLanes(const char* api, int32_t maskCount, const uint64_t* maskBits)
+{
+    const uint32_t lanes = kRepeatBytes / sizeof(T);
+    std::vector<uint32_t> sel;
+    if (maskBits == nullptr) {
+        if (maskCount < 1 || static_cast<uint32_t>(maskCount) > lanes) {
+            Fail(api, Fmt("mask %d outside [1, %u] for a %u-byte type (continuous mask mode)", maskCount, lanes,
+                          static_cast<uint32_t>(sizeof(T))));
+        }
+        for (uint32_t i = 0; i < static_cast<uint32_t>(maskCount); ++i) sel.push_back(i);
+    } else {
+        for (uint32_t i = 0; i < lanes; ++i) {
+            if ((maskBits[i / 64] >> (i % 64)) & 1u) sel.push_back(i);
+        }
+        if (sel.empty()) {
+            Fail(api, "bit mask selects no element");
+        }
+    }
+    return sel;
+}
+
+// UB byte address of lane `lane` of repeat r with Level-0 block/repeat strides (in 32-B blocks).
+template <typename T>
+inline uint64_t LaneAddr(uint32_t base, uint32_t r, uint32_t lane, uint32_t blkStride, uint32_t repStride)
+{
+    const uint32_t perBlk = kBlockBytes / sizeof(T);
+    return static_cast<uint64_t>(base) + static_cast<uint64_t>(r) * repStride * kBlockBytes +
+           static_cast<uint64_t>(lane / perBlk) * blkStride * kBlockBytes + (lane % perBlk) * sizeof(T);
+}
+
+template <typename T>
+inline void WholeReduceImpl(const char* api, bool isMax, const LocalTensor<T>& dst, const LocalTensor<T>& src,
+                            int32_t maskCount, const uint64_t* maskBits, int32_t repeatTime, int32_t dstRepStride,
+                            int32_t srcBlkStride, int32_t srcRepStride, ReduceOrder order)
+{
+    DtCheck(api, DtOf<T>(), kA2Float, kA2Float, "asc-devkit Memory矢量计算/归约计算/ReduceRepeat.md (WholeReduce*)");
+    if (repeatTime < 0 || repeatTime > 255) {
+        Fail(api, Fmt("repeatTime %d outside [0, 255]", repeatTime));
+    }
+    if (dstRepStride < 0 || srcBlkStride < 0 || srcRepStride < 0 || dstRepStride > 65535 || srcBlkStride > 65535 ||
+        srcRepStride > 65535) {
+        Fail(api, "stride outside [0, 65535]");
+    }
+    if (repeatTime == 0) {
+        return;
+    }
+    src.simLive(api, "src");
+    dst.simLive(api, "dst");
+    if (src.simAddr_ % kBlockBytes != 0) {
+        Fail(api, Fmt("src: UB address %u is not 32-byte aligned (npuchk ErrorRead4)", src.simAddr_));
+    }
+    const std::vector<uint32_t> lanes = RepeatLanes<T>(api, maskCount, maskBits);
+    // dst entries per repeat and the dstRepStride unit (ReduceRepeat.md table 3)
+    uint32_t outElems = 1;
+    if (isMax && (order == ReduceOrder::ORDER_VALUE_INDEX || order == ReduceOrder::ORDER_INDEX_VALUE)) {
+        outElems = 2;
+    }
+    const uint32_t unitBytes = (isMax && order == ReduceOrder::ORDER_ONLY_INDEX) ? 4 : outElems * sizeof(T);
+    const uint32_t srcEnd = src.simAddr_ + src.simSize_ * static_cast<uint32_t>(sizeof(T));
+    const uint32_t dstEnd = dst.simAddr_ + dst.simSize_ * static_cast<uint32_t>(sizeof(T));
+    if (dst.simAddr_ % unitBytes != 0) {
+        Fail(api, Fmt("dst: UB address %u is not %u-byte aligned", dst.simAddr_, unitBytes));
+    }
+    std::vector<std::pair<uint64_t, std::vector<uint8_t>>> writes;
+    for (int32_t r = 0; r < repeatTime; ++r) {
+        std::vector<T> v;
+        for (uint32_t lane : lanes) {
+            const uint64_t a = LaneAddr<T>(src.simAddr_, r, lane, srcBlkStride, srcRepStride);
+            if (a + sizeof(T) > srcEnd) {
+                Fail(api, Fmt("src: repeat %d lane %u reads UB byte %llu beyond the tensor (npuchk ErrorRead3)", r, lane,
+                              static_cast<unsigned long long>(a)));
+            }
+            UbCheckInit(api, "src", static_cast<uint32_t>(a), sizeof(T));
+            v.push_back(UbLoad<T>(static_cast<uint32_t>(a)));
+        }
+        std::vector<uint8_t> bytes;
+        auto put = [&bytes](const void* p, size_t n) {
+            const uint8_t* b = static_cast<const uint8_t*>(p);
+            bytes.insert(bytes.end(), b, b + n);
+        };
+        if (!isMax) {
+            const T s = TreeSum<T>(v);
+            put(&s, sizeof(T));
+        } else {
+            T best;
+            uint32_t idx = 0;
+            MaxIdx<T>(v, &best, &idx);
+            const uint32_t laneIdx = lanes[idx];
+            const T idxT = IndexAsT<T>(laneIdx);
+            switch (order) {
+                case ReduceOrder::ORDER_VALUE_INDEX: put(&best, sizeof(T)); put(&idxT, sizeof(T)); break;
+                case ReduceOrder::ORDER_INDEX_VALUE: put(&idxT, sizeof(T)); put(&best, sizeof(T)); break;
+                case ReduceOrder::ORDER_ONLY_VALUE: put(&best, sizeof(T)); break;
+                case ReduceOrder::ORDER_ONLY_INDEX: put(&laneIdx, 4); break;
+            }
+        }
+        const uint64_t da = static_cast<uint64_t>(dst.simAddr_) + static_cast<uint64_t>(r) * dstRepStride * unitBytes;
+        if (da + bytes.size() > dstEnd) {
+            Fail(api, Fmt("dst: repeat %d writes UB bytes [%llu, %llu) beyond the tensor (npuchk ErrorWrite3)", r,
+                          static_cast<unsigned long long>(da), static_cast<unsigned long long>(da + bytes.size())));
+        }
+        writes.emplace_back(da, std::move(bytes));
+    }
+    for (const auto& w : writes) {
+        StoreN<uint8_t>(static_cast<uint32_t>(w.first), w.second);
+    }
+    CountVec(static_cast<uint64_t>(repeatTime), static_cast<uint64_t>(repeatTime) * lanes.size());
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, bool isSetMask = true>
+inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t mask,
+                           const int32_t repeatTime, const int32_t dstRepStride, const int32_t srcBlkStride,
+                           const int32_t srcRepStride)
+{
+    sim::WholeReduceImpl<T>("WholeReduceSum", false, dst, src, mask, nullptr, repeatTime, dstRepStride, srcBlkStride,
+                            srcRepStride, ReduceOrder::ORDER_ONLY_VALUE);
+}
+template <typename T, bool isSetMask = true>
+inline void WholeReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint64_t mask[],
+                           const int32_t repeatTime, const int32_t dstRepStride, const int32_t srcBlkStride,
+                           const int32_t srcRepStride)
+{
+    sim::WholeReduceImpl<T>("WholeReduceSum", false, dst, src, 0, mask, repeatTime, dstRepStride, srcBlkStride,
+                            srcRepStride, ReduceOrder::ORDER_ONLY_VALUE);
+}
+template <typename T, bool isSetMask = true>
+inline void WholeReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t mask,
+                           const int32_t repeatTime, const int32_t dstRepStride, const int32_t srcBlkStride,
+                           const int32_t srcRepStride, ReduceOrder order = ReduceOrder::ORDER_VALUE_INDEX)
+{
+    sim::WholeReduceImpl<T>("WholeReduceMax", true, dst, src, mask, nullptr, repeatTime, dstRepStride, srcBlkStride,
+                            srcRepStride, order);
+}
+template <typename T, bool isSetMask = true>
+inline void WholeReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint64_t mask[],
+                           const int32_t repeatTime, const int32_t dstRepStride, const int32_t srcBlkStride,
+                           const int32_t srcRepStride, ReduceOrder order = ReduceOrder::ORDER_VALUE_INDEX)
+{
+    sim::WholeReduceImpl<T>("WholeReduceMax", true, dst, src, 0, mask, repeatTime, dstRepStride, srcBlkStride,
+                            srcRepStride, order);
+}
+
+// ------------------------------------------------------------------------------------ Brcb
+// Each repeat takes 8 consecutive elements of src and fills one 32-B block of dst with each
+// (asc-devkit Memory矢量计算/数据填充/Brcb.md).
+template <typename T>
+inline void Brcb(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint8_t repeatTime,
+                 const BrcbRepeatParams& repeatParams)
+{
+    const char* api = "Brcb";
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kA2Dup, sim::kA5Brcb, "asc-devkit Memory矢量计算/数据填充/Brcb.md");
+    if (repeatTime == 0) {
+        return;
+    }
+    sim::Operand(api, "src", src, static_cast<uint64_t>(repeatTime) * 8, true);
+    dst.simLive(api, "dst");
+    if (dst.simAddr_ % sim::kBlockBytes != 0) {
+        sim::Fail(api, sim::Fmt("dst: UB address %u is not 32-byte aligned (npuchk ErrorWrite4)", dst.simAddr_));
+    }
+    const std::vector<T> x = sim::LoadN<T>(src.simAddr_, static_cast<uint64_t>(repeatTime) * 8);
+    const uint32_t perBlk = sim::kBlockBytes / sizeof(T);
+    const uint64_t dstEnd = static_cast<uint64_t>(dst.simAddr_) + static_cast<uint64_t>(dst.simSize_) * sizeof(T);
+    for (uint32_t r = 0; r < repeatTime; ++r) {
+        for (uint32_t j = 0; j < 8; ++j) {
+            const uint64_t a = static_cast<uint64_t>(dst.simAddr_) +
+                               (static_cast<uint64_t>(r) * repeatParams.dstRepStride +
+                                static_cast<uint64_t>(j) * repeatParams.dstBlkStride) * sim::kBlockBytes;
+            if (a + sim::kBlockBytes > dstEnd) {
+                sim::Fail(api, sim::Fmt("dst: repeat %u block %u writes UB bytes [%llu, %llu) beyond the tensor (npuchk "
+                                        "ErrorWrite3)", r, j, static_cast<unsigned long long>(a),
+                                        static_cast<unsigned long long>(a + sim::kBlockBytes)));
+            }
+            sim::StoreN<T>(static_cast<uint32_t>(a), std::vector<T>(perBlk, x[r * 8 + j]));
+        }
+    }
+    sim::CountVec(repeatTime, static_cast<uint64_t>(repeatTime) * 8 * perBlk);
+}
+
+// ------------------------------------------------------------------------------------ DataCopy
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T>
+inline void CopyDtCheck(const char* api)
+{
+    DtCheck(api, DtOf<T>(), kCopyA2, kCopyA5, "fp8/e8m0 types exist only on a5 (Ascend 950)");
+}
+
+inline void CopyLenCheck(const char* api, uint64_t bytes)
+{
+    if (bytes % kBlockBytes != 0) {
+        Fail(api, Fmt("count*sizeof(T) = %llu B is not a multiple of 32 B (hardware rounds down and silently drops "
+                      "the tail; use DataCopyPad)", static_cast<unsigned long long>(bytes)));
+    }
+}
+
+template <typename T>
+inline void GmAlignCheck(const char* api, const GlobalTensor<T>& g)
+{
+    if (g.simAddr_ % sizeof(T) != 0) {
+        Fail(api, Fmt("GM address is not aligned to sizeof(T) = %u B", static_cast<uint32_t>(sizeof(T))));
+    }
+}
+
+inline void CountGm(uint64_t in, uint64_t out)
+{
+    CoreState& c = Core("DataCopy");
+    c.gmToUb += in;
+    c.ubToGm += out;
+}
+
+// UB-side footprint check of a strided copy: block i occupies [base + i*pitch, +len).
+template <typename T>
+inline void UbBlocksCheck(const char* api, const char* what, const LocalTensor<T>& t, uint64_t count, uint64_t len,
+                          uint64_t pitch)
+{
+    if (count == 0) {
+        return;
+    }
+    const uint64_t extent = (count - 1) * pitch + len;
+    const uint64_t size = static_cast<uint64_t>(t.simSize_) * sizeof(T);
+    if (extent > size) {
+        Fail(api, Fmt("%s: the copy touches %llu B of UB but the tensor has %llu B (out of range, npuchk %s)", what,
+                      static_cast<unsigned long long>(extent), static_cast<unsigned long long>(size),
+                      std::string(what) == "dst" ? "ErrorWrite3" : "ErrorRead3"));
+    }
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const uint32_t count)
+{
+    const char* api = "DataCopy(UB<-GM)";
+    sim::CopyDtCheck<T>(api);
+    const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
+    sim::CopyLenCheck(api, bytes);
+    sim::Operand(api, "dst", dst, count, false);
+    sim::GmAlignCheck(api, src);
+    const uintptr_t p = src.simAccess(api, 0, bytes, false);
+    if (bytes > 0) {
+        std::memcpy(sim::Core(api).ub.data() + dst.simAddr_, reinterpret_cast<const void*>(p), bytes);
+        sim::UbMarkWritten(dst.simAddr_, bytes);
+    }
+    sim::CountGm(bytes, 0);
+}
+
+template <typename T>
+inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count)
+{
+    const char* api = "DataCopy(GM<-UB)";
+    sim::CopyDtCheck<T>(api);
+    const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
+    sim::CopyLenCheck(api, bytes);
+    sim::Operand(api, "src", src, count, true);
+    sim::GmAlignCheck(api, dst);
+    const uintptr_t p = dst.simAccess(api, 0, bytes, true);
+    if (bytes > 0) {
+        std::memcpy(reinterpret_cast<void*>(p), sim::Core(api).ub.data() + src.simAddr_, bytes);
+    }
+    sim::CountGm(0, bytes);
+}
+
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count)
+{
+    const char* api = "DataCopy(UB<-UB)";
+    sim::CopyDtCheck<T>(api);
+    const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
+    sim::CopyLenCheck(api, bytes);
+    sim::Operand(api, "src", src, count, true);
+    sim::Operand(api, "dst", dst, count, false);
+    sim::NoPartialOverlap(api, dst, count, src, count, "src");
+    const std::vector<uint8_t> v = sim::LoadN<uint8_t>(src.simAddr_, bytes);
+    sim::StoreN<uint8_t>(dst.simAddr_, v);
+}
+
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+inline void CopyParamsCheck(const char* api, const DataCopyParams& p)
+{
+    if (p.blockCount < 1 || p.blockCount > 4095) {
+        Fail(api, Fmt("DataCopyParams.blockCount %u outside [1, 4095]", p.blockCount));
+    }
+    if (p.blockLen < 1) {
+        Fail(api, "DataCopyParams.blockLen = 0 (unit: 32-B blocks, range [1, 65535])");
+    }
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// DataCopyParams form: blockLen, srcStride, dstStride all in 32-B blocks (stride = gap between the
+// end of one block and the start of the next).
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& repeatParams)
+{
+    const char* api = "DataCopy(UB<-GM, DataCopyParams)";
+    sim::CopyDtCheck<T>(api);
+    sim::CopyParamsCheck(api, repeatParams);
+    dst.simLive(api, "dst");
+    if (dst.simAddr_ % sim::kBlockBytes != 0) {
+        sim::Fail(api, sim::Fmt("dst: UB address %u is not 32-byte aligned", dst.simAddr_));
+    }
+    sim::GmAlignCheck(api, src);
+    const uint64_t len = static_cast<uint64_t>(repeatParams.blockLen) * sim::kBlockBytes;
+    const uint64_t sp = len + static_cast<uint64_t>(repeatParams.srcStride) * sim::kBlockBytes;
+    const uint64_t dp = len + static_cast<uint64_t>(repeatParams.dstStride) * sim::kBlockBytes;
+    sim::UbBlocksCheck(api, "dst", dst, repeatParams.blockCount, len, dp);
+    for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
+        const uintptr_t p = src.simAccess(api, i * sp, len, false);
+        std::memcpy(sim::Core(api).ub.data() + dst.simAddr_ + i * dp, reinterpret_cast<const void*>(p), len);
+        sim::UbMarkWritten(static_cast<uint32_t>(dst.simAddr_ + i * dp), len);
+    }
+    sim::CountGm(len * repeatParams.blockCount, 0);
+}
+
+template <typename T>
+inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& repeatParams)
+{
+    const char* api = "DataCopy(GM<-UB, DataCopyParams)";
+    sim::CopyDtCheck<T>(api);
+    sim::CopyParamsCheck(api, repeatParams);
+    src.simLive(api, "src");
+    if (src.simAddr_ % sim::kBlockBytes != 0) {
+        sim::Fail(api, sim::Fmt("src: UB address %u is not 32-byte aligned", src.simAddr_));
+    }
+    sim::GmAlignCheck(api, dst);
+    const uint64_t len = static_cast<uint64_t>(repeatParams.blockLen) * sim::kBlockBytes;
+    const uint64_t sp = len + static_cast<uint64_t>(repeatParams.srcStride) * sim::kBlockBytes;
+    const uint64_t dp = len + static_cast<uint64_t>(repeatParams.dstStride) * sim::kBlockBytes;
+    sim::UbBlocksCheck(api, "src", src, repeatParams.blockCount, len, sp);
+    for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
+        sim::UbCheckInit(api, "src", static_cast<uint32_t>(src.simAddr_ + i * sp), len);
+        const uintptr_t p = dst.simAccess(api, i * dp, len, true);
+        std::memcpy(reinterpret_cast<void*>(p), sim::Core(api).ub.data() + src.simAddr_ + i * sp, len);
+    }
+    sim::CountGm(0, len * repeatParams.blockCount);
+}
+
+template <typename T>
+inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& repeatParams)
+{
+    const char* api = "DataCopy(UB<-UB, DataCopyParams)";
+    sim::CopyDtCheck<T>(api);
+    sim::CopyParamsCheck(api, repeatParams);
+    src.simLive(api, "src");
+    dst.simLive(api, "dst");
+    if (src.simAddr_ % sim::kBlockBytes != 0 || dst.simAddr_ % sim::kBlockBytes != 0) {
+        sim::Fail(api, "UB addresses must be 32-byte aligned");
+    }
+    const uint64_t len = static_cast<uint64_t>(repeatParams.blockLen) * sim::kBlockBytes;
+    const uint64_t sp = len + static_cast<uint64_t>(repeatParams.srcStride) * sim::kBlockBytes;
+    const uint64_t dp = len + static_cast<uint64_t>(repeatParams.dstStride) * sim::kBlockBytes;
+    sim::UbBlocksCheck(api, "src", src, repeatParams.blockCount, len, sp);
+    sim::UbBlocksCheck(api, "dst", dst, repeatParams.blockCount, len, dp);
+    for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
+        const uint32_t s = static_cast<uint32_t>(src.simAddr_ + i * sp);
+        sim::UbCheckInit(api, "src", s, len);
+        const std::vector<uint8_t> v = sim::LoadN<uint8_t>(s, len);
+        sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v);
+    }
+}
+
+// ------------------------------------------------------------------------------------ DataCopyPad
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+constexpr uint32_t kPadBlockLenMax = 2097151;
+constexpr uint32_t kPadBlockCountMax = 4095;
+
+inline void PadExtCheck(const char* api, uint32_t blockCount, uint32_t blockLen, uint32_t elem)
+{
+    const char* doc = "asc-devkit Memory矢量计算/数据搬运/DataCopyPad";
+    if (blockCount > kPadBlockCountMax) {
+        Fail(api, Fmt("blockCount %u outside [0, 4095] (%s)", blockCount, doc));
+    }
+    if (blockLen > kPadBlockLenMax) {
+        Fail(api, Fmt("blockLen %u B outside [0, 2097151] (%s)", blockLen, doc));
+    }
+    if (blockLen % elem != 0) {
+        Fail(api, Fmt("blockLen %u B is not a multiple of sizeof(T) = %u B (blockLen is in BYTES; %s)", blockLen, elem,
+                      doc));
+    }
+}
+
+// GM -> UB. srcStride: GM gap in bytes; dstStride: UB gap in 32-B blocks. Each block lands in UB as
+// [leftPadding elems][blockLen bytes][rightPadding elems][dummy up to 32 B]. Pads are paddingValue
+// when isPad, else undefined (the sim writes 0xFF bytes); without left/right padding the dummy is the
+// first element of the block.
+template <typename T>
+inline void PadGmToUb(const char* api, const LocalTensor<T>& dst, const GlobalTensor<T>& src, uint32_t blockCount,
+                      uint32_t blockLen, int64_t srcStride, int64_t dstStride, bool isPad, uint32_t left,
+                      uint32_t right, T padValue)
+{
+    CopyDtCheck<T>(api);
+    const uint32_t es = sizeof(T);
+    PadExtCheck(api, blockCount, blockLen, es);
+    if (static_cast<uint64_t>(left) * es > kBlockBytes || static_cast<uint64_t>(right) * es > kBlockBytes) {
+        Fail(api, Fmt("leftPadding %u / rightPadding %u elements exceed 32 B (padding is in elements, each side at "
+                      "most 32 B; hicann/asc-tools cpudebug kernel_data_copy_pad_check.cpp)", left, right));
+    }
+    if (es == 8 && isPad) {
+        uint64_t pv = 0;
+        std::memcpy(&pv, static_cast<const void*>(&padValue), 8);
+        if (pv != 0) {
+            Fail(api, "paddingValue must be 0 for 64-bit types");
+        }
+    }
+    if (Target() == TARGET_A5) {
+        if (srcStride < -static_cast<int64_t>(blockLen)) {
+            Fail(api, "srcStride < -blockLen");
+        }
+        if (dstStride < 0 || dstStride > 65535) {
+            Fail(api, Fmt("dstStride %lld outside [0, 65535] on a5", static_cast<long long>(dstStride)));
+        }
+    }
+    dst.simLive(api, "dst");
+    if (dst.simAddr_ % kBlockBytes != 0) {
+        Fail(api, Fmt("dst: UB address %u is not 32-byte aligned (npuchk ErrorWrite4)", dst.simAddr_));
+    }
+    if (blockCount == 0 || blockLen == 0) {
+        return;  // documented NOP
+    }
+    const uint64_t blockUb = ((static_cast<uint64_t>(left) * es + blockLen + static_cast<uint64_t>(right) * es + 31) / 32) * 32;
+    const uint64_t ubPitch = blockUb + static_cast<uint64_t>(dstStride) * kBlockBytes;
+    UbBlocksCheck(api, "dst", dst, blockCount, blockUb, ubPitch);
+    const int64_t gmPitch = static_cast<int64_t>(blockLen) + srcStride;
+    CoreState& c = Core(api);
+    for (uint32_t i = 0; i < blockCount; ++i) {
+        const int64_t goff = static_cast<int64_t>(i) * gmPitch;
+        if (goff < 0) {
+            Fail(api, "negative GM offset");
+        }
+        const uintptr_t p = src.simAccess(api, static_cast<uint64_t>(goff), blockLen, false);
+        const uint32_t ua = static_cast<uint32_t>(dst.simAddr_ + i * ubPitch);
+        uint8_t* u = c.ub.data() + ua;
+        // fill the whole block first
+        if (left == 0 && right == 0) {
+            T first;
+            std::memcpy(static_cast<void*>(&first), reinterpret_cast<const void*>(p), es);
+            for (uint64_t k = 0; k + es <= blockUb; k += es) {
+                std::memcpy(u + k, static_cast<const void*>(&first), es);
+            }
+        } else if (isPad) {
+            for (uint64_t k = 0; k + es <= blockUb; k += es) {
+                std::memcpy(u + k, static_cast<const void*>(&padValue), es);
+            }
+        } else {
+            std::memset(u, 0xFF, blockUb);
+        }
+        std::memcpy(u + static_cast<uint64_t>(left) * es, reinterpret_cast<const void*>(p), blockLen);
+        UbMarkWritten(ua, blockUb);
+    }
+    c.gmToUb += static_cast<uint64_t>(blockLen) * blockCount;
+}
+
+// UB -> GM. srcStride: UB gap in 32-B blocks; dstStride: GM gap in bytes. Exactly blockLen bytes per
+// block are written.
+template <typename T>
+inline void PadUbToGm(const char* api, const GlobalTensor<T>& dst, const LocalTensor<T>& src, uint32_t blockCount,
+                      uint32_t blockLen, int64_t srcStride, int64_t dstStride)
+{
+    CopyDtCheck<T>(api);
+    PadExtCheck(api, blockCount, blockLen, sizeof(T));
+    if (Target() == TARGET_A5 && (srcStride < 0 || srcStride > 65535)) {
+        Fail(api, Fmt("srcStride %lld outside [0, 65535] on a5", static_cast<long long>(srcStride)));
+    }
+    src.simLive(api, "src");
+    if (src.simAddr_ % kBlockBytes != 0) {
+        Fail(api, Fmt("src: UB address %u is not 32-byte aligned (npuchk ErrorRead4)", src.simAddr_));
+    }
+    if (blockCount == 0 || blockLen == 0) {
+        return;
+    }
+    const uint64_t blockUb = ((static_cast<uint64_t>(blockLen) + 31) / 32) * 32;
+    const uint64_t ubPitch = blockUb + static_cast<uint64_t>(srcStride) * kBlockBytes;
+    UbBlocksCheck(api, "src", src, blockCount, blockLen, ubPitch);
+    const uint64_t gmPitch = static_cast<uint64_t>(blockLen) + static_cast<uint64_t>(dstStride);
+    CoreState& c = Core(api);
+    for (uint32_t i = 0; i < blockCount; ++i) {
+        const uint32_t ua = static_cast<uint32_t>(src.simAddr_ + i * ubPitch);
+        UbCheckInit(api, "src", ua, blockLen);
+        const uintptr_t p = dst.simAccess(api, i * gmPitch, blockLen, true);
+        std::memcpy(reinterpret_cast<void*>(p), c.ub.data() + ua, blockLen);
+    }
+    c.ubToGm += static_cast<uint64_t>(blockLen) * blockCount;
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+#if __NPU_ARCH__ == 3510
+template <typename T, PaddingMode mode = PaddingMode::Normal>
+#else
+template <typename T>
+#endif
+inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyExtParams& dataCopyParams,
+                        const DataCopyPadExtParams<T>& padParams)
+{
+#if __NPU_ARCH__ == 3510
+    if (mode != PaddingMode::Normal) {
+        sim::Fail("DataCopyPad(UB<-GM)", "PaddingMode::Compact is not modelled by the sim");
+    }
+#endif
+    sim::PadGmToUb<T>("DataCopyPad(UB<-GM)", dst, src, dataCopyParams.blockCount, dataCopyParams.blockLen,
+                      static_cast<int64_t>(dataCopyParams.srcStride), static_cast<int64_t>(dataCopyParams.dstStride),
+                      padParams.isPad, padParams.leftPadding, padParams.rightPadding, padParams.paddingValue);
+}
+
+#if __NPU_ARCH__ == 3510
+template <typename T, PaddingMode mode = PaddingMode::Normal>
+#else
+template <typename T>
+#endif
+inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyExtParams& dataCopyParams)
+{
+#if __NPU_ARCH__ == 3510
+    if (mode != PaddingMode::Normal) {
+        sim::Fail("DataCopyPad(GM<-UB)", "PaddingMode::Compact is not modelled by the sim");
+    }
+#endif
+    sim::PadUbToGm<T>("DataCopyPad(GM<-UB)", dst, src, dataCopyParams.blockCount, dataCopyParams.blockLen,
+                      static_cast<int64_t>(dataCopyParams.srcStride), static_cast<int64_t>(dataCopyParams.dstStride));
+}
+
+// Older DataCopyParams/DataCopyPadParams overloads (blockLen in bytes, uint16).
+#if __NPU_ARCH__ == 3510
+template <typename T, PaddingMode mode = PaddingMode::Normal>
+#else
+template <typename T>
+#endif
+inline void DataCopyPad(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const DataCopyParams& dataCopyParams,
+                        const DataCopyPadParams& padParams)
+{
+    T pv{};
+    std::memcpy(static_cast<void*>(&pv), &padParams.paddingValue, sizeof(T) <= 8 ? sizeof(T) : 8);
+    sim::PadGmToUb<T>("DataCopyPad(UB<-GM)", dst, src, dataCopyParams.blockCount, dataCopyParams.blockLen,
+                      dataCopyParams.srcStride, dataCopyParams.dstStride, padParams.isPad, padParams.leftPadding,
+                      padParams.rightPadding, pv);
+}
+
+#if __NPU_ARCH__ == 3510
+template <typename T, PaddingMode mode = PaddingMode::Normal>
+#else
+template <typename T>
+#endif
+inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& dataCopyParams)
+{
+    sim::PadUbToGm<T>("DataCopyPad(GM<-UB)", dst, src, dataCopyParams.blockCount, dataCopyParams.blockLen,
+                      dataCopyParams.srcStride, dataCopyParams.dstStride);
+}
+
+AK_SIM_API_END
+
+// Legacy intrinsic spelled by some kernels.
+inline void pipe_barrier(pipe_t p) { (void)p; }
+
+#endif  // AK_SIM_KERNEL_OPERATOR_H

@@ -1,0 +1,130 @@
+// Internal runtime of the ascend-kernels AscendC sim: per-core state, violations, GM and UB
+// checks, the queue state machine. Shared by kernel_operator.h (kernel side, templates) and
+// ak_sim.cpp (runtime). Not part of the AscendC API.
+#ifndef AK_SIM_RUNTIME_H
+#define AK_SIM_RUNTIME_H
+
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace AscendC {
+namespace sim {
+
+// A violated fidelity rule. Thrown inside a block thread, caught by Launch.
+struct Violation : std::exception {
+    std::string msg;
+    explicit Violation(std::string m) : msg(std::move(m)) {}
+    const char* what() const noexcept override { return msg.c_str(); }
+};
+
+std::string Fmt(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+[[noreturn]] void Fail(const char* api, const std::string& rule);
+
+enum Target : uint32_t { TARGET_A2 = 0, TARGET_A5 = 1 };
+constexpr uint32_t kUbBytesA2 = 196608;
+constexpr uint32_t kUbBytesA5 = 253952;
+constexpr uint32_t kBlockBytes = 32;    // one UB DataBlock
+constexpr uint32_t kRepeatBytes = 256;  // one vector repeat
+constexpr uint32_t kMaxBuffers = 64;    // all TQue/TBuf buffers of one kernel (TPipe::InitBuffer doc)
+constexpr int kMaxEventIds = 8;
+constexpr int kMaxHardEvents = 64;
+
+const char* TargetName(uint32_t t);
+
+struct GmRegion {
+    uintptr_t base = 0;
+    uint64_t len = 0;
+    bool writable = false;
+    std::string name;
+};
+
+enum SlotState : uint8_t { SLOT_FREE = 0, SLOT_ALLOCATED, SLOT_ENQUEUED, SLOT_DEQUEUED };
+
+struct Slot {
+    uint32_t addr = 0;
+    uint32_t len = 0;
+    uint8_t state = SLOT_FREE;
+    uint32_t gen = 1;
+    int que = -1;
+};
+
+struct QueueState {
+    int depth = 0;
+    uint8_t pos = 0;
+    bool isBuf = false;
+    uint32_t num = 0;
+    uint32_t len = 0;   // per-buffer length, rounded up to 32 B
+    uint32_t addr = 0;  // TBuf: start address
+    std::vector<int> slots;
+    std::deque<int> fifo;
+    uint32_t next = 0;
+};
+
+struct CoreState {
+    uint32_t blockIdx = 0;
+    uint32_t blockNum = 0;
+    uint32_t target = TARGET_A2;
+    uint32_t ubCap = kUbBytesA2;
+    std::vector<uint8_t> ub;
+    std::vector<uint8_t> ubInit;  // 1 = byte written since its buffer was handed out
+    uint32_t ubTop = 0;           // bump pointer of InitBuffer
+    uint32_t pipeGen = 1;         // bumped by a new TPipe / Reset: invalidates older tensors
+    int pipesAlive = 0;
+    void* pipe = nullptr;
+    uint32_t bufferCount = 0;
+    std::vector<Slot> slots;
+    std::vector<QueueState> queues;
+    int events[kMaxHardEvents][kMaxEventIds] = {};
+    // counters
+    uint64_t gmToUb = 0;
+    uint64_t ubToGm = 0;
+    uint64_t vecInstrs = 0;
+    uint64_t vecElems = 0;
+    uint64_t ubPeak = 0;
+    // GM bytes written by this core, as [begin, end) intervals (merged when adjacent)
+    std::vector<std::pair<uintptr_t, uintptr_t>> gmWrites;
+    const std::vector<GmRegion>* regions = nullptr;
+};
+
+CoreState* CurrentCore() noexcept;
+// The core of the calling block thread; a violation if called outside Launch.
+CoreState& Core(const char* api);
+
+// GM: checks that [p, p+len) lies in one registered buffer (writable if write) and records writes.
+void GmAccess(const char* api, const void* p, uint64_t len, bool write);
+
+// UB
+void UbCheckRange(const char* api, const char* what, uint32_t addr, uint64_t len);
+void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len);
+void UbMarkWritten(uint32_t addr, uint64_t len);
+
+// TPipe / TQue / TBuf (ids index CoreState::queues)
+void PipeCreated(void* pipe);
+void PipeDestroyed(void* pipe);
+void PipeReset(const char* api);
+int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t num, uint32_t len);
+int BufInit(const char* api, int existingId, uint8_t pos, uint32_t len);
+int QueAlloc(const char* api, int que);  // returns slot index
+void QueEnQue(const char* api, int que, int slot, uint32_t gen);
+int QueDeQue(const char* api, int que);  // returns slot index
+void QueFree(const char* api, int que, int slot, uint32_t gen);
+void CheckTensorLive(const char* api, const char* what, int slot, uint32_t gen, uint32_t pipeGen);
+
+// Events
+void EventSet(const char* api, int evt, int32_t id);
+void EventWait(const char* api, int evt, int32_t id);
+int EventFetch(int evt);
+
+// End-of-kernel checks (leaks, unpaired flags). Throws a Violation.
+void KernelEndChecks();
+
+}  // namespace sim
+}  // namespace AscendC
+
+#endif  // AK_SIM_RUNTIME_H
