@@ -1,0 +1,83 @@
+//! `Backend::Sim`: the generated AscendC kernels, compiled for the host against the strict
+//! AscendC emulation in `ascendc/sim/`, called through the launch ABI the generator emits
+//! (`OUT_DIR/generated/ak_kernels.rs`) and the session ABI of `ascendc/sim/ak_sim.h`.
+//!
+//! Every entry point returns `Result`: a violated AscendC rule comes back as
+//! [`Error::Backend`](crate::Error::Backend) with the sim's message (core, API call, rule); a
+//! build without the sim gives [`Error::BackendUnavailable`](crate::Error::BackendUnavailable).
+//! Nothing here panics across the FFI boundary.
+
+mod rms_norm;
+mod session;
+
+pub use rms_norm::{rms_norm, RmsNormArgs};
+pub use session::{available, Counters, GmBuffer, Session};
+
+use crate::tiling::{Knobs, Target};
+
+/// Which compiled kernel variant the sim runs, on which target.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimConfig {
+    /// Target the kernels were generated for (and the sim enforces: UB size, dtype support).
+    pub target: Target,
+    /// Variant name (`v0`, `v1`, ...); see [`variants`].
+    pub variant: String,
+    /// Vector cores to spread work over (defaults to the target's count).
+    pub cores: u32,
+}
+
+impl SimConfig {
+    /// The default variant (`v0`) on `target`, with the target's core count.
+    pub fn new(target: Target) -> Self {
+        Self { target, variant: "v0".to_string(), cores: target.vector_cores() }
+    }
+
+    /// The same with another variant.
+    pub fn with_variant(mut self, variant: &str) -> Self {
+        self.variant = variant.to_string();
+        self
+    }
+
+    /// The same with another core count (at least 1).
+    pub fn with_cores(mut self, cores: u32) -> Self {
+        self.cores = cores.max(1);
+        self
+    }
+}
+
+/// A compiled variant as listed by [`variants`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VariantInfo {
+    /// Kernel name.
+    pub kernel: &'static str,
+    /// Target.
+    pub target: Target,
+    /// Variant name.
+    pub variant: &'static str,
+    /// Its tiling knobs.
+    pub knobs: Knobs,
+}
+
+/// The kernel variants compiled into this build (empty without the sim).
+pub fn variants() -> Vec<VariantInfo> {
+    #[cfg(ak_sim)]
+    {
+        fn info<F>(v: &session::ffi::AkVariant<F>) -> VariantInfo {
+            VariantInfo {
+                kernel: v.kernel,
+                target: v.target.parse().unwrap_or(Target::A2),
+                variant: v.variant,
+                knobs: Knobs { buffer_num: v.buffer_num, ub_share_pct: v.ub_share_pct },
+            }
+        }
+        session::ffi::AK_RMS_NORM_VARIANTS.iter().map(info).collect()
+    }
+    #[cfg(not(ak_sim))]
+    {
+        Vec::new()
+    }
+}
+
+fn unavailable() -> crate::Error {
+    crate::Error::BackendUnavailable { backend: "sim".into(), reason: session::unavailable_reason() }
+}

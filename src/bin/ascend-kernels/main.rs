@@ -1,0 +1,35 @@
+//! The `ascend-kernels` command line: run one op on tensors in a safetensors file (and, with
+//! later features, run a Qwen3 forward, convert checkpoints, emit kernels).
+
+mod op;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// FP8 / MXFP8 kernels for Qwen3-class models on Ascend NPUs.
+#[derive(Parser)]
+#[command(name = "ascend-kernels", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one op on the tensors of a safetensors file and write its outputs to another.
+    Op(op::OpArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Op(args) => op::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! FP8 block dequantization of HF "fp8" checkpoints (`weight` x `weight_scale_inv`).
+
+use super::ceil_div;
+use crate::backend::{cpu, Backend};
+use crate::error::{Error, Result};
+use crate::formats::{FloatElement, E4M3};
+use crate::tensor::{Tensor, TensorView};
+
+/// `y[i,j] = round_out(f32(decode(w[i,j])) * f32(s[i / bo, j / bi]))` for `weight [O, I]` and
+/// `weight_scale_inv [ceil(O/bo), ceil(I/bi)]` (a multiplier despite its name; f32, bf16 or f16
+/// scales). Partial last blocks use the last scale row/column, as vLLM and msmodelslim do.
+pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
+    backend: &Backend,
+    weight: TensorView<'_, E4M3>,
+    weight_scale_inv: TensorView<'_, S>,
+    block: [usize; 2],
+) -> Result<Tensor<O>> {
+    let weight = super::named("weight", weight)?;
+    let scales = super::named("weight_scale_inv", weight_scale_inv)?;
+    if block[0] == 0 || block[1] == 0 {
+        return Err(Error::option("block", format!("block sizes must be positive, got {block:?}")));
+    }
+    let &[rows, cols] = weight.shape() else {
+        return Err(Error::shape("weight", "[out, in]", weight.shape()));
+    };
+    let grid = [ceil_div(rows, block[0]), ceil_div(cols, block[1])];
+    if scales.shape() != grid {
+        return Err(Error::shape(
+            "weight_scale_inv",
+            format!("{grid:?} (the scale grid of weight [{rows}, {cols}] with block {block:?})"),
+            scales.shape(),
+        ));
+    }
+    let mut out = vec![O::from_f32(0.0); rows * cols];
+    match backend {
+        Backend::Cpu => cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out),
+    }
+    Ok(Tensor::from_parts(vec![rows, cols], out))
+}

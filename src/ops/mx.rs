@@ -1,0 +1,215 @@
+//! MX quantization (`mx_quant`), its inverse (`mx_dequant`) and the scale layouts.
+
+use super::{ceil_div, rows_and_last};
+use crate::backend::{cpu, Backend};
+use crate::error::{Error, Result};
+use crate::formats::{FloatElement, Fp8Format, RoundMode, E8M0};
+use crate::tensor::{Tensor, TensorView};
+
+/// Elements per MX block (group size 32 along the last axis).
+pub const MX_BLOCK: usize = 32;
+
+/// How the shared exponent of a block is chosen (Ascend `scale_alg`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ScaleAlg {
+    /// OCP MX v1.0 floor rule (Ascend 0, the default): `max(floor(log2 amax) + 127 - emax, 0)`.
+    #[default]
+    Ocp,
+    /// cuBLAS-style round-up of `amax / max` (Ascend 1).
+    Rceil,
+}
+
+impl std::str::FromStr for ScaleAlg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ocp" => Ok(ScaleAlg::Ocp),
+            "rceil" => Ok(ScaleAlg::Rceil),
+            _ => Err(format!("unknown scale algorithm `{s}` (expected ocp or rceil)")),
+        }
+    }
+}
+
+/// What `ScaleAlg::Ocp` does with a block whose scale byte is 0 (amax < 2^(emax+1-127)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum TinyBlocks {
+    /// Every element becomes ±0: what the Ascend kernel produces (the default).
+    #[default]
+    Flush,
+    /// Elements are multiplied by 2^127: the OCP / torchao / Ascend-golden behaviour.
+    Scale,
+}
+
+impl std::str::FromStr for TinyBlocks {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "flush" => Ok(TinyBlocks::Flush),
+            "scale" => Ok(TinyBlocks::Scale),
+            _ => Err(format!("unknown tiny-block policy `{s}` (expected flush or scale)")),
+        }
+    }
+}
+
+/// Options of [`mx_quant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MxQuantOptions {
+    /// Element format.
+    pub dst: Fp8Format,
+    /// Scale rule.
+    pub scale_alg: ScaleAlg,
+    /// Element rounding: `Rint` (the only mode Ascend accepts for FP8) or `Round` (msmodelslim's
+    /// offline weight export). Other modes are rejected.
+    pub round: RoundMode,
+    /// Tiny-block policy of `ScaleAlg::Ocp`.
+    pub tiny_blocks: TinyBlocks,
+}
+
+/// An MX-quantized tensor: FP8 elements of the input's shape and E8M0 scales in the Ascend
+/// pair layout `[..., ceil(K/64), 2]` (an odd block count is padded with one `0x00`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MxTensor {
+    /// Element format.
+    pub format: Fp8Format,
+    /// FP8 element bytes, shape `[..., K]`.
+    pub elements: Tensor<u8>,
+    /// Scales, shape `[..., ceil(K/64), 2]`.
+    pub scales: Tensor<E8M0>,
+}
+
+impl MxTensor {
+    /// A borrowed view.
+    pub fn view(&self) -> MxView<'_> {
+        MxView {
+            format: self.format,
+            elements: self.elements.view(),
+            scales: self.scales.view(),
+        }
+    }
+}
+
+/// A borrowed MX tensor (elements `[..., K]`, pair-layout scales `[..., ceil(K/64), 2]`).
+#[derive(Clone, Copy, Debug)]
+pub struct MxView<'a> {
+    /// Element format.
+    pub format: Fp8Format,
+    /// FP8 element bytes.
+    pub elements: TensorView<'a, u8>,
+    /// E8M0 scales, pair layout.
+    pub scales: TensorView<'a, E8M0>,
+}
+
+/// The pair-layout scale shape for elements of shape `shape` (last axis K).
+pub(crate) fn pair_scale_shape(shape: &[usize]) -> Vec<usize> {
+    let k = *shape.last().expect("validated rank >= 1");
+    let mut s = shape[..shape.len() - 1].to_vec();
+    s.push(ceil_div(ceil_div(k, MX_BLOCK), 2));
+    s.push(2);
+    s
+}
+
+impl MxView<'_> {
+    /// Validates the view; returns (rows, K). `name` prefixes the tensor names in errors
+    /// (`x` gives `x` and `x_scale`).
+    pub(crate) fn validate(&self, name: &str) -> Result<(usize, usize)> {
+        let elements = super::named(name, self.elements)?;
+        let scale_name = format!("{name}_scale");
+        let scales = super::named(&scale_name, self.scales)?;
+        let (rows, k) = rows_and_last(name, &elements)?;
+        let expected = pair_scale_shape(elements.shape());
+        if scales.shape() != expected.as_slice() {
+            return Err(Error::shape(
+                &scale_name,
+                format!("{expected:?} (pair layout for {name} {:?})", elements.shape()),
+                scales.shape(),
+            ));
+        }
+        Ok((rows, k))
+    }
+}
+
+/// Dynamic MX quantization along the last axis: blocks of 32, one E8M0 scale per block, FP8
+/// elements (`docs/numerics.md`, "mx_quant"). Input of any rank >= 1.
+pub fn mx_quant<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    options: &MxQuantOptions,
+) -> Result<MxTensor> {
+    let x = super::named("x", x)?;
+    let (_, k) = rows_and_last("x", &x)?;
+    if !matches!(options.round, RoundMode::Rint | RoundMode::Round) {
+        return Err(Error::option(
+            "round",
+            format!(
+                "mx_quant rounds FP8 elements with rint or round, not {}",
+                options.round.name()
+            ),
+        ));
+    }
+    let scale_shape = pair_scale_shape(x.shape());
+    let scale_row = ceil_div(ceil_div(k, MX_BLOCK), 2) * 2;
+    let mut elements = vec![0u8; x.len()];
+    let mut scales = vec![E8M0::MIN; x.len() / k * scale_row];
+    match backend {
+        Backend::Cpu => cpu::mx::quantize(x.data(), k, options, &mut elements, &mut scales),
+    }
+    Ok(MxTensor {
+        format: options.dst,
+        elements: Tensor::from_parts(x.shape().to_vec(), elements),
+        scales: Tensor::from_parts(scale_shape, scales),
+    })
+}
+
+/// MX dequantization: `decode(y) * 2^(byte - 127)` in f32, rounded to `O` (RNE).
+pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<Tensor<O>> {
+    let (_, k) = y.validate("y")?;
+    let mut out = vec![O::from_f32(0.0); y.elements.len()];
+    match backend {
+        Backend::Cpu => cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out),
+    }
+    Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
+}
+
+/// Converts pair-layout scales `[..., ceil(nb/2), 2]` to the msmodelslim checkpoint layout
+/// `[..., nb]` with `nb = ceil(k/32)` (the pad byte of an odd count is dropped).
+pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<Tensor<E8M0>> {
+    let scales = super::named("scale", scales)?;
+    let nb = ceil_div(k, MX_BLOCK);
+    let pairs = ceil_div(nb, 2);
+    let shape = scales.shape();
+    let ok = k > 0 && shape.len() >= 2 && shape[shape.len() - 1] == 2 && shape[shape.len() - 2] == pairs;
+    if !ok {
+        return Err(Error::shape(
+            "scale",
+            format!("[..., {pairs}, 2] (pair layout for K = {k})"),
+            shape,
+        ));
+    }
+    let rows = scales.len() / (2 * pairs).max(1);
+    let mut out = Vec::with_capacity(rows * nb);
+    for row in scales.data().chunks(2 * pairs) {
+        out.extend_from_slice(&row[..nb]);
+    }
+    let mut out_shape = shape[..shape.len() - 2].to_vec();
+    out_shape.push(nb);
+    Ok(Tensor::from_parts(out_shape, out))
+}
+
+/// Converts msmodelslim-layout scales `[..., nb]` to the Ascend pair layout
+/// `[..., ceil(nb/2), 2]`, padding an odd count with `0x00`.
+pub fn block_scales_to_pair(blocks: TensorView<'_, E8M0>) -> Result<Tensor<E8M0>> {
+    let blocks = super::named("weight_scale", blocks)?;
+    let (rows, nb) = rows_and_last("weight_scale", &blocks)?;
+    let pairs = ceil_div(nb, 2);
+    let mut out = Vec::with_capacity(rows * pairs * 2);
+    for row in blocks.data().chunks(nb) {
+        out.extend_from_slice(row);
+        if nb % 2 == 1 {
+            out.push(E8M0::MIN);
+        }
+    }
+    let shape = blocks.shape();
+    let mut out_shape = shape[..shape.len() - 1].to_vec();
+    out_shape.extend([pairs, 2]);
+    Ok(Tensor::from_parts(out_shape, out))
+}

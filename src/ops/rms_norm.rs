@@ -1,0 +1,86 @@
+//! RMSNorm over the last axis (HF `Qwen3RMSNorm` semantics), plain and with a fused residual.
+
+use super::rows_and_last;
+use crate::backend::{cpu, Backend};
+use crate::error::{Error, Result};
+use crate::formats::FloatElement;
+use crate::tensor::{Tensor, TensorView};
+
+/// Options of [`rms_norm`] and [`rms_norm_residual`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmsNormOptions {
+    /// Added to the mean square before the reciprocal square root (`rms_norm_eps`, 1e-6 for
+    /// Qwen3); used as an f32, as HF does.
+    pub eps: f32,
+    /// `false` (default, HF): `y = round(round(x * r) * w)`, the cast before the weight multiply.
+    /// `true` (fused vllm-ascend kernels): `y = round(x * r * w)` in f32.
+    pub weight_in_f32: bool,
+}
+
+impl Default for RmsNormOptions {
+    fn default() -> Self {
+        RmsNormOptions {
+            eps: 1e-6,
+            weight_in_f32: false,
+        }
+    }
+}
+
+fn validate<T: FloatElement>(
+    x: &TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+) -> Result<usize> {
+    let (_, h) = rows_and_last("x", x)?;
+    let weight = super::named("weight", weight)?;
+    if weight.shape() != [h] {
+        return Err(Error::shape("weight", format!("[{h}] (last axis of x)"), weight.shape()));
+    }
+    if !(options.eps.is_finite() && options.eps >= 0.0) {
+        return Err(Error::option("eps", format!("must be finite and >= 0, got {}", options.eps)));
+    }
+    Ok(h)
+}
+
+/// RMSNorm of every row of `x [..., H]` with `weight [H]`; works on per-head rows (QK-norm)
+/// by passing `x [T, heads, head_dim]` and `weight [head_dim]`.
+pub fn rms_norm<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+) -> Result<Tensor<T>> {
+    let x = super::named("x", x)?;
+    let h = validate(&x, weight, options)?;
+    let mut out = vec![T::from_f32(0.0); x.len()];
+    match backend {
+        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
+    }
+    Ok(Tensor::from_parts(x.shape().to_vec(), out))
+}
+
+/// Fused residual RMSNorm: `h = round(x + residual)`, `y = rms_norm(h)`; returns `(y, h)`.
+pub fn rms_norm_residual<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    residual: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+) -> Result<(Tensor<T>, Tensor<T>)> {
+    let x = super::named("x", x)?;
+    let residual = super::named("residual", residual)?;
+    if residual.shape() != x.shape() {
+        return Err(Error::shape("residual", format!("{:?} (shape of x)", x.shape()), residual.shape()));
+    }
+    let h = validate(&x, weight, options)?;
+    let mut out = vec![T::from_f32(0.0); x.len()];
+    let mut sum = vec![T::from_f32(0.0); x.len()];
+    match backend {
+        Backend::Cpu => {
+            cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
+            cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
+        }
+    }
+    let shape = x.shape().to_vec();
+    Ok((Tensor::from_parts(shape.clone(), out), Tensor::from_parts(shape, sum)))
+}
