@@ -126,9 +126,9 @@ def encode_e8m0(vals32):
     modes = {"rint": near, "round": near, "floor": b_lo, "ceil": b_hi, "trunc": b_lo}
     for r, mode in enumerate(MODES):
         b = modes[mode].copy()
-        b = np.where(bad, 255, b)
         b = np.where(zero | tiny, 0, b)
         b = np.where(big, 254, b)
+        b = np.where(bad, 255, b)  # last: +Inf is also > 2^127
         assert b.min() >= 0 and b.max() <= 255
         out[r] = b.astype(np.uint8)
     return out, mid
@@ -188,6 +188,13 @@ def main():
     assert list(enc_f32("e8m0", 1.5)) == [128, 128, 127, 128, 127]
     assert list(enc_f32("e8m0", 3.0)) == [129, 129, 128, 129, 128]
     assert list(enc_f32("e8m0", -0.0)) == [0] * 5
+    assert list(enc_f32("e8m0", float("inf"))) == [255] * 5
+    assert list(enc_f32("e8m0", float("-inf"))) == [255] * 5
+    assert list(enc_f32("e8m0", float("nan"))) == [255] * 5
+    assert list(enc_f32("e8m0", 2.0**127)) == [254] * 5
+    assert list(enc_f32("e8m0", 3.0e38)) == [254] * 5
+    assert list(enc_f32("e8m0", 2.0**-127)) == [0] * 5
+    assert list(enc_f32("e8m0", 2.0**-128)) == [0] * 5
     assert list(enc_f32("e8m0", -1.0)) == [255] * 5
     assert enc_f32("e4m3", 4.0)[0] == 0x48 and enc_f32("e4m3", 448.0)[0] == 0x7E
     # E8M0 rounding of ml_dtypes: 1.5 -> 2 and 3 -> 4
