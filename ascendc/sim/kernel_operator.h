@@ -26,6 +26,12 @@
 #error "the sim supports __NPU_ARCH__ 2201 (a2) and 3510 (a5) only"
 #endif
 
+// No fused multiply-add contraction in kernel code (hardware rounds every vector op). GCC in ISO mode
+// (-std=c++17) already defaults to -ffp-contract=off; clang honours this pragma.
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 // Qualifiers compile to nothing (as in the CANN CPU twin): generated code must not overload on them.
 #define __aicore__
 #define __global__
@@ -1945,13 +1951,12 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
 
 AK_SIM_API_END
 AK_SIM_IMPL_BEGIN
+// DataCopy（GM与UB高维切分数据搬运）.md: blockCount in [0, 4095], blockLen in [0, 65535] (32-B blocks).
+// A zero blockCount or blockLen moves nothing (treated as a NOP, like DataCopyPad documents).
 inline void CopyParamsCheck(const char* api, const DataCopyParams& p)
 {
-    if (p.blockCount < 1 || p.blockCount > 4095) {
-        Fail(api, Fmt("DataCopyParams.blockCount %u outside [1, 4095]", p.blockCount));
-    }
-    if (p.blockLen < 1) {
-        Fail(api, "DataCopyParams.blockLen = 0 (unit: 32-B blocks, range [1, 65535])");
+    if (p.blockCount > 4095) {
+        Fail(api, Fmt("DataCopyParams.blockCount %u outside [0, 4095]", p.blockCount));
     }
 }
 AK_SIM_IMPL_END

@@ -488,16 +488,16 @@ static void TestNegatives()
         DataCopy(t[4], g, 8);
         q.FreeTensor(t);
     }, "UB address 16 is not 32-byte aligned");
-    Run("DataCopyParams: blockCount 0", A2, gms, 1, [&] {
+    Run("DataCopyParams: blockCount > 4095", A2, gms, 1, [&] {
         TPipe pipe;
         TQue<QuePosition::VECIN, 1> q;
         pipe.InitBuffer(q, 1, 1024);
         GlobalTensor<float> g;
         g.SetGlobalBuffer(xp, 1024);
         LocalTensor<float> t = q.AllocTensor<float>();
-        DataCopy(t, g, DataCopyParams(0, 1, 0, 0));
+        DataCopy(t, g, DataCopyParams(4096, 1, 0, 0));
         q.FreeTensor(t);
-    }, "blockCount 0 outside [1, 4095]");
+    }, "blockCount 4096 outside [0, 4095]");
     Run("DataCopyParams in 32-B block units: footprint beyond the tensor", A2, gms, 1, [&] {
         TPipe pipe;
         TQue<QuePosition::VECIN, 1> q;
