@@ -90,6 +90,9 @@ struct CoreState {
     // GM bytes written by this core, as [begin, end) intervals (merged when adjacent)
     std::vector<std::pair<uintptr_t, uintptr_t>> gmWrites;
     const std::vector<GmRegion>* regions = nullptr;
+    // vector mask register for Level-0 calls with isSetMask = false (SetVectorMask / SetMaskCount)
+    uint64_t vecMask[2] = {~0ull, ~0ull};
+    bool maskCounter = false;
 };
 
 CoreState* CurrentCore() noexcept;

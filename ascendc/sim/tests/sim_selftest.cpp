@@ -370,6 +370,80 @@ static void TestMisc()
     Check(ok, "Brcb broadcasts each element into one 32-B block", "");
 }
 
+// ============================================================================ Level-0 (mask / repeat)
+static void TestLevel0()
+{
+    // RoPE-style broadcast: src1RepStride = 0 re-reads the same 64 floats for every repeat.
+    std::vector<float> a(256), b(64), out(256, 0.0f), out2(256, 0.0f);
+    for (int i = 0; i < 256; ++i) a[i] = static_cast<float>(i);
+    for (int i = 0; i < 64; ++i) b[i] = static_cast<float>(i % 3) - 1.0f;
+    std::vector<Gm> gms = {{a.data(), 1024, false, "a"}, {b.data(), 256, false, "b"},
+                           {out.data(), 1024, true, "out"}, {out2.data(), 1024, true, "out2"}};
+    auto setup = [&](TPipe& pipe, TBuf<TPosition::VECCALC>& buf) {
+        pipe.InitBuffer(buf, 4096);
+        GlobalTensor<float> ga, gb;
+        ga.SetGlobalBuffer(a.data(), 256);
+        gb.SetGlobalBuffer(b.data(), 64);
+        DataCopy(buf.Get<float>(), ga, 256);
+        DataCopy(buf.GetWithOffset<float>(64, 1024), gb, 64);
+    };
+    bool clean = Run("Level-0 Mul with src1RepStride 0 (broadcast) and bit-mask Adds (clean run)", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.Get<float>();
+        LocalTensor<float> w = buf.GetWithOffset<float>(64, 1024);
+        LocalTensor<float> y = buf.GetWithOffset<float>(256, 2048);
+        Mul(y, x, w, 64, 4, BinaryRepeatParams(1, 1, 1, 8, 8, 0));
+        GlobalTensor<float> go;
+        go.SetGlobalBuffer(out.data(), 256);
+        DataCopy(go, y, 256);
+        uint64_t mask[2] = {0x5555555555555555ull, 0};
+        Adds(y, x, 100.0f, mask, 4, UnaryRepeatParams(1, 1, 8, 8));  // even lanes only
+        GlobalTensor<float> go2;
+        go2.SetGlobalBuffer(out2.data(), 256);
+        DataCopy(go2, y, 256);
+    }, nullptr);
+    if (clean) {
+        bool ok = true;
+        for (int i = 0; i < 256; ++i) ok = ok && out[i] == a[i] * b[i % 64];
+        Check(ok, "Level-0 Mul: repeat stride 0 broadcasts src1", "");
+        ok = true;
+        for (int i = 0; i < 256; ++i) ok = ok && out2[i] == (i % 2 == 0 ? a[i] + 100.0f : a[i] * b[i % 64]);
+        Check(ok, "Level-0 Adds: bit mask selects lanes, unselected dst lanes keep their value", "");
+    }
+    Run("Level-0 dstBlkStride 0", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.Get<float>();
+        Exp(x, x, 64, 1, UnaryRepeatParams(0, 1, 8, 8));
+    }, "dstBlkStride = 0 is undefined");
+    Run("Level-0 continuous mask above 64 lanes for float", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.Get<float>();
+        Relu(x, x, 65, 1, UnaryRepeatParams(1, 1, 8, 8));
+    }, "mask 65 outside [1, 64]");
+    Run("Level-0 repeats run past the tensor", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.GetWithOffset<float>(64, 0);
+        Muls(x, x, 2.0f, 64, 2, UnaryRepeatParams(1, 1, 8, 8));
+    }, "repeat 1 lane 0 touches UB byte 256 beyond the tensor");
+    Run("Level-0 with an external mask (isSetMask = false)", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.Get<float>();
+        SetVectorMask<float>(0, 0xFFull);
+        Adds<float, false>(x, x, 1.0f, MASK_PLACEHOLDER, 1, UnaryRepeatParams(1, 1, 8, 8));
+        ResetMask();
+    }, nullptr);
+}
+
 // ============================================================================ DataCopyPad units
 static void TestDataCopyPadUnits()
 {
@@ -834,6 +908,7 @@ int main()
     TestAddKernel();
     TestCastAndVector();
     TestMisc();
+    TestLevel0();
     TestDataCopyPadUnits();
     TestNegatives();
     RunA5Tests();
