@@ -23,7 +23,10 @@ pub mod error;
 pub mod formats;
 pub mod io;
 pub mod ops;
+pub mod runner;
+pub mod verify;
 pub mod tensor;
+pub mod tiling;
 
 pub use backend::Backend;
 pub use error::{Error, Result};

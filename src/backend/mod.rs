@@ -5,6 +5,7 @@
 //!   parallel over rows with rayon.
 
 pub(crate) mod cpu;
+pub mod sim;
 
 /// Where an op runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -13,6 +14,9 @@ pub enum Backend {
     /// The CPU reference.
     #[default]
     Cpu,
+    /// The generated AscendC kernels run on the host AscendC emulation (`ascendc/sim/`), for a
+    /// chosen target and variant. Ops without a generated kernel yet report `BackendUnavailable`.
+    Sim(sim::SimConfig),
 }
 
 impl Backend {
@@ -20,6 +24,7 @@ impl Backend {
     pub fn name(&self) -> String {
         match self {
             Backend::Cpu => "cpu".to_string(),
+            Backend::Sim(c) => format!("sim-{}-{}", c.target, c.variant),
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     let mut out = vec![O::from_f32(0.0); rows * cols];
     match backend {
         Backend::Cpu => cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("fp8_block_dequant")),
     }
     Ok(Tensor::from_parts(vec![rows, cols], out))
 }

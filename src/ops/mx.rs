@@ -152,6 +152,7 @@ pub fn mx_quant<T: FloatElement>(
     let mut scales = vec![E8M0::MIN; x.len() / k * scale_row];
     match backend {
         Backend::Cpu => cpu::mx::quantize(x.data(), k, options, &mut elements, &mut scales),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_quant")),
     }
     Ok(MxTensor {
         format: options.dst,
@@ -166,6 +167,7 @@ pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<T
     let mut out = vec![O::from_f32(0.0); y.elements.len()];
     match backend {
         Backend::Cpu => cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_dequant")),
     }
     Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
 }

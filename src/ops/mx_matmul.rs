@@ -43,6 +43,7 @@ pub fn mx_matmul<O: FloatElement>(
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
         Backend::Cpu => cpu::mx_matmul::matmul(&x, &w, bias, m, n, k, &mut out),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_matmul")),
     }
     Ok(Tensor::from_parts(vec![m, n], out))
 }

@@ -1,7 +1,7 @@
 //! RMSNorm over the last axis (HF `Qwen3RMSNorm` semantics), plain and with a fused residual.
 
 use super::rows_and_last;
-use crate::backend::{cpu, Backend};
+use crate::backend::{cpu, sim, Backend};
 use crate::error::{Error, Result};
 use crate::formats::FloatElement;
 use crate::tensor::{Tensor, TensorView};
@@ -55,6 +55,9 @@ pub fn rms_norm<T: FloatElement>(
     let mut out = vec![T::from_f32(0.0); x.len()];
     match backend {
         Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
+        Backend::Sim(cfg) => {
+            sim::rms_norm(cfg, &sim_args(&x, None, &weight, h, options), &mut out, None)?;
+        }
     }
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
 }
@@ -80,7 +83,29 @@ pub fn rms_norm_residual<T: FloatElement>(
             cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
             cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
         }
+        Backend::Sim(cfg) => {
+            let args = sim_args(&x, Some(&residual), &weight, h, options);
+            sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
+        }
     }
     let shape = x.shape().to_vec();
     Ok((Tensor::from_parts(shape.clone(), out), Tensor::from_parts(shape, sum)))
+}
+
+fn sim_args<'a, T: FloatElement>(
+    x: &TensorView<'a, T>,
+    residual: Option<&TensorView<'a, T>>,
+    weight: &TensorView<'a, T>,
+    h: usize,
+    options: &RmsNormOptions,
+) -> sim::RmsNormArgs<'a, T> {
+    sim::RmsNormArgs {
+        x: x.data(),
+        residual: residual.map(|r| r.data()),
+        weight: weight.data(),
+        rows: x.len() / h,
+        cols: h,
+        eps: options.eps,
+        weight_in_f32: options.weight_in_f32,
+    }
 }

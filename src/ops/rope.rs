@@ -158,6 +158,7 @@ pub fn rope_qk<T: FloatElement>(
             cpu::rope::apply(&mut q_out, d, positions, cache, options);
             cpu::rope::apply(&mut k_out, d, positions, cache, options);
         }
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("rope_qk")),
     }
     Ok((
         Tensor::from_parts(q.shape().to_vec(), q_out),

@@ -126,14 +126,20 @@ mod tests {
                     assert_eq!((dim, per), (0, 0));
                     continue;
                 }
-                assert!(dim >= 1 && (dim - 1) * per < items && dim * per >= items, "{items} {cores}");
+                assert!(
+                    dim >= 1 && (dim - 1) * per < items && dim * per >= items,
+                    "{items} {cores}"
+                );
             }
         }
     }
 
     #[test]
     fn budgets() {
-        let k = Knobs { buffer_num: 2, ub_share_pct: 50 };
+        let k = Knobs {
+            buffer_num: 2,
+            ub_share_pct: 50,
+        };
         assert_eq!(k.ub_budget(Target::A2), 98_304);
         assert_eq!("a5".parse::<Target>().unwrap(), Target::A5);
         assert!("a3".parse::<Target>().is_err());

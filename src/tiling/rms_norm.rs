@@ -1,6 +1,9 @@
 //! Tiling of `rms_norm`: rows over cores, then rows per UB tile.
 
-use super::{align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS, MAX_COPY_BLOCK_LEN};
+use super::{
+    align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS,
+    MAX_COPY_BLOCK_LEN,
+};
 
 /// What `rms_norm` is asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,19 +47,35 @@ pub fn ub_usage(shape: &RmsNormShape, knobs: Knobs, rows_per_tile: u32) -> u64 {
 }
 
 /// Plans `rms_norm` for `target` and a variant's `knobs` on at most `cores` cores.
-pub fn plan(target: Target, knobs: Knobs, cores: u32, shape: &RmsNormShape) -> Result<RmsNormPlan, TilingError> {
+pub fn plan(
+    target: Target,
+    knobs: Knobs,
+    cores: u32,
+    shape: &RmsNormShape,
+) -> Result<RmsNormPlan, TilingError> {
     if !matches!(shape.elem_bytes, 2 | 4) {
-        return Err(TilingError(format!("rms_norm: element size {} B is not supported", shape.elem_bytes)));
+        return Err(TilingError(format!(
+            "rms_norm: element size {} B is not supported",
+            shape.elem_bytes
+        )));
     }
     if shape.cols == 0 {
         return Err(TilingError("rms_norm: rows must not be empty".into()));
     }
     if u64::from(shape.cols) * u64::from(shape.elem_bytes) > u64::from(MAX_COPY_BLOCK_LEN) {
-        return Err(TilingError(format!("rms_norm: a row of {} elements exceeds one DataCopyPad block", shape.cols)));
+        return Err(TilingError(format!(
+            "rms_norm: a row of {} elements exceeds one DataCopyPad block",
+            shape.cols
+        )));
     }
     let (block_dim, rows_per_core) = split_rows(shape.rows, cores);
     if block_dim == 0 {
-        return Ok(RmsNormPlan { block_dim: 0, rows_per_core: 0, rows_per_tile: 0, ub_bytes: 0 });
+        return Ok(RmsNormPlan {
+            block_dim: 0,
+            rows_per_core: 0,
+            rows_per_tile: 0,
+            ub_bytes: 0,
+        });
     }
     let budget = u64::from(knobs.ub_budget(target));
     let one = ub_usage(shape, knobs, 1);
@@ -69,19 +88,34 @@ pub fn plan(target: Target, knobs: Knobs, cores: u32, shape: &RmsNormShape) -> R
     // ub_usage is affine in rows_per_tile: solve, then clamp.
     let per_row = ub_usage(shape, knobs, 2) - one;
     let max_rows = 1 + (budget - one) / per_row.max(1);
-    let rows_per_tile = max_rows.min(u64::from(rows_per_core)).min(u64::from(MAX_COPY_BLOCKS)) as u32;
+    let rows_per_tile = max_rows
+        .min(u64::from(rows_per_core))
+        .min(u64::from(MAX_COPY_BLOCKS)) as u32;
     let ub_bytes = ub_usage(shape, knobs, rows_per_tile) as u32;
-    Ok(RmsNormPlan { block_dim, rows_per_core, rows_per_tile, ub_bytes })
+    Ok(RmsNormPlan {
+        block_dim,
+        rows_per_core,
+        rows_per_tile,
+        ub_bytes,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const V0: Knobs = Knobs { buffer_num: 2, ub_share_pct: 100 };
+    const V0: Knobs = Knobs {
+        buffer_num: 2,
+        ub_share_pct: 100,
+    };
 
     fn shape(rows: u32, cols: u32, elem_bytes: u32, fused: bool) -> RmsNormShape {
-        RmsNormShape { rows, cols, elem_bytes, fused }
+        RmsNormShape {
+            rows,
+            cols,
+            elem_bytes,
+            fused,
+        }
     }
 
     #[test]
@@ -97,7 +131,9 @@ mod tests {
                         assert!(p.block_dim * p.rows_per_core >= rows);
                         // one more row per tile would not fit (unless limited by the core's rows)
                         if p.rows_per_tile < p.rows_per_core {
-                            assert!(ub_usage(&s, V0, p.rows_per_tile + 1) > u64::from(t.ub_bytes()));
+                            assert!(
+                                ub_usage(&s, V0, p.rows_per_tile + 1) > u64::from(t.ub_bytes())
+                            );
                         }
                     }
                 }
@@ -110,7 +146,10 @@ mod tests {
         let e = plan(Target::A2, V0, 40, &shape(4, 16384, 4, true)).unwrap_err();
         assert!(e.0.contains("more than the 196608 B"), "{e}");
         // the single-buffered variant fits a longer row than the double-buffered one
-        let v1 = Knobs { buffer_num: 1, ub_share_pct: 100 };
+        let v1 = Knobs {
+            buffer_num: 1,
+            ub_share_pct: 100,
+        };
         assert!(plan(Target::A2, v1, 40, &shape(4, 8192, 2, true)).is_ok());
     }
 
@@ -124,6 +163,11 @@ mod tests {
 
     #[test]
     fn empty_input_launches_nothing() {
-        assert_eq!(plan(Target::A2, V0, 40, &shape(0, 128, 2, false)).unwrap().block_dim, 0);
+        assert_eq!(
+            plan(Target::A2, V0, 40, &shape(0, 128, 2, false))
+                .unwrap()
+                .block_dim,
+            0
+        );
     }
 }

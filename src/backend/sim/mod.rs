@@ -10,7 +10,7 @@
 mod rms_norm;
 mod session;
 
-pub use rms_norm::{rms_norm, RmsNormArgs};
+pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
 pub use session::{available, Counters, GmBuffer, Session};
 
 use crate::tiling::{Knobs, Target};
@@ -29,7 +29,11 @@ pub struct SimConfig {
 impl SimConfig {
     /// The default variant (`v0`) on `target`, with the target's core count.
     pub fn new(target: Target) -> Self {
-        Self { target, variant: "v0".to_string(), cores: target.vector_cores() }
+        Self {
+            target,
+            variant: "v0".to_string(),
+            cores: target.vector_cores(),
+        }
     }
 
     /// The same with another variant.
@@ -67,10 +71,16 @@ pub fn variants() -> Vec<VariantInfo> {
                 kernel: v.kernel,
                 target: v.target.parse().unwrap_or(Target::A2),
                 variant: v.variant,
-                knobs: Knobs { buffer_num: v.buffer_num, ub_share_pct: v.ub_share_pct },
+                knobs: Knobs {
+                    buffer_num: v.buffer_num,
+                    ub_share_pct: v.ub_share_pct,
+                },
             }
         }
-        session::ffi::AK_RMS_NORM_VARIANTS.iter().map(info).collect()
+        session::ffi::AK_RMS_NORM_VARIANTS
+            .iter()
+            .map(info)
+            .collect()
     }
     #[cfg(not(ak_sim))]
     {
@@ -78,6 +88,17 @@ pub fn variants() -> Vec<VariantInfo> {
     }
 }
 
+/// The error of an op that has no generated kernel on the sim yet.
+pub fn unsupported(kernel: &str) -> crate::Error {
+    crate::Error::BackendUnavailable {
+        backend: "sim".into(),
+        reason: format!("{kernel} has no generated kernel yet"),
+    }
+}
+
 fn unavailable() -> crate::Error {
-    crate::Error::BackendUnavailable { backend: "sim".into(), reason: session::unavailable_reason() }
+    crate::Error::BackendUnavailable {
+        backend: "sim".into(),
+        reason: session::unavailable_reason(),
+    }
 }

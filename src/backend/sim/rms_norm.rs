@@ -30,7 +30,11 @@ pub(crate) fn dtype_code(kernel: &str, d: DType) -> Result<u32> {
         DType::F32 => Ok(0),
         DType::F16 => Ok(1),
         DType::BF16 => Ok(2),
-        other => Err(Error::DType { tensor: format!("{kernel}: x"), expected: "F32, F16 or BF16".into(), actual: other }),
+        other => Err(Error::DType {
+            tensor: format!("{kernel}: x"),
+            expected: "F32, F16 or BF16".into(),
+            actual: other,
+        }),
     }
 }
 
@@ -38,7 +42,11 @@ fn shape_of<T: FloatElement>(args: &RmsNormArgs<'_, T>) -> Result<RmsNormShape> 
     let n = args.rows.checked_mul(args.cols);
     let want = |name: &str, len: usize, expected: Option<usize>| -> Result<()> {
         if Some(len) != expected {
-            return Err(Error::shape(name, format!("{} elements", expected.unwrap_or(usize::MAX)), &[len]));
+            return Err(Error::shape(
+                name,
+                format!("{} elements", expected.unwrap_or(usize::MAX)),
+                &[len],
+            ));
         }
         Ok(())
     };
@@ -47,7 +55,8 @@ fn shape_of<T: FloatElement>(args: &RmsNormArgs<'_, T>) -> Result<RmsNormShape> 
         want("residual", r.len(), n)?;
     }
     want("weight", args.weight.len(), Some(args.cols))?;
-    let to_u32 = |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
+    let to_u32 =
+        |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
     Ok(RmsNormShape {
         rows: to_u32("x rows", args.rows)?,
         cols: to_u32("x cols", args.cols)?,
@@ -75,10 +84,14 @@ pub fn rms_norm<T: FloatElement>(
         }
         return Err(Error::BackendUnavailable {
             backend: "sim".into(),
-            reason: format!("rms_norm variant `{}` is not compiled for {}", cfg.variant, cfg.target),
+            reason: format!(
+                "rms_norm variant `{}` is not compiled for {}",
+                cfg.variant, cfg.target
+            ),
         });
     };
-    let p = plan(cfg.target, knobs, cfg.cores, &shape).map_err(|e| Error::option("sim variant", e.0))?;
+    let p = plan(cfg.target, knobs, cfg.cores, &shape)
+        .map_err(|e| Error::option("sim variant", e.0))?;
     rms_norm_planned(cfg, args, &p, y, h)
 }
 
@@ -94,14 +107,27 @@ pub fn rms_norm_planned<T: FloatElement>(
     let shape = shape_of(args)?;
     let dtype = dtype_code("rms_norm", T::DTYPE)?;
     if y.len() != args.x.len() {
-        return Err(Error::shape("y", format!("{} elements", args.x.len()), &[y.len()]));
+        return Err(Error::shape(
+            "y",
+            format!("{} elements", args.x.len()),
+            &[y.len()],
+        ));
     }
     let mut h = h;
     match (&args.residual, &h) {
         (Some(_), Some(hh)) if hh.len() != args.x.len() => {
-            return Err(Error::shape("h", format!("{} elements", args.x.len()), &[hh.len()]))
+            return Err(Error::shape(
+                "h",
+                format!("{} elements", args.x.len()),
+                &[hh.len()],
+            ))
         }
-        (Some(_), None) => return Err(Error::option("residual", "the fused variant needs an output for h")),
+        (Some(_), None) => {
+            return Err(Error::option(
+                "residual",
+                "the fused variant needs an output for h",
+            ))
+        }
         (None, Some(_)) => h = None,
         _ => {}
     }
@@ -116,7 +142,10 @@ pub fn rms_norm_planned<T: FloatElement>(
             .find(|v| v.target == cfg.target.name() && v.variant == cfg.variant)
             .ok_or_else(|| Error::BackendUnavailable {
                 backend: "sim".into(),
-                reason: format!("rms_norm variant `{}` is not compiled for {}", cfg.variant, cfg.target),
+                reason: format!(
+                    "rms_norm variant `{}` is not compiled for {}",
+                    cfg.variant, cfg.target
+                ),
             })?;
         let mut flags = 0;
         if shape.fused {

@@ -37,8 +37,17 @@ pub(crate) mod ffi {
 
     extern "C" {
         pub fn ak_sim_begin(target: u32) -> i32;
-        pub fn ak_sim_register_gm(ptr: *const ::core::ffi::c_void, len: u64, writable: i32, name: *const ::core::ffi::c_char) -> i32;
-        pub fn ak_sim_end(counters: *mut Counters, err: *mut ::core::ffi::c_char, err_len: u64) -> i32;
+        pub fn ak_sim_register_gm(
+            ptr: *const ::core::ffi::c_void,
+            len: u64,
+            writable: i32,
+            name: *const ::core::ffi::c_char,
+        ) -> i32;
+        pub fn ak_sim_end(
+            counters: *mut Counters,
+            err: *mut ::core::ffi::c_char,
+            err_len: u64,
+        ) -> i32;
     }
 }
 
@@ -72,13 +81,25 @@ impl<'a> GmBuffer<'a> {
     /// A read-only buffer over `data`.
     pub fn input<T: bytemuck::Pod>(name: &'static str, data: &'a [T]) -> Self {
         let bytes: &[u8] = bytemuck::cast_slice(data);
-        Self { name, ptr: bytes.as_ptr(), len: bytes.len(), writable: false, _borrow: std::marker::PhantomData }
+        Self {
+            name,
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+            writable: false,
+            _borrow: std::marker::PhantomData,
+        }
     }
 
     /// A writable buffer over `data`.
     pub fn output<T: bytemuck::Pod>(name: &'static str, data: &'a mut [T]) -> Self {
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(data);
-        Self { name, ptr: bytes.as_mut_ptr(), len: bytes.len(), writable: true, _borrow: std::marker::PhantomData }
+        Self {
+            name,
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            writable: true,
+            _borrow: std::marker::PhantomData,
+        }
     }
 
     /// The pointer a launcher takes (`uint8_t*`); null for an empty buffer.
@@ -109,17 +130,32 @@ impl Session {
             };
             // SAFETY: plain C call with a by-value argument; it never throws or aborts.
             if unsafe { ffi::ak_sim_begin(code) } != 0 {
-                return Err(fail(kernel, "a sim session is already open on this thread".into()));
+                return Err(fail(
+                    kernel,
+                    "a sim session is already open on this thread".into(),
+                ));
             }
-            let session = Session { open: true, kernel: kernel.to_string() };
+            let session = Session {
+                open: true,
+                kernel: kernel.to_string(),
+            };
             for b in buffers.iter().filter(|b| b.len > 0) {
                 let name = std::ffi::CString::new(b.name).unwrap_or_default();
                 // SAFETY: `b.ptr` points to `b.len` live bytes borrowed for the session by the caller
                 // (GmBuffer's lifetime); `name` is a NUL-terminated string the sim copies.
-                let rc = unsafe { ffi::ak_sim_register_gm(b.ptr.cast(), b.len as u64, i32::from(b.writable), name.as_ptr()) };
+                let rc = unsafe {
+                    ffi::ak_sim_register_gm(
+                        b.ptr.cast(),
+                        b.len as u64,
+                        i32::from(b.writable),
+                        name.as_ptr(),
+                    )
+                };
                 if rc != 0 {
                     let err = session.end().err();
-                    return Err(err.unwrap_or_else(|| fail(kernel, format!("the sim refused GM buffer `{}`", b.name))));
+                    return Err(err.unwrap_or_else(|| {
+                        fail(kernel, format!("the sim refused GM buffer `{}`", b.name))
+                    }));
                 }
             }
             Ok(session)
@@ -142,7 +178,10 @@ impl Session {
         let kernel = self.kernel.clone();
         let counters = self.end()?;
         if launch_rc != 0 {
-            return Err(fail(&kernel, format!("the launcher returned {launch_rc} but the sim reported no violation")));
+            return Err(fail(
+                &kernel,
+                format!("the launcher returned {launch_rc} but the sim reported no violation"),
+            ));
         }
         Ok(counters)
     }
@@ -157,7 +196,11 @@ impl Drop for Session {
 }
 
 fn fail(kernel: &str, message: String) -> Error {
-    Error::Backend { backend: "sim".into(), kernel: kernel.to_string(), message }
+    Error::Backend {
+        backend: "sim".into(),
+        kernel: kernel.to_string(),
+        message,
+    }
 }
 
 #[cfg(ak_sim)]
@@ -170,7 +213,14 @@ fn close(kernel: &str) -> Result<Counters> {
     if rc != 0 {
         let end = err.iter().position(|&b| b == 0).unwrap_or(err.len());
         let msg = String::from_utf8_lossy(&err[..end]).into_owned();
-        return Err(fail(kernel, if msg.is_empty() { format!("the sim reported failure {rc}") } else { msg }));
+        return Err(fail(
+            kernel,
+            if msg.is_empty() {
+                format!("the sim reported failure {rc}")
+            } else {
+                msg
+            },
+        ));
     }
     Ok(counters)
 }

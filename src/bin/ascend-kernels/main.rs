@@ -2,6 +2,7 @@
 //! later features, run a Qwen3 forward, convert checkpoints, emit kernels).
 
 mod op;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,12 +19,20 @@ struct Cli {
 enum Command {
     /// Run one op on the tensors of a safetensors file and write its outputs to another.
     Op(op::OpArgs),
+    /// Run every golden fixture (independent references: torchao, torch, transformers) through
+    /// the library and report agreement.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Op(args) => op::run(&args),
+        Command::Verify(args) => match verify::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

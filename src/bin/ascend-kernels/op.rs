@@ -1,47 +1,18 @@
 //! `ascend-kernels op <OP>`: one op on tensors from a safetensors file, for comparing against
 //! tensors dumped from torch_npu.
 
-use ascend_kernels::io::{serialize, write_atomic, RawTensor, TensorFile};
-use ascend_kernels::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks};
-use ascend_kernels::{Backend, DType, Error, FloatElement, Fp8Format, Result, RoundMode, Tensor, E4M3, E8M0};
-use clap::{Args, ValueEnum};
-use half::{bf16, f16};
+use ascend_kernels::io::{serialize, write_atomic, TensorFile};
+use ascend_kernels::ops::{ScaleAlg, TinyBlocks};
+use ascend_kernels::runner::{run_op, OpName, OpOptions, OutDType};
+use ascend_kernels::{Backend, Error, Fp8Format, Result, RoundMode};
+use clap::Args;
 use std::collections::HashMap;
 use std::path::PathBuf;
-
-/// The ops the CLI runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OpName {
-    /// Dynamic MX quantization: `x` -> `y`, `scale`.
-    MxQuant,
-    /// MX dequantization: `y`, `scale` -> `x`.
-    MxDequant,
-    /// MX matmul: `x`, `x_scale`, `w`, `w_scale` [, `bias`] -> `y`.
-    MxMatmul,
-    /// FP8 block dequantization: `weight`, `weight_scale_inv` -> `y`.
-    Fp8BlockDequant,
-    /// RMSNorm: `x`, `weight` [, `residual`] -> `y` [, `residual_out`].
-    RmsNorm,
-    /// NeoX RoPE on Q and K: `q`, `k`, `positions` -> `q_out`, `k_out`.
-    RopeQk,
-}
-
-/// Output dtypes the CLI writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutDType {
-    /// IEEE binary32.
-    F32,
-    /// bfloat16.
-    Bf16,
-    /// IEEE binary16.
-    F16,
-}
 
 /// Arguments of `ascend-kernels op`.
 #[derive(Args, Debug)]
 pub struct OpArgs {
-    /// The op to run.
-    #[arg(value_enum)]
+    /// The op: mx-quant, mx-dequant, mx-matmul, fp8-block-dequant, rms-norm or rope-qk.
     op: OpName,
     /// Input safetensors file (tensor names as in the README's table).
     #[arg(long)]
@@ -64,8 +35,9 @@ pub struct OpArgs {
     /// mx-quant: tiny blocks under ocp (flush | scale) [default: flush].
     #[arg(long)]
     tiny_blocks: Option<TinyBlocks>,
-    /// mx-dequant [default f32], mx-matmul and fp8-block-dequant [default bf16]: output dtype.
-    #[arg(long, value_enum)]
+    /// Output dtype (f32 | bf16 | f16) of mx-dequant [default f32], mx-matmul and
+    /// fp8-block-dequant [default bf16].
+    #[arg(long)]
     out_dtype: Option<OutDType>,
     /// fp8-block-dequant: block shape `rows,cols` [default: 128,128].
     #[arg(long)]
@@ -88,33 +60,25 @@ pub struct OpArgs {
 }
 
 impl OpArgs {
-    /// Rejects options that do not apply to the chosen op, so a typo never goes unnoticed.
-    fn check_applicable(&self) -> Result<()> {
-        use OpName::*;
-        let given: [(&str, bool, &[OpName]); 11] = [
-            ("--dst", self.dst.is_some(), &[MxQuant]),
-            ("--scale-alg", self.scale_alg.is_some(), &[MxQuant]),
-            ("--round", self.round.is_some(), &[MxQuant]),
-            ("--tiny-blocks", self.tiny_blocks.is_some(), &[MxQuant]),
-            ("--out-dtype", self.out_dtype.is_some(), &[MxDequant, MxMatmul, Fp8BlockDequant]),
-            ("--block", self.block.is_some(), &[Fp8BlockDequant]),
-            ("--eps", self.eps.is_some(), &[RmsNorm]),
-            ("--weight-in-f32", self.weight_in_f32, &[RmsNorm]),
-            ("--theta", self.theta.is_some(), &[RopeQk]),
-            ("--rotary-dim", self.rotary_dim.is_some(), &[RopeQk]),
-            ("--f32-compute", self.f32_compute, &[RopeQk]),
-        ];
-        for (flag, present, ops) in given {
-            if present && !ops.contains(&self.op) {
-                let name = self.op.to_possible_value().map(|v| v.get_name().to_string());
-                return Err(Error::option(flag, format!("does not apply to {}", name.unwrap_or_default())));
-            }
+    fn options(&self) -> OpOptions {
+        OpOptions {
+            dst: self.dst,
+            scale_alg: self.scale_alg,
+            round: self.round,
+            tiny_blocks: self.tiny_blocks,
+            out_dtype: self.out_dtype,
+            block: self.block.clone(),
+            eps: self.eps,
+            weight_in_f32: self.weight_in_f32,
+            theta: self.theta,
+            rotary_dim: self.rotary_dim,
+            f32_compute: self.f32_compute,
         }
-        Ok(())
     }
 }
 
-fn parse_backend(name: &str) -> Result<Backend> {
+/// Parses `--backend`.
+pub fn parse_backend(name: &str) -> Result<Backend> {
     match name {
         "cpu" => Ok(Backend::Cpu),
         other => Err(Error::option("--backend", format!("unknown backend `{other}` (expected cpu)"))),
@@ -123,239 +87,16 @@ fn parse_backend(name: &str) -> Result<Backend> {
 
 /// Runs the op and writes its outputs; writes nothing on error.
 pub fn run(args: &OpArgs) -> Result<()> {
-    args.check_applicable()?;
+    let options = args.options();
+    options.check_applicable(args.op)?;
     let backend = parse_backend(&args.backend)?;
     let input = TensorFile::read(&args.input)?;
-    let outputs = match args.op {
-        OpName::MxQuant => mx_quant(&backend, &input, args)?,
-        OpName::MxDequant => mx_dequant(&backend, &input, args)?,
-        OpName::MxMatmul => mx_matmul(&backend, &input, args)?,
-        OpName::Fp8BlockDequant => fp8_block_dequant(&backend, &input, args)?,
-        OpName::RmsNorm => rms_norm(&backend, &input, args)?,
-        OpName::RopeQk => rope_qk(&backend, &input, args)?,
-    };
+    let outputs = run_op(&backend, args.op, &input, &options)?;
     let metadata = HashMap::from([
         ("producer".to_string(), format!("ascend-kernels {}", env!("CARGO_PKG_VERSION"))),
         ("backend".to_string(), backend.name()),
+        ("op".to_string(), args.op.name().to_string()),
     ]);
     let bytes = serialize(&outputs, &metadata)?;
     write_atomic(&args.output, &bytes)
-}
-
-type Outputs = Vec<(String, RawTensor)>;
-
-fn fp8_dtype(format: Fp8Format) -> DType {
-    match format {
-        Fp8Format::E4M3 => DType::F8E4M3,
-        Fp8Format::E5M2 => DType::F8E5M2,
-    }
-}
-
-fn fp8_format(name: &str, raw: &RawTensor) -> Result<Fp8Format> {
-    match raw.dtype {
-        DType::F8E4M3 => Ok(Fp8Format::E4M3),
-        DType::F8E5M2 => Ok(Fp8Format::E5M2),
-        other => Err(Error::DType {
-            tensor: name.to_string(),
-            expected: "F8_E4M3 or F8_E5M2".to_string(),
-            actual: other,
-        }),
-    }
-}
-
-/// E8M0 scales stored as F8_E8M0 or as U8 bytes (msmodelslim / torch_npu).
-fn scales(input: &TensorFile, name: &str) -> Result<Tensor<E8M0>> {
-    let raw = input.get(name)?;
-    match raw.dtype {
-        DType::F8E8M0 | DType::U8 => raw.to_tensor_as(name, raw.dtype),
-        other => Err(Error::DType {
-            tensor: name.to_string(),
-            expected: "F8_E8M0 or U8".to_string(),
-            actual: other,
-        }),
-    }
-}
-
-fn fp8_bytes(input: &TensorFile, name: &str) -> Result<(Fp8Format, Tensor<u8>)> {
-    let raw = input.get(name)?;
-    let format = fp8_format(name, raw)?;
-    Ok((format, raw.to_tensor_as(name, raw.dtype)?))
-}
-
-fn float_dtype_error(name: &str, actual: DType) -> Error {
-    Error::DType {
-        tensor: name.to_string(),
-        expected: "BF16, F16 or F32".to_string(),
-        actual,
-    }
-}
-
-/// Calls `$body` with `$t` bound to the Rust type of a BF16/F16/F32 dtype.
-macro_rules! with_float {
-    ($dtype:expr, $name:expr, $t:ident => $body:expr) => {
-        match $dtype {
-            DType::BF16 => {
-                type $t = bf16;
-                $body
-            }
-            DType::F16 => {
-                type $t = f16;
-                $body
-            }
-            DType::F32 => {
-                type $t = f32;
-                $body
-            }
-            other => Err(float_dtype_error($name, other)),
-        }
-    };
-}
-
-fn out_tensor<O: FloatElement>(t: Tensor<O>) -> RawTensor {
-    RawTensor::from_tensor(&t)
-}
-
-fn mx_quant(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let options = MxQuantOptions {
-        dst: args.dst.unwrap_or_default(),
-        scale_alg: args.scale_alg.unwrap_or_default(),
-        round: args.round.unwrap_or_default(),
-        tiny_blocks: args.tiny_blocks.unwrap_or_default(),
-    };
-    let x = input.get("x")?;
-    let q = with_float!(x.dtype, "x", T => {
-        let x = x.to_tensor::<T>("x")?;
-        ops::mx_quant(backend, x.view(), &options)
-    })?;
-    let y = RawTensor {
-        dtype: fp8_dtype(q.format),
-        shape: q.elements.shape().to_vec(),
-        bytes: q.elements.data().to_vec(),
-    };
-    Ok(vec![("y".into(), y), ("scale".into(), RawTensor::from_tensor(&q.scales))])
-}
-
-fn mx_dequant(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let (format, y) = fp8_bytes(input, "y")?;
-    let scale = scales(input, "scale")?;
-    let view = MxView {
-        format,
-        elements: y.view(),
-        scales: scale.view(),
-    };
-    let x = match args.out_dtype.unwrap_or(OutDType::F32) {
-        OutDType::F32 => out_tensor(ops::mx_dequant::<f32>(backend, view)?),
-        OutDType::Bf16 => out_tensor(ops::mx_dequant::<bf16>(backend, view)?),
-        OutDType::F16 => out_tensor(ops::mx_dequant::<f16>(backend, view)?),
-    };
-    Ok(vec![("x".into(), x)])
-}
-
-fn mx_matmul(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let (fx, x) = fp8_bytes(input, "x")?;
-    let (fw, w) = fp8_bytes(input, "w")?;
-    let (sx, sw) = (scales(input, "x_scale")?, scales(input, "w_scale")?);
-    let bias = match input.tensors.contains_key("bias") {
-        true => Some(input.typed::<f32>("bias")?),
-        false => None,
-    };
-    let xv = MxView {
-        format: fx,
-        elements: x.view(),
-        scales: sx.view(),
-    };
-    let wv = MxView {
-        format: fw,
-        elements: w.view(),
-        scales: sw.view(),
-    };
-    let b = bias.as_ref().map(|b| b.view());
-    let y = match args.out_dtype.unwrap_or(OutDType::Bf16) {
-        OutDType::F32 => out_tensor(ops::mx_matmul::<f32>(backend, xv, wv, b)?),
-        OutDType::Bf16 => out_tensor(ops::mx_matmul::<bf16>(backend, xv, wv, b)?),
-        OutDType::F16 => out_tensor(ops::mx_matmul::<f16>(backend, xv, wv, b)?),
-    };
-    Ok(vec![("y".into(), y)])
-}
-
-fn parse_block(text: &str) -> Result<[usize; 2]> {
-    let parts: Vec<&str> = text.split(',').collect();
-    let parsed: Option<Vec<usize>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
-    match parsed.as_deref() {
-        Some(&[r, c]) if r > 0 && c > 0 => Ok([r, c]),
-        _ => Err(Error::option("--block", format!("expected two positive sizes `rows,cols`, got `{text}`"))),
-    }
-}
-
-fn fp8_block_dequant(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let block = parse_block(args.block.as_deref().unwrap_or("128,128"))?;
-    let weight = input.typed::<E4M3>("weight")?;
-    let scale = input.get("weight_scale_inv")?;
-    let out = args.out_dtype.unwrap_or(OutDType::Bf16);
-    let y = with_float!(scale.dtype, "weight_scale_inv", S => {
-        let s = scale.to_tensor::<S>("weight_scale_inv")?;
-        match out {
-            OutDType::F32 => ops::fp8_block_dequant::<S, f32>(backend, weight.view(), s.view(), block).map(out_tensor),
-            OutDType::Bf16 => ops::fp8_block_dequant::<S, bf16>(backend, weight.view(), s.view(), block).map(out_tensor),
-            OutDType::F16 => ops::fp8_block_dequant::<S, f16>(backend, weight.view(), s.view(), block).map(out_tensor),
-        }
-    })?;
-    Ok(vec![("y".into(), y)])
-}
-
-fn rms_norm(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let options = RmsNormOptions {
-        eps: args.eps.unwrap_or(1e-6),
-        weight_in_f32: args.weight_in_f32,
-    };
-    let x = input.get("x")?;
-    with_float!(x.dtype, "x", T => {
-        let x = x.to_tensor::<T>("x")?;
-        let weight = input.typed::<T>("weight")?;
-        if input.tensors.contains_key("residual") {
-            let residual = input.typed::<T>("residual")?;
-            let (y, h) = ops::rms_norm_residual(backend, x.view(), residual.view(), weight.view(), &options)?;
-            Ok(vec![("y".into(), out_tensor(y)), ("residual_out".into(), out_tensor(h))])
-        } else {
-            let y = ops::rms_norm(backend, x.view(), weight.view(), &options)?;
-            Ok(vec![("y".into(), out_tensor(y))])
-        }
-    })
-}
-
-fn positions(input: &TensorFile) -> Result<Vec<i64>> {
-    let raw = input.get("positions")?;
-    let p = match raw.dtype {
-        DType::I64 => raw.to_tensor::<i64>("positions")?.into_data(),
-        DType::I32 => raw.to_tensor::<i32>("positions")?.into_data().into_iter().map(i64::from).collect(),
-        other => {
-            return Err(Error::DType {
-                tensor: "positions".to_string(),
-                expected: "I32 or I64".to_string(),
-                actual: other,
-            })
-        }
-    };
-    if raw.shape.len() != 1 {
-        return Err(Error::shape("positions", "[T]", &raw.shape));
-    }
-    Ok(p)
-}
-
-fn rope_qk(backend: &Backend, input: &TensorFile, args: &OpArgs) -> Result<Outputs> {
-    let positions = positions(input)?;
-    let q = input.get("q")?;
-    let head_dim = q.shape.last().copied().unwrap_or(0);
-    let rotary_dim = args.rotary_dim.unwrap_or(head_dim);
-    let max_positions = positions.iter().copied().max().unwrap_or(0).clamp(0, 1 << 24) as usize + 1;
-    let cache = RopeCache::new(args.theta.unwrap_or(1e6), rotary_dim, max_positions.min(1 << 24))?;
-    let options = RopeOptions {
-        f32_compute: args.f32_compute,
-    };
-    with_float!(q.dtype, "q", T => {
-        let q = q.to_tensor::<T>("q")?;
-        let k = input.typed::<T>("k")?;
-        let (qo, ko) = ops::rope_qk(backend, q.view(), k.view(), &positions, &cache, &options)?;
-        Ok(vec![("q_out".into(), out_tensor(qo)), ("k_out".into(), out_tensor(ko))])
-    })
 }

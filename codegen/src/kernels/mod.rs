@@ -1,0 +1,3 @@
+//! The kernel descriptions, one module per kernel.
+
+pub mod rms_norm;

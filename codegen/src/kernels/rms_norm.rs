@@ -1,0 +1,277 @@
+//! `rms_norm`: RMSNorm over the last axis, optionally fused with a residual add.
+
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+use crate::writer::SourceWriter;
+
+/// The description of `rms_norm`.
+pub fn desc() -> KernelDesc {
+    KernelDesc {
+        name: "rms_norm",
+        camel: "RmsNorm",
+        doc: "y = round(round(x * rstd) * w) with rstd = 1 / sqrt(mean(x^2) + eps) in f32 (HF Qwen3RMSNorm);
+              flag WEIGHT_F32: y = round(x * rstd * w). Flag FUSED: h = round(x + residual) is written
+              and normalised instead of x. Rows of [rows, cols] are split over cores (rows_per_core)
+              and into UB tiles of rows_per_tile rows; rows are moved with DataCopyPad, so any cols works.",
+        gm_args: vec![
+            GmArg { name: "x", dir: Dir::In, doc: "[rows, cols] activations (dtype)" },
+            GmArg { name: "residual", dir: Dir::In, doc: "[rows, cols] residual (dtype), FUSED only" },
+            GmArg { name: "weight", dir: Dir::In, doc: "[cols] gamma (dtype)" },
+            GmArg { name: "y", dir: Dir::Out, doc: "[rows, cols] output (dtype)" },
+            GmArg { name: "h", dir: Dir::Out, doc: "[rows, cols] x + residual (dtype), FUSED only" },
+        ],
+        tiling: vec![
+            Field { name: "rows", ty: CType::U32, doc: "number of rows" },
+            Field { name: "cols", ty: CType::U32, doc: "elements per row (normalised axis)" },
+            Field { name: "rows_per_core", ty: CType::U32, doc: "rows of every core but the last" },
+            Field { name: "rows_per_tile", ty: CType::U32, doc: "rows per UB tile" },
+            Field { name: "dtype", ty: CType::U32, doc: "AK_DTYPE_* of x, residual, weight, y, h" },
+            Field { name: "flags", ty: CType::U32, doc: "AK_RMS_NORM_FUSED | AK_RMS_NORM_WEIGHT_F32" },
+            Field { name: "eps", ty: CType::F32, doc: "epsilon added to the mean square" },
+        ],
+        variants: vec![
+            Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered, largest tiles" },
+            Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered, for long rows" },
+            Variant { name: "v2", buffer_num: 2, ub_share_pct: 50, doc: "double-buffered, half the UB (small tiles)" },
+        ],
+        includes: vec!["ak_common.h"],
+        body,
+        entry,
+    }
+}
+
+fn body(_ctx: &EmitCtx, w: &mut SourceWriter) {
+    w.lines(
+        r#"
+template <typename T, bool FUSED>
+class KernelRmsNorm {
+public:
+    __aicore__ inline KernelRmsNorm() {}
+
+    __aicore__ inline void Init(GM_ADDR x, GM_ADDR residual, GM_ADDR weight, GM_ADDR y, GM_ADDR h,
+                                const AkRmsNormTiling& tiling)
+    {
+        cols_ = tiling.cols;
+        stride_ = AkAlignUp(cols_, AK_BLOCK_BYTES / sizeof(T));
+        rowsPerTile_ = tiling.rows_per_tile;
+        eps_ = tiling.eps;
+        weightF32_ = (tiling.flags & AK_RMS_NORM_WEIGHT_F32) != 0;
+
+        const uint32_t rowStart = GetBlockIdx() * tiling.rows_per_core;
+        rowCount_ = rowStart >= tiling.rows ? 0 : AkMin(tiling.rows_per_core, tiling.rows - rowStart);
+        const uint64_t base = static_cast<uint64_t>(rowStart) * cols_;
+        const uint64_t len = static_cast<uint64_t>(rowCount_) * cols_;
+        xGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(x) + base, len);
+        yGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(y) + base, len);
+        wGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(weight), cols_);
+        if constexpr (FUSED) {
+            rGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(residual) + base, len);
+            hGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(h) + base, len);
+        }
+
+        const uint32_t tileBytes = rowsPerTile_ * stride_ * sizeof(T);
+        const uint32_t tileF32Bytes = rowsPerTile_ * stride_ * sizeof(float);
+        pipe_.InitBuffer(inQueX_, BUFFER_NUM, tileBytes);
+        pipe_.InitBuffer(outQueY_, BUFFER_NUM, tileBytes);
+        if constexpr (FUSED) {
+            pipe_.InitBuffer(inQueR_, BUFFER_NUM, tileBytes);
+            pipe_.InitBuffer(outQueH_, BUFFER_NUM, tileBytes);
+        }
+        pipe_.InitBuffer(inQueW_, 1, stride_ * sizeof(T));
+        pipe_.InitBuffer(wBuf_, stride_ * sizeof(float));
+        pipe_.InitBuffer(xBuf_, tileF32Bytes);
+        pipe_.InitBuffer(sqBuf_, tileF32Bytes);
+        pipe_.InitBuffer(sumBuf_, rowsPerTile_ * AK_BLOCK_BYTES);
+        pipe_.InitBuffer(workBuf_, AkReduceWorkBytes(cols_));
+    }
+
+    __aicore__ inline void Process()
+    {
+        if (rowCount_ == 0) {
+            return;
+        }
+        LoadWeight();
+        for (uint32_t row = 0; row < rowCount_; row += rowsPerTile_) {
+            const uint32_t rows = AkMin(rowsPerTile_, rowCount_ - row);
+            CopyIn(row, rows);
+            Compute(rows);
+            CopyOut(row, rows);
+        }
+    }
+
+private:
+    // gamma -> f32 once per core
+    __aicore__ inline void LoadWeight()
+    {
+        LocalTensor<T> wLocal = inQueW_.AllocTensor<T>();
+        DataCopyPad(wLocal, wGm_, RowParams(1), PadParams());
+        inQueW_.EnQue(wLocal);
+        wLocal = inQueW_.DeQue<T>();
+        LocalTensor<float> wF32 = wBuf_.Get<float>();
+        AkToFloat(wF32, wLocal, stride_);
+        PipeBarrier<PIPE_V>();
+        inQueW_.FreeTensor(wLocal);
+    }
+
+    __aicore__ inline void CopyIn(uint32_t row, uint32_t rows)
+    {
+        const uint64_t offset = static_cast<uint64_t>(row) * cols_;
+        LocalTensor<T> xLocal = inQueX_.AllocTensor<T>();
+        DataCopyPad(xLocal, xGm_[offset], RowParams(rows), PadParams());
+        inQueX_.EnQue(xLocal);
+        if constexpr (FUSED) {
+            LocalTensor<T> rLocal = inQueR_.AllocTensor<T>();
+            DataCopyPad(rLocal, rGm_[offset], RowParams(rows), PadParams());
+            inQueR_.EnQue(rLocal);
+        }
+    }
+
+    __aicore__ inline void Compute(uint32_t rows)
+    {
+        const uint32_t count = rows * stride_;
+        LocalTensor<float> xF32 = xBuf_.Get<float>();
+        LocalTensor<float> sq = sqBuf_.Get<float>();
+        LocalTensor<float> sums = sumBuf_.Get<float>();
+        LocalTensor<float> work = workBuf_.Get<float>();
+        LocalTensor<float> wF32 = wBuf_.Get<float>();
+
+        LocalTensor<T> xLocal = inQueX_.DeQue<T>();
+        AkToFloat(xF32, xLocal, count);
+        PipeBarrier<PIPE_V>();
+        inQueX_.FreeTensor(xLocal);
+        if constexpr (FUSED) {
+            // h = round(x + residual); the norm runs on h
+            LocalTensor<T> rLocal = inQueR_.DeQue<T>();
+            AkToFloat(sq, rLocal, count);
+            PipeBarrier<PIPE_V>();
+            inQueR_.FreeTensor(rLocal);
+            Add(xF32, xF32, sq, count);
+            PipeBarrier<PIPE_V>();
+            LocalTensor<T> hLocal = outQueH_.AllocTensor<T>();
+            AkFromFloat(hLocal, xF32, count);
+            PipeBarrier<PIPE_V>();
+            AkToFloat(xF32, hLocal, count);
+            PipeBarrier<PIPE_V>();
+            outQueH_.EnQue(hLocal);
+        }
+
+        // per row: sum(x^2) -> sums[8 * r]
+        Mul(sq, xF32, xF32, count);
+        PipeBarrier<PIPE_V>();
+        for (uint32_t r = 0; r < rows; ++r) {
+            ReduceSum(sums[r * AK_F32_PER_BLOCK], sq[r * stride_], work, cols_);
+            PipeBarrier<PIPE_V>();
+        }
+        event_t vToS = static_cast<event_t>(pipe_.FetchEventID(HardEvent::V_S));
+        SetFlag<HardEvent::V_S>(vToS);
+        WaitFlag<HardEvent::V_S>(vToS);
+
+        // x * rstd, row by row (rstd is a scalar per row)
+        for (uint32_t r = 0; r < rows; ++r) {
+            const float mean = sums.GetValue(r * AK_F32_PER_BLOCK) / static_cast<float>(cols_);
+            const float rstd = 1.0f / sqrt(mean + eps_);
+            Muls(xF32[r * stride_], xF32[r * stride_], rstd, cols_);
+        }
+        PipeBarrier<PIPE_V>();
+
+        LocalTensor<T> yLocal = outQueY_.AllocTensor<T>();
+        if (!weightF32_) {
+            // HF: the cast to the output dtype comes before the weight multiply
+            AkRoundTrip(xF32, yLocal, count);
+        }
+        for (uint32_t r = 0; r < rows; ++r) {
+            Mul(xF32[r * stride_], xF32[r * stride_], wF32, cols_);
+        }
+        PipeBarrier<PIPE_V>();
+        AkFromFloat(yLocal, xF32, count);
+        PipeBarrier<PIPE_V>();
+        outQueY_.EnQue(yLocal);
+    }
+
+    __aicore__ inline void CopyOut(uint32_t row, uint32_t rows)
+    {
+        const uint64_t offset = static_cast<uint64_t>(row) * cols_;
+        LocalTensor<T> yLocal = outQueY_.DeQue<T>();
+        DataCopyPad(yGm_[offset], yLocal, RowParams(rows));
+        outQueY_.FreeTensor(yLocal);
+        if constexpr (FUSED) {
+            LocalTensor<T> hLocal = outQueH_.DeQue<T>();
+            DataCopyPad(hGm_[offset], hLocal, RowParams(rows));
+            outQueH_.FreeTensor(hLocal);
+        }
+    }
+
+    // `rows` rows of cols_ elements, contiguous in GM, each padded to stride_ in UB
+    __aicore__ inline DataCopyExtParams RowParams(uint32_t rows) const
+    {
+        return DataCopyExtParams(static_cast<uint16_t>(rows), cols_ * sizeof(T), 0, 0, 0);
+    }
+
+    // zero the padding lanes so whole-tile vector ops only ever see finite values there
+    __aicore__ inline DataCopyPadExtParams<T> PadParams() const
+    {
+        const uint8_t pad = static_cast<uint8_t>(stride_ - cols_);
+        return DataCopyPadExtParams<T>(pad != 0, 0, pad, static_cast<T>(0));
+    }
+
+    TPipe pipe_;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inQueX_;
+    TQue<QuePosition::VECIN, BUFFER_NUM> inQueR_;
+    TQue<QuePosition::VECIN, 1> inQueW_;
+    TQue<QuePosition::VECOUT, BUFFER_NUM> outQueY_;
+    TQue<QuePosition::VECOUT, BUFFER_NUM> outQueH_;
+    TBuf<TPosition::VECCALC> wBuf_;
+    TBuf<TPosition::VECCALC> xBuf_;
+    TBuf<TPosition::VECCALC> sqBuf_;
+    TBuf<TPosition::VECCALC> sumBuf_;
+    TBuf<TPosition::VECCALC> workBuf_;
+    GlobalTensor<T> xGm_;
+    GlobalTensor<T> rGm_;
+    GlobalTensor<T> wGm_;
+    GlobalTensor<T> yGm_;
+    GlobalTensor<T> hGm_;
+    uint32_t cols_ = 0;
+    uint32_t stride_ = 0;
+    uint32_t rowsPerTile_ = 0;
+    uint32_t rowCount_ = 0;
+    float eps_ = 0.0f;
+    bool weightF32_ = false;
+};
+
+template <typename T>
+__aicore__ inline void Run(GM_ADDR x, GM_ADDR residual, GM_ADDR weight, GM_ADDR y, GM_ADDR h,
+                           const AkRmsNormTiling& tiling)
+{
+    if ((tiling.flags & AK_RMS_NORM_FUSED) != 0) {
+        KernelRmsNorm<T, true> op;
+        op.Init(x, residual, weight, y, h, tiling);
+        op.Process();
+    } else {
+        KernelRmsNorm<T, false> op;
+        op.Init(x, residual, weight, y, h, tiling);
+        op.Process();
+    }
+}
+"#,
+    );
+    w.blank();
+}
+
+fn entry(_ctx: &EmitCtx, w: &mut SourceWriter) {
+    w.lines(
+        r#"
+switch (tiling.dtype) {
+    case AK_DTYPE_F32:
+        Run<float>(x, residual, weight, y, h, tiling);
+        break;
+    case AK_DTYPE_F16:
+        Run<half>(x, residual, weight, y, h, tiling);
+        break;
+    case AK_DTYPE_BF16:
+        Run<bfloat16_t>(x, residual, weight, y, h, tiling);
+        break;
+    default:
+        break;
+}
+"#,
+    );
+}

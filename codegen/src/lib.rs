@@ -1,0 +1,233 @@
+//! Generator of the AscendC kernels of `ascend-kernels`.
+//!
+//! Each kernel is one [`KernelDesc`] (GM arguments, tiling struct, variants, body emitter). From it
+//! the generator emits, per [`Target`] and [`Variant`], the kernel translation unit
+//! `<kernel>_<target>_<variant>.cpp`, plus one C header `ak_kernels.h` (tiling POD structs and
+//! launcher prototypes) and its Rust mirror `ak_kernels.rs`, so the ABI cannot drift between C
+//! and Rust. Output is deterministic: the same selection gives the same bytes.
+
+pub mod desc;
+pub mod emit;
+pub mod kernels;
+pub mod writer;
+
+pub use desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+
+/// Name written into every generated file.
+pub const GENERATOR: &str = "ascend-kernels-codegen";
+
+/// A named integer constant shared by C and Rust (dtype codes, flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Const {
+    /// Macro / const name.
+    pub name: &'static str,
+    /// Value.
+    pub value: u32,
+    /// Meaning.
+    pub doc: &'static str,
+}
+
+/// Constants of the launch ABI.
+pub fn consts() -> Vec<Const> {
+    vec![
+        Const {
+            name: "AK_DTYPE_F32",
+            value: 0,
+            doc: "element dtype code: float",
+        },
+        Const {
+            name: "AK_DTYPE_F16",
+            value: 1,
+            doc: "element dtype code: half",
+        },
+        Const {
+            name: "AK_DTYPE_BF16",
+            value: 2,
+            doc: "element dtype code: bfloat16",
+        },
+        Const {
+            name: "AK_RMS_NORM_FUSED",
+            value: 1,
+            doc: "rms_norm flag: h = x + residual is written and normalised",
+        },
+        Const {
+            name: "AK_RMS_NORM_WEIGHT_F32",
+            value: 2,
+            doc: "rms_norm flag: no rounding before the weight multiply",
+        },
+    ]
+}
+
+/// Every kernel description, in a fixed order.
+pub fn kernels() -> Vec<KernelDesc> {
+    vec![kernels::rms_norm::desc()]
+}
+
+/// One `(kernel, target, variant)` to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// Kernel name.
+    pub kernel: String,
+    /// Target.
+    pub target: Target,
+    /// Variant name.
+    pub variant: String,
+}
+
+impl Unit {
+    /// A unit from its parts.
+    pub fn new(kernel: &str, target: Target, variant: &str) -> Self {
+        Self {
+            kernel: kernel.to_string(),
+            target,
+            variant: variant.to_string(),
+        }
+    }
+
+    /// `<kernel>_<target>_<variant>`.
+    pub fn stem(&self) -> String {
+        format!("{}_{}_{}", self.kernel, self.target.name(), self.variant)
+    }
+}
+
+/// Every unit of every kernel for the given targets (what `emit` writes).
+pub fn all_units(targets: &[Target]) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for k in kernels() {
+        for &t in targets {
+            for v in &k.variants {
+                out.push(Unit::new(k.name, t, v.name));
+            }
+        }
+    }
+    out
+}
+
+/// One generated file: a name relative to the output directory and its contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// File name (`rms_norm_a2_v0.cpp`, `ak_kernels.h`, `ak_kernels.rs`).
+    pub name: String,
+    /// Its text.
+    pub contents: String,
+}
+
+/// Generates the kernel sources of `units` plus `ak_kernels.h` and `ak_kernels.rs` declaring
+/// exactly those units. Fails on an unknown kernel or variant or a duplicate unit.
+pub fn generate(units: &[Unit]) -> Result<Vec<GeneratedFile>, String> {
+    let descs = kernels();
+    let mut ctxs: Vec<EmitCtx> = Vec::new();
+    for u in units {
+        let k = descs
+            .iter()
+            .find(|k| k.name == u.kernel)
+            .ok_or_else(|| format!("unknown kernel `{}`", u.kernel))?;
+        let v = k
+            .variant(&u.variant)
+            .ok_or_else(|| format!("kernel `{}` has no variant `{}`", u.kernel, u.variant))?;
+        if ctxs.iter().any(|c| c.stem() == u.stem()) {
+            return Err(format!("unit `{}` selected twice", u.stem()));
+        }
+        ctxs.push(EmitCtx {
+            kernel: k,
+            target: u.target,
+            variant: v,
+        });
+    }
+    let all: Vec<&KernelDesc> = descs.iter().collect();
+    let consts = consts();
+    let mut files: Vec<GeneratedFile> = ctxs
+        .iter()
+        .map(|c| GeneratedFile {
+            name: format!("{}.cpp", c.stem()),
+            contents: emit::kernel_source(c),
+        })
+        .collect();
+    files.push(GeneratedFile {
+        name: "ak_kernels.h".into(),
+        contents: emit::c_header(&all, &consts, &ctxs),
+    });
+    files.push(GeneratedFile {
+        name: "ak_kernels.rs".into(),
+        contents: emit::rust_bindings(&all, &consts, &ctxs),
+    });
+    Ok(files)
+}
+
+/// Writes `files` into `dir` (created if missing), rewriting a file only when its bytes change so
+/// that timestamps (and C++ rebuilds) stay put on an unchanged generator.
+pub fn write_files(dir: &std::path::Path, files: &[GeneratedFile]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for f in files {
+        let path = dir.join(&f.name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(f.contents.as_str()) {
+            std::fs::write(&path, &f.contents)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_deterministic() {
+        let units = all_units(&Target::ALL);
+        let a = generate(&units).unwrap();
+        let b = generate(&units).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), units.len() + 2);
+    }
+
+    #[test]
+    fn header_names_target_and_variant() {
+        let f = generate(&[Unit::new("rms_norm", Target::A5, "v1")]).unwrap();
+        let src = &f[0].contents;
+        assert_eq!(f[0].name, "rms_norm_a5_v1.cpp");
+        assert!(src.contains("// target : a5 (dav-c310, __NPU_ARCH__ 3510"));
+        assert!(src.contains("// variant: v1 (BUFFER_NUM = 1"));
+        assert!(src.contains("constexpr int32_t BUFFER_NUM = 1;"));
+        assert!(src.contains("extern \"C\" __global__ __aicore__ void ak_rms_norm_a5_v1(GM_ADDR x"));
+        assert!(src.contains(
+            "extern \"C\" int32_t ak_rms_norm_a5_v1_launch(uint32_t block_dim, void* stream"
+        ));
+    }
+
+    #[test]
+    fn abi_lists_exactly_the_selected_units() {
+        let f = generate(&[Unit::new("rms_norm", Target::A2, "v0")]).unwrap();
+        let h = &f
+            .iter()
+            .find(|f| f.name == "ak_kernels.h")
+            .unwrap()
+            .contents;
+        let rs = &f
+            .iter()
+            .find(|f| f.name == "ak_kernels.rs")
+            .unwrap()
+            .contents;
+        assert!(h.contains("int32_t ak_rms_norm_a2_v0_launch("));
+        assert!(!h.contains("ak_rms_norm_a5_v0_launch"));
+        assert!(rs.contains("pub fn ak_rms_norm_a2_v0_launch("));
+        assert!(rs.contains("launch: ak_rms_norm_a2_v0_launch }"));
+        assert!(h.contains("typedef struct AkRmsNormTiling {"));
+        assert!(rs.contains("pub struct AkRmsNormTiling {"));
+    }
+
+    #[test]
+    fn tiling_structs_are_padded_to_8_bytes() {
+        for k in kernels() {
+            let (_, _, size) = k.tiling_layout();
+            assert_eq!(size % 8, 0, "{}", k.name);
+        }
+    }
+
+    #[test]
+    fn unknown_units_are_rejected() {
+        assert!(generate(&[Unit::new("nope", Target::A2, "v0")]).is_err());
+        assert!(generate(&[Unit::new("rms_norm", Target::A2, "v9")]).is_err());
+        let u = Unit::new("rms_norm", Target::A2, "v0");
+        assert!(generate(&[u.clone(), u]).is_err());
+    }
+}
