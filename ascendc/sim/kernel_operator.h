@@ -1590,6 +1590,18 @@ inline double RoundToInt(double x, RoundKind rk)
 template <typename T, typename U>
 inline T ConvertOne(const U& s, RoundKind rk)
 {
+    // exact widenings and the common RINT narrowings: fast paths
+    if constexpr (std::is_same<T, float>::value &&
+                  (std::is_same<U, half>::value || std::is_same<U, bfloat16_t>::value ||
+                   std::is_same<U, fp8_e4m3fn_t>::value || std::is_same<U, fp8_e5m2_t>::value)) {
+        (void)rk;
+        return static_cast<float>(s);
+    } else if constexpr ((std::is_same<T, half>::value || std::is_same<T, bfloat16_t>::value) &&
+                         std::is_same<U, float>::value) {
+        if (rk == RK_RINT) {
+            return T(s);
+        }
+    }
     const double v = ToDouble<U>(s);
     if constexpr (std::is_same<T, half>::value) {
         return half::FromBits(static_cast<uint16_t>(RoundSmallFloat(v, kFmtHalf, rk)));

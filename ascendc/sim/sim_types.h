@@ -150,6 +150,81 @@ inline double DecodeSmallFloat(uint32_t bits, const SmallFloatFmt& f)
     return neg ? -r : r;
 }
 
+// Fast exact paths for the common float <-> half/bf16 conversions (round to nearest even, IEEE
+// overflow to inf, NaN kept quiet). Equivalent to RoundSmallFloat(v, kFmtHalf/kFmtBf16, RK_RINT).
+inline uint16_t F32ToF16Rne(float f)
+{
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    const uint32_t sign = (x >> 16) & 0x8000u;
+    const uint32_t ax = x & 0x7FFFFFFFu;
+    if (ax > 0x7F800000u) {
+        return static_cast<uint16_t>(sign | 0x7E00u);  // NaN
+    }
+    if (ax >= (143u << 23)) {
+        return static_cast<uint16_t>(sign | 0x7C00u);  // >= 2^16 (or inf): inf
+    }
+    if (ax >= (113u << 23)) {
+        // normal half: rebias the exponent, round away the low 13 mantissa bits (ties to even);
+        // a carry out of the mantissa correctly bumps the exponent (up to inf at 65520).
+        const uint32_t r = ax - (112u << 23);
+        const uint32_t rounded = r + 0xFFFu + ((r >> 13) & 1u);
+        return static_cast<uint16_t>(sign | (rounded >> 13));
+    }
+    // subnormal half (or zero): value / 2^-24 rounded to an integer, ties to even
+    const uint32_t e = ax >> 23;
+    if (e < 102u) {
+        return static_cast<uint16_t>(sign);  // below 2^-25: rounds to zero
+    }
+    const uint32_t mant = (ax & 0x7FFFFFu) | 0x800000u;
+    const uint32_t shift = 126u - e;  // 14..24
+    uint32_t q = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1u);
+    const uint32_t halfway = 1u << (shift - 1u);
+    if (rem > halfway || (rem == halfway && (q & 1u) != 0u)) {
+        ++q;
+    }
+    return static_cast<uint16_t>(sign | q);
+}
+
+inline float F16ToF32(uint16_t h)
+{
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    const uint32_t e = (h >> 10) & 0x1Fu;
+    const uint32_t m = h & 0x3FFu;
+    uint32_t bits;
+    if (e == 0) {
+        const float v = static_cast<float>(m) * 5.9604644775390625e-08f;  // m * 2^-24, exact
+        return sign != 0 ? -v : v;
+    }
+    if (e == 31) {
+        bits = sign | 0x7F800000u | (m << 13);
+    } else {
+        bits = sign | ((e + 112u) << 23) | (m << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+inline uint16_t F32ToBf16Rne(float f)
+{
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u) {
+        return static_cast<uint16_t>(((x >> 16) & 0x8000u) | 0x7FC0u);
+    }
+    return static_cast<uint16_t>((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
+}
+
+inline float Bf16ToF32(uint16_t b)
+{
+    const uint32_t bits = static_cast<uint32_t>(b) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
 template <typename U>
 inline constexpr bool kIsArith = std::is_arithmetic<U>::value;
 
@@ -163,14 +238,13 @@ struct half {
     half() = default;
     template <typename U, typename std::enable_if<AscendC::sim::kIsArith<U>, int>::type = 0>
     half(U v)  // NOLINT: implicit like the device type
-        : bits_(static_cast<uint16_t>(AscendC::sim::RoundSmallFloat(static_cast<double>(v),
-                                                                     AscendC::sim::kFmtHalf,
-                                                                     AscendC::sim::RK_RINT)))
+        : bits_(std::is_same<U, float>::value
+                    ? AscendC::sim::F32ToF16Rne(static_cast<float>(v))
+                    : static_cast<uint16_t>(AscendC::sim::RoundSmallFloat(static_cast<double>(v),
+                                                                           AscendC::sim::kFmtHalf,
+                                                                           AscendC::sim::RK_RINT)))
     {}
-    operator float() const
-    {
-        return static_cast<float>(AscendC::sim::DecodeSmallFloat(bits_, AscendC::sim::kFmtHalf));
-    }
+    operator float() const { return AscendC::sim::F16ToF32(bits_); }
     static half FromBits(uint16_t b)
     {
         half h;
@@ -186,15 +260,14 @@ struct bfloat16_t {
     bfloat16_t() = default;
     template <typename U, typename std::enable_if<AscendC::sim::kIsArith<U>, int>::type = 0>
     bfloat16_t(U v)  // NOLINT
-        : bits_(static_cast<uint16_t>(AscendC::sim::RoundSmallFloat(static_cast<double>(v),
-                                                                     AscendC::sim::kFmtBf16,
-                                                                     AscendC::sim::RK_RINT)))
+        : bits_(std::is_same<U, float>::value
+                    ? AscendC::sim::F32ToBf16Rne(static_cast<float>(v))
+                    : static_cast<uint16_t>(AscendC::sim::RoundSmallFloat(static_cast<double>(v),
+                                                                           AscendC::sim::kFmtBf16,
+                                                                           AscendC::sim::RK_RINT)))
     {}
     bfloat16_t(half h) : bfloat16_t(static_cast<float>(h)) {}
-    operator float() const
-    {
-        return static_cast<float>(AscendC::sim::DecodeSmallFloat(bits_, AscendC::sim::kFmtBf16));
-    }
+    operator float() const { return AscendC::sim::Bf16ToF32(bits_); }
     static bfloat16_t FromBits(uint16_t b)
     {
         bfloat16_t h;
