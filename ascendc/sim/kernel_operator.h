@@ -1764,6 +1764,10 @@ inline void SelectImpl(const char* api, const LocalTensor<T>& dst, const LocalTe
         Operand(api, "src1", *src1, count, true);
     }
     Operand(api, "dst", dst, count, false);
+    NoPartialOverlap(api, dst, count, src0, count, "src0");
+    if (src1 != nullptr) {
+        NoPartialOverlap(api, dst, count, *src1, count, "src1");
+    }
     const std::vector<uint8_t> m = LoadN<uint8_t>(selMask.simAddr_, maskBytes);
     std::vector<T> x = LoadN<T>(src0.simAddr_, count);
     std::vector<T> y;
