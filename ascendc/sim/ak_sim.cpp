@@ -223,8 +223,9 @@ void GmAccess(const char* api, const void* p, uint64_t len, bool write)
             c.gmWrites.back().second = std::max(c.gmWrites.back().second, e);
         } else {
             c.gmWrites.emplace_back(b, e);
-            if (c.gmWrites.size() > 4096) {
+            if (c.gmWrites.size() >= c.gmMergeAt) {
                 MergeIntervals(c.gmWrites);
+                c.gmMergeAt = std::max<size_t>(4096, 2 * c.gmWrites.size());
             }
         }
     }
@@ -486,6 +487,10 @@ void CheckTensorLive(const char* api, const char* what, int slot, uint32_t gen, 
         const Slot& s = c.slots[slot];
         if (s.gen != gen || s.state == SLOT_FREE) {
             Fail(api, Fmt("%s: LocalTensor used after FreeTensor (npuchk ErrorRead1/ErrorWrite1)", what));
+        }
+        if (s.state == SLOT_ENQUEUED) {
+            Fail(api, Fmt("%s: LocalTensor used between EnQue and DeQue (the copy or computation that produced it "
+                          "may still be running on another pipe; DeQue it first)", what));
         }
     }
 }

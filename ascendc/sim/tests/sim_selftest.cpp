@@ -689,6 +689,25 @@ static void TestNegatives()
         LocalTensor<float> a = q.AllocTensor<float>();
         (void)a;
     }, "kernel end: a tensor of TQue #0 (UB bytes [0, 64)) is still allocated: AllocTensor without FreeTensor (tensor leaked");
+    Run("tensor used between EnQue and DeQue", A2, gms, 1, [&] {
+        TPipe pipe;
+        TQue<QuePosition::VECIN, 1> q;
+        pipe.InitBuffer(q, 1, 256);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(xp, 1024);
+        LocalTensor<float> a = q.AllocTensor<float>();
+        DataCopy(a, g, 64);
+        q.EnQue(a);
+        Adds(a, a, 1.0f, 64);
+        q.FreeTensor(a);
+    }, "used between EnQue and DeQue");
+    Run("many scattered GM writes of one core", A2, gms, 1, [&] {
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(yp, 1024);
+        for (int rep = 0; rep < 20; ++rep) {
+            for (int i = 0; i < 1024; i += 2) g.SetValue(i, 1.0f);
+        }
+    }, nullptr);
     Run("tensor used after FreeTensor", A2, gms, 1, [&] {
         TPipe pipe;
         TQue<QuePosition::VECIN, 1> q;
