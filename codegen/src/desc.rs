@@ -189,7 +189,7 @@ impl KernelDesc {
         for f in &self.tiling {
             let a = f.ty.size();
             assert!(
-                off.is_multiple_of(a),
+                off % a == 0,
                 "{}: field {} is misaligned; order fields by size",
                 self.name,
                 f.name
