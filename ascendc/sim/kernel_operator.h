@@ -2035,6 +2035,173 @@ inline void WholeReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src,
                             srcRepStride, order);
 }
 
+
+// ------------------------------------------------------------------------------------ BlockReduce*
+// Per repeat, each of the 8 DataBlocks (srcBlkStride apart) is reduced to one value; the 8 results
+// are written contiguously, repeat r at dst + r*dstRepStride*8 elements (ReduceDataBlock.md). A
+// block with no selected lane keeps its dst value. Sum: pairwise tree inside the block.
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T>
+inline void BlockReduceImpl(const char* api, int kind /*0 sum 1 max 2 min*/, const LocalTensor<T>& dst,
+                            const LocalTensor<T>& src, int32_t repeatTime, int32_t maskCount, const uint64_t* maskBits,
+                            int32_t dstRepStride, int32_t srcBlkStride, int32_t srcRepStride)
+{
+    DtCheck(api, DtOf<T>(), kA2Float, kA2Float, "asc-devkit Memory矢量计算/归约计算/ReduceDataBlock.md");
+    if (repeatTime < 0 || repeatTime > 255) {
+        Fail(api, Fmt("repeatTime %d outside [0, 255]", repeatTime));
+    }
+    if (dstRepStride < 0 || srcBlkStride < 0 || srcRepStride < 0 || dstRepStride > 65535 || srcBlkStride > 65535 ||
+        srcRepStride > 65535) {
+        Fail(api, "stride outside [0, 65535]");
+    }
+    if (repeatTime == 0 || (maskBits == nullptr && maskCount == 0)) {
+        return;
+    }
+    src.simLive(api, "src");
+    dst.simLive(api, "dst");
+    if (src.simAddr_ % kBlockBytes != 0) {
+        Fail(api, Fmt("src: UB address %u is not 32-byte aligned (npuchk ErrorRead4)", src.simAddr_));
+    }
+    const uint32_t unit = 8 * sizeof(T) >= kBlockBytes ? kBlockBytes : 8 * sizeof(T);
+    if (dst.simAddr_ % unit != 0) {
+        Fail(api, Fmt("dst: UB address %u is not %u-byte aligned", dst.simAddr_, unit));
+    }
+    const std::vector<uint32_t> lanes = RepeatLanes<T>(api, maskCount, maskBits);
+    const uint32_t perBlk = kBlockBytes / sizeof(T);
+    const uint64_t srcEnd = static_cast<uint64_t>(src.simAddr_) + static_cast<uint64_t>(src.simSize_) * sizeof(T);
+    const uint64_t dstEnd = static_cast<uint64_t>(dst.simAddr_) + static_cast<uint64_t>(dst.simSize_) * sizeof(T);
+    std::vector<std::pair<uint32_t, T>> out;
+    for (int32_t r = 0; r < repeatTime; ++r) {
+        for (uint32_t j = 0; j < 8; ++j) {
+            std::vector<T> v;
+            for (uint32_t lane : lanes) {
+                if (lane / perBlk != j) continue;
+                const uint64_t a = LaneAddr<T>(src.simAddr_, r, lane, srcBlkStride, srcRepStride);
+                if (a + sizeof(T) > srcEnd) {
+                    Fail(api, Fmt("src: repeat %d lane %u reads UB byte %llu beyond the tensor (npuchk ErrorRead3)", r,
+                                  lane, static_cast<unsigned long long>(a)));
+                }
+                UbCheckInit(api, "src", static_cast<uint32_t>(a), sizeof(T));
+                v.push_back(UbLoad<T>(static_cast<uint32_t>(a)));
+            }
+            if (v.empty()) continue;
+            T res = v[0];
+            if (kind == 0) {
+                res = TreeSum<T>(v);
+            } else {
+                for (size_t i = 1; i < v.size(); ++i) res = Bin<T>(kind == 1 ? OP_MAX : OP_MIN, res, v[i]);
+            }
+            const uint64_t da = static_cast<uint64_t>(dst.simAddr_) +
+                                (static_cast<uint64_t>(r) * dstRepStride * 8 + j) * sizeof(T);
+            if (da + sizeof(T) > dstEnd) {
+                Fail(api, Fmt("dst: repeat %d writes UB byte %llu beyond the tensor (npuchk ErrorWrite3)", r,
+                              static_cast<unsigned long long>(da)));
+            }
+            out.emplace_back(static_cast<uint32_t>(da), res);
+        }
+    }
+    for (const auto& w : out) {
+        UbStore<T>(w.first, w.second);
+        UbMarkWritten(w.first, sizeof(T));
+    }
+    CountVec(static_cast<uint64_t>(repeatTime), static_cast<uint64_t>(repeatTime) * lanes.size());
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+#define AK_SIM_BLOCK_REDUCE(NAME, KIND)                                                                        \
+    template <typename T, bool isSetMask = true>                                                               \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,           \
+                     const int32_t mask, const int32_t dstRepStride, const int32_t srcBlkStride,               \
+                     const int32_t srcRepStride)                                                               \
+    {                                                                                                          \
+        sim::BlockReduceImpl<T>(#NAME, KIND, dst, src, repeatTime, mask, nullptr, dstRepStride, srcBlkStride,  \
+                                srcRepStride);                                                                 \
+    }                                                                                                          \
+    template <typename T, bool isSetMask = true>                                                               \
+    inline void NAME(const LocalTensor<T>& dst, const LocalTensor<T>& src, const int32_t repeatTime,           \
+                     const uint64_t mask[], const int32_t dstRepStride, const int32_t srcBlkStride,            \
+                     const int32_t srcRepStride)                                                               \
+    {                                                                                                          \
+        sim::BlockReduceImpl<T>(#NAME, KIND, dst, src, repeatTime, 0, mask, dstRepStride, srcBlkStride,        \
+                                srcRepStride);                                                                 \
+    }
+AK_SIM_BLOCK_REDUCE(BlockReduceSum, 0)
+AK_SIM_BLOCK_REDUCE(BlockReduceMax, 1)
+AK_SIM_BLOCK_REDUCE(BlockReduceMin, 2)
+#undef AK_SIM_BLOCK_REDUCE
+
+// Level-0 Duplicate: the scalar is written to the selected lanes of each repeat.
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T, bool isSetMask>
+inline void DuplicateL0(const LocalTensor<T>& dst, const T& v, uint64_t maskCount, const uint64_t* maskBits,
+                        uint8_t repeatTime, uint16_t dstBlk, uint8_t dstRep)
+{
+    const char* api = "Duplicate";
+    DtCheck(api, DtOf<T>(), kA2Dup, kA5Dup, "asc-devkit Memory矢量计算/数据填充/Duplicate.md");
+    CoreState& c = Core(api);
+    uint64_t bitsBuf[2];
+    if (c.maskCounter) {
+        Fail(api, "counter mask mode (SetMaskCount) with Level-0 calls is not modelled by the sim");
+    }
+    if (!isSetMask) {
+        bitsBuf[0] = c.vecMask[0];
+        bitsBuf[1] = c.vecMask[1];
+        maskBits = bitsBuf;
+    }
+    if (dstBlk == 0) {
+        Fail(api, "dstBlockStride = 0 is undefined behaviour (高维切分.md)");
+    }
+    if (repeatTime == 0) {
+        return;
+    }
+    const uint32_t lanesPer = kRepeatBytes / sizeof(T);
+    if (maskBits == nullptr && maskCount > lanesPer) {
+        Fail(api, Fmt("mask %llu outside [1, %u] (continuous mask mode)", static_cast<unsigned long long>(maskCount),
+                      lanesPer));
+    }
+    const std::vector<uint32_t> lanes = RepeatLanes<T>(api, static_cast<int32_t>(maskCount), maskBits);
+    dst.simLive(api, "dst");
+    if (dst.simAddr_ % kBlockBytes != 0) {
+        Fail(api, Fmt("dst: UB address %u is not 32-byte aligned (npuchk ErrorWrite4)", dst.simAddr_));
+    }
+    const uint64_t end = static_cast<uint64_t>(dst.simAddr_) + static_cast<uint64_t>(dst.simSize_) * sizeof(T);
+    for (uint32_t r = 0; r < repeatTime; ++r) {
+        for (uint32_t lane : lanes) {
+            const uint64_t a = LaneAddr<T>(dst.simAddr_, r, lane, dstBlk, dstRep);
+            if (a + sizeof(T) > end) {
+                Fail(api, Fmt("dst: repeat %u lane %u touches UB byte %llu beyond the tensor (npuchk ErrorWrite3)", r,
+                              lane, static_cast<unsigned long long>(a)));
+            }
+        }
+    }
+    for (uint32_t r = 0; r < repeatTime; ++r) {
+        for (uint32_t lane : lanes) {
+            const uint32_t a = static_cast<uint32_t>(LaneAddr<T>(dst.simAddr_, r, lane, dstBlk, dstRep));
+            UbStore<T>(a, v);
+            UbMarkWritten(a, sizeof(T));
+        }
+    }
+    CountVec(repeatTime, static_cast<uint64_t>(repeatTime) * lanes.size());
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, bool isSetMask = true>
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, uint64_t mask, const uint8_t repeatTime,
+                      const uint16_t dstBlockStride, const uint8_t dstRepeatStride)
+{
+    sim::DuplicateL0<T, isSetMask>(dst, scalarValue, mask, nullptr, repeatTime, dstBlockStride, dstRepeatStride);
+}
+template <typename T, bool isSetMask = true>
+inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, uint64_t mask[], const uint8_t repeatTime,
+                      const uint16_t dstBlockStride, const uint8_t dstRepeatStride)
+{
+    sim::DuplicateL0<T, isSetMask>(dst, scalarValue, 0, mask, repeatTime, dstBlockStride, dstRepeatStride);
+}
+
 // ------------------------------------------------------------------------------------ Brcb
 // Each repeat takes 8 consecutive elements of src and fills one 32-B block of dst with each
 // (asc-devkit Memory矢量计算/数据填充/Brcb.md).

@@ -412,6 +412,39 @@ static void TestLevel0()
         for (int i = 0; i < 256; ++i) ok = ok && out2[i] == (i % 2 == 0 ? a[i] + 100.0f : a[i] * b[i % 64]);
         Check(ok, "Level-0 Adds: bit mask selects lanes, unselected dst lanes keep their value", "");
     }
+    std::vector<float> br(64, -1.0f);
+    gms.push_back({br.data(), 256, true, "br"});
+    clean = Run("BlockReduceMax/Sum and Level-0 Duplicate (clean run)", AK_SIM_TARGET_A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        setup(pipe, buf);
+        LocalTensor<float> x = buf.Get<float>();
+        LocalTensor<float> d = buf.GetWithOffset<float>(64, 2048);
+        Duplicate(d, -1.0f, 64, 1, 1, 8);
+        BlockReduceMax(d, x, 2, 64, 1, 1, 8);       // 16 block maxima
+        BlockReduceSum(d[16], x, 2, 64, 1, 1, 8);   // 16 block sums
+        uint64_t mask[2] = {0x0F0Full, 0};          // lanes 0-3 and 8-11
+        Duplicate(d[32], 5.0f, mask, 1, 1, 8);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(br.data(), 64);
+        DataCopy(g, d, 64);
+    }, nullptr);
+    if (clean) {
+        bool ok = true;
+        for (int j = 0; j < 16; ++j) {
+            float s = 0.0f;
+            std::vector<float> v(a.begin() + 8 * j, a.begin() + 8 * j + 8);
+            while (v.size() > 1) {
+                std::vector<float> w2(v.size() / 2);
+                for (size_t i = 0; i < w2.size(); ++i) w2[i] = v[2 * i] + v[2 * i + 1];
+                v.swap(w2);
+            }
+            s = v[0];
+            ok = ok && br[j] == a[8 * j + 7] && br[16 + j] == s;
+        }
+        for (int i = 0; i < 32; ++i) ok = ok && br[32 + i] == (((i % 8) < 4 && i < 16) ? 5.0f : -1.0f);
+        Check(ok, "BlockReduceMax/Sum per 32-B block; Level-0 Duplicate with a bit mask", "");
+    }
     Run("Level-0 dstBlkStride 0", AK_SIM_TARGET_A2, gms, 1, [&] {
         TPipe pipe;
         TBuf<TPosition::VECCALC> buf;
