@@ -15,7 +15,9 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn f32_tensor(st: &SafeTensors, name: &str) -> Vec<f32> {
-    let t = st.tensor(name).unwrap_or_else(|e| panic!("fixture tensor {name}: {e}"));
+    let t = st
+        .tensor(name)
+        .unwrap_or_else(|e| panic!("fixture tensor {name}: {e}"));
     assert_eq!(t.dtype(), Dtype::F32, "{name}");
     assert_eq!(t.shape(), &[256], "{name}");
     t.data()
@@ -28,12 +30,25 @@ fn check_decode(name: &str, expected: &[f32], decode: impl Fn(u8) -> f32) {
     let mut bad = Vec::new();
     for (b, &want) in expected.iter().enumerate() {
         let got = decode(b as u8);
-        let ok = if want.is_nan() { got.is_nan() } else { got.to_bits() == want.to_bits() };
+        let ok = if want.is_nan() {
+            got.is_nan()
+        } else {
+            got.to_bits() == want.to_bits()
+        };
         if !ok {
-            bad.push(format!("byte 0x{b:02X}: got {got:e} (0x{:08X}), want {want:e} (0x{:08X})", got.to_bits(), want.to_bits()));
+            bad.push(format!(
+                "byte 0x{b:02X}: got {got:e} (0x{:08X}), want {want:e} (0x{:08X})",
+                got.to_bits(),
+                want.to_bits()
+            ));
         }
     }
-    assert!(bad.is_empty(), "{name}: {} of 256 codes decode wrong:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{name}: {} of 256 codes decode wrong:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -45,16 +60,32 @@ fn every_byte_decodes_as_ml_dtypes() {
     let e8m0 = f32_tensor(&st, "e8m0");
     check_decode("E4M3::to_f32", &e4m3, |b| E4M3::from_bits(b).to_f32());
     check_decode("E5M2::to_f32", &e5m2, |b| E5M2::from_bits(b).to_f32());
-    check_decode("Fp8Format::E4M3.decode", &e4m3, |b| Fp8Format::E4M3.decode(b));
-    check_decode("Fp8Format::E5M2.decode", &e5m2, |b| Fp8Format::E5M2.decode(b));
+    check_decode("Fp8Format::E4M3.decode", &e4m3, |b| {
+        Fp8Format::E4M3.decode(b)
+    });
+    check_decode("Fp8Format::E5M2.decode", &e5m2, |b| {
+        Fp8Format::E5M2.decode(b)
+    });
     check_decode("E8M0::to_f32", &e8m0, |b| E8M0::from_bits(b).to_f32());
     // The fixture's own sanity: byte 0 of E8M0 is the f32 subnormal 2^-127.
     assert_eq!(e8m0[0].to_bits(), 0x0040_0000);
     // NaN-ness of the byte types agrees with the decoded value.
     for b in 0..=255u8 {
-        assert_eq!(E4M3::from_bits(b).is_nan(), e4m3[b as usize].is_nan(), "E4M3 0x{b:02X}");
-        assert_eq!(E5M2::from_bits(b).is_nan(), e5m2[b as usize].is_nan(), "E5M2 0x{b:02X}");
-        assert_eq!(E8M0::from_bits(b).is_nan(), e8m0[b as usize].is_nan(), "E8M0 0x{b:02X}");
+        assert_eq!(
+            E4M3::from_bits(b).is_nan(),
+            e4m3[b as usize].is_nan(),
+            "E4M3 0x{b:02X}"
+        );
+        assert_eq!(
+            E5M2::from_bits(b).is_nan(),
+            e5m2[b as usize].is_nan(),
+            "E5M2 0x{b:02X}"
+        );
+        assert_eq!(
+            E8M0::from_bits(b).is_nan(),
+            e8m0[b as usize].is_nan(),
+            "E8M0 0x{b:02X}"
+        );
     }
 }
 
@@ -67,9 +98,16 @@ fn source_value(src: &str, i: u16) -> f32 {
     }
 }
 
-fn check_encode(st: &SafeTensors, fmt: &str, src: &str, encode: &dyn Fn(f32, RoundMode) -> u8) -> Vec<String> {
+fn check_encode(
+    st: &SafeTensors,
+    fmt: &str,
+    src: &str,
+    encode: &dyn Fn(f32, RoundMode) -> u8,
+) -> Vec<String> {
     let name = format!("{fmt}.{src}");
-    let t = st.tensor(&name).unwrap_or_else(|e| panic!("fixture tensor {name}: {e}"));
+    let t = st
+        .tensor(&name)
+        .unwrap_or_else(|e| panic!("fixture tensor {name}: {e}"));
     assert_eq!(t.dtype(), Dtype::U8, "{name}");
     assert_eq!(t.shape(), &[5, 65536], "{name}");
     let data = t.data();
@@ -98,7 +136,13 @@ fn assert_encodes(fmt: &str, encode: &dyn Fn(f32, RoundMode) -> u8) {
         bad.extend(check_encode(&st, fmt, src, encode));
     }
     let shown: Vec<_> = bad.iter().take(40).cloned().collect();
-    assert!(bad.is_empty(), "{} wrong encodings for {fmt}; first {}:\n{}", bad.len(), shown.len(), shown.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} wrong encodings for {fmt}; first {}:\n{}",
+        bad.len(),
+        shown.len(),
+        shown.join("\n")
+    );
 }
 
 #[test]
@@ -123,12 +167,21 @@ fn default_encoders_are_rint() {
     let bytes = fixture("encode.safetensors");
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let rint: &dyn Fn(f32, RoundMode) -> u8 = &|v, _| E4M3::from_f32(v).to_bits();
-    let bad: Vec<_> = check_encode(&st, "e4m3", "bf16", rint).into_iter().filter(|s| s.contains(" rint:")).collect();
+    let bad: Vec<_> = check_encode(&st, "e4m3", "bf16", rint)
+        .into_iter()
+        .filter(|s| s.contains(" rint:"))
+        .collect();
     assert!(bad.is_empty(), "E4M3::from_f32 is not rint: {bad:?}");
     let rint: &dyn Fn(f32, RoundMode) -> u8 = &|v, _| E5M2::from_f32(v).to_bits();
-    let bad: Vec<_> = check_encode(&st, "e5m2", "f16", rint).into_iter().filter(|s| s.contains(" rint:")).collect();
+    let bad: Vec<_> = check_encode(&st, "e5m2", "f16", rint)
+        .into_iter()
+        .filter(|s| s.contains(" rint:"))
+        .collect();
     assert!(bad.is_empty(), "E5M2::from_f32 is not rint: {bad:?}");
     let rint: &dyn Fn(f32, RoundMode) -> u8 = &|v, _| E8M0::from_f32(v).to_bits();
-    let bad: Vec<_> = check_encode(&st, "e8m0", "bf16", rint).into_iter().filter(|s| s.contains(" rint:")).collect();
+    let bad: Vec<_> = check_encode(&st, "e8m0", "bf16", rint)
+        .into_iter()
+        .filter(|s| s.contains(" rint:"))
+        .collect();
     assert!(bad.is_empty(), "E8M0::from_f32 is not rint: {bad:?}");
 }
