@@ -52,7 +52,7 @@ void SetError(Session& s, const std::string& msg)
 struct BlockResult {
     bool failed = false;
     std::string msg;
-    uint64_t gmToUb = 0, ubToGm = 0, vecInstrs = 0, vecElems = 0, ubPeak = 0;
+    uint64_t gmToUb = 0, ubToGm = 0, vecInstrs = 0, vecElems = 0, ubPeak = 0, cubeMacs = 0;
     std::vector<std::pair<uintptr_t, uintptr_t>> writes;
 };
 
@@ -88,6 +88,7 @@ void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vecto
         out->vecInstrs = core->vecInstrs;
         out->vecElems = core->vecElems;
         out->ubPeak = core->ubPeak;
+        out->cubeMacs = core->cubeMacs;
         out->writes = std::move(core->gmWrites);
     } catch (...) {
         tl_core = nullptr;
@@ -183,6 +184,51 @@ const char* TargetName(uint32_t t) { return t == TARGET_A5 ? "a5 (Ascend 950, da
 
 CoreState* CurrentCore() noexcept { return tl_core; }
 
+const char* MemName(uint32_t m)
+{
+    static const char* const names[] = {"UB", "L1", "L0A", "L0B", "L0C"};
+    return m < MEM_COUNT ? names[m] : "?";
+}
+
+// Capacities: cpudebug utils/include/utils/kernel_utils_mode_cpu.h and api_check ini files
+// (a2: L1 512 KiB, L0A/L0B 64 KiB, L0C 128 KiB; a5: L1 512 KiB, L0A/L0B 64 KiB, L0C 256 KiB).
+uint32_t MemCapacity(uint32_t target, uint32_t m)
+{
+    switch (m) {
+        case MEM_UB: return target == TARGET_A5 ? kUbBytesA5 : kUbBytesA2;
+        case MEM_L1: return 524288;
+        case MEM_L0A: return 65536;
+        case MEM_L0B: return 65536;
+        case MEM_L0C: return target == TARGET_A5 ? 262144 : 131072;
+        default: return 0;
+    }
+}
+
+// 通用说明和约束.md alignment table: UB 32 B, L1 32 B, L0A/L0B 512 B, L0C 64 B.
+uint32_t MemAlign(uint32_t m)
+{
+    switch (m) {
+        case MEM_L0A:
+        case MEM_L0B: return 512;
+        case MEM_L0C: return 64;
+        default: return 32;
+    }
+}
+
+uint8_t* CubePtr(const char* api, uint32_t mem, uint32_t addr, uint64_t len)
+{
+    CoreState& c = Core(api);
+    if (mem == MEM_UB || mem >= MEM_COUNT) {
+        Fail(api, "internal: CubePtr on a non-cube memory");
+    }
+    Arena& a = c.cube[mem];
+    if (static_cast<uint64_t>(addr) + len > a.data.size()) {
+        Fail(api, Fmt("%s bytes [%u, %llu) outside the allocated %s", MemName(mem), addr,
+                      static_cast<unsigned long long>(addr + len), MemName(mem)));
+    }
+    return a.data.data() + addr;
+}
+
 CoreState& Core(const char* api)
 {
     if (tl_core == nullptr) {
@@ -275,6 +321,7 @@ void PipeCreated(void* pipe)
     c.pipe = pipe;
     c.pipeGen++;
     c.ubTop = 0;
+    for (Arena& a : c.cube) a.top = 0;
     c.bufferCount = 0;
 }
 
@@ -297,32 +344,45 @@ void PipeReset(const char* api)
     }
     c.pipeGen++;
     c.ubTop = 0;
+    for (Arena& a : c.cube) a.top = 0;
     c.bufferCount = 0;
 }
 
-static uint32_t RoundUp32(uint32_t v) { return (v + 31u) & ~31u; }
-
-static void Reserve(const char* api, CoreState& c, uint32_t num, uint32_t len, uint32_t* addr)
+static void Reserve(const char* api, CoreState& c, uint8_t mem, uint32_t num, uint32_t len, uint32_t* addr)
 {
     if (c.pipesAlive == 0) {
         Fail(api, "InitBuffer without a live TPipe");
+    }
+    if (mem >= MEM_COUNT) {
+        Fail(api, "this TPosition is not modelled by the sim (supported: VECIN/VECOUT/VECCALC, A1/B1/C1, A2, B2, CO1)");
     }
     if (c.bufferCount + num > kMaxBuffers) {
         Fail(api, Fmt("more than %u buffers in one kernel (TPipe::InitBuffer: the number of all buffers must not "
                       "exceed 64)", kMaxBuffers));
     }
-    const uint64_t total = static_cast<uint64_t>(c.ubTop) + static_cast<uint64_t>(num) * len;
-    if (total > c.ubCap) {
-        Fail(api, Fmt("per-core UB total %llu B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity "
-                      "%u B of %s", static_cast<unsigned long long>(total), c.ubCap, TargetName(c.target)));
+    const uint32_t cap = MemCapacity(c.target, mem);
+    uint32_t& top = mem == MEM_UB ? c.ubTop : c.cube[mem].top;
+    const uint64_t total = static_cast<uint64_t>(top) + static_cast<uint64_t>(num) * len;
+    if (total > cap) {
+        if (mem == MEM_UB) {
+            Fail(api, Fmt("per-core UB total %llu B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity "
+                          "%u B of %s", static_cast<unsigned long long>(total), cap, TargetName(c.target)));
+        }
+        Fail(api, Fmt("per-core %s total %llu B exceeds the %s capacity %u B of %s", MemName(mem),
+                      static_cast<unsigned long long>(total), MemName(mem), cap, TargetName(c.target)));
     }
-    *addr = c.ubTop;
-    c.ubTop = static_cast<uint32_t>(total);
+    *addr = top;
+    top = static_cast<uint32_t>(total);
     c.bufferCount += num;
-    c.ubPeak = std::max<uint64_t>(c.ubPeak, c.ubTop);
+    if (mem == MEM_UB) {
+        c.ubPeak = std::max<uint64_t>(c.ubPeak, c.ubTop);
+    } else if (c.cube[mem].data.size() < cap) {
+        c.cube[mem].cap = cap;
+        c.cube[mem].data.assign(cap, 0xCD);
+    }
 }
 
-int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t num, uint32_t len)
+int QueInit(const char* api, int existingId, uint8_t pos, uint8_t mem, int depth, uint32_t num, uint32_t len)
 {
     CoreState& c = Core(api);
     if (existingId >= 0) {
@@ -334,12 +394,13 @@ int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t nu
     if (len == 0) {
         Fail(api, "len = 0 B");
     }
-    const uint32_t rlen = RoundUp32(len);
+    const uint32_t rlen = (len + 31u) & ~31u;  // InitBuffer rounds to 32 B in every memory
     uint32_t addr = 0;
-    Reserve(api, c, num, rlen, &addr);
+    Reserve(api, c, mem, num, rlen, &addr);
     QueueState q;
     q.depth = depth;
     q.pos = pos;
+    q.mem = mem;
     q.num = num;
     q.len = rlen;
     q.addr = addr;
@@ -349,6 +410,7 @@ int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t nu
         s.addr = addr + i * rlen;
         s.len = rlen;
         s.que = id;
+        s.mem = mem;
         q.slots.push_back(static_cast<int>(c.slots.size()));
         c.slots.push_back(s);
     }
@@ -356,7 +418,7 @@ int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t nu
     return id;
 }
 
-int BufInit(const char* api, int existingId, uint8_t pos, uint32_t len)
+int BufInit(const char* api, int existingId, uint8_t pos, uint8_t mem, uint32_t len)
 {
     CoreState& c = Core(api);
     if (existingId >= 0) {
@@ -365,12 +427,13 @@ int BufInit(const char* api, int existingId, uint8_t pos, uint32_t len)
     if (len == 0) {
         Fail(api, "len = 0 B");
     }
-    const uint32_t rlen = RoundUp32(len);
+    const uint32_t rlen = (len + 31u) & ~31u;  // InitBuffer rounds to 32 B in every memory
     uint32_t addr = 0;
-    Reserve(api, c, 1, rlen, &addr);
+    Reserve(api, c, mem, 1, rlen, &addr);
     QueueState q;
     q.isBuf = true;
     q.pos = pos;
+    q.mem = mem;
     q.num = 1;
     q.len = rlen;
     q.addr = addr;
@@ -394,9 +457,13 @@ int QueAlloc(const char* api, int que)
         if (s.state == SLOT_FREE) {
             s.state = SLOT_ALLOCATED;
             q.next = (i + 1) % q.num;
-            // A fresh buffer holds stale data: reads before writes are errors.
-            std::memset(c.ubInit.data() + s.addr, 0, s.len);
-            std::memset(c.ub.data() + s.addr, 0xCD, s.len);
+            // A fresh buffer holds stale data: reads before writes are errors (UB), poison (cube).
+            if (s.mem == MEM_UB) {
+                std::memset(c.ubInit.data() + s.addr, 0, s.len);
+                std::memset(c.ub.data() + s.addr, 0xCD, s.len);
+            } else {
+                std::memset(c.cube[s.mem].data.data() + s.addr, 0xCD, s.len);
+            }
             return q.slots[i];
         }
     }
@@ -615,6 +682,7 @@ int32_t LaunchImpl(uint32_t blockDim, int arch, const std::function<void()>& fn)
             k.vector_elems += r.vecElems;
             k.max_core_gm_bytes = std::max<uint64_t>(k.max_core_gm_bytes, r.gmToUb + r.ubToGm);
             k.ub_peak_bytes = std::max<uint64_t>(k.ub_peak_bytes, r.ubPeak);
+            k.cube_macs += r.cubeMacs;
             if (r.failed && !failed) {
                 failed = true;
                 first = Fmt("core %u: ", i) + r.msg;

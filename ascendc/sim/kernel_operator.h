@@ -472,13 +472,20 @@ public:
         r.simPipeGen_ = simPipeGen_;
         r.simQue_ = simQue_;
         r.simPos_ = simPos_;
+        r.simMem_ = simMem_;
         return r;
     }
 
     // --- sim internals (not AscendC API) ---
-    void simLive(const char* api, const char* what = "tensor") const
+    // Live and in UB (every vector / UB data-movement API).
+    void simLive(const char* api, const char* what = "tensor") const { simLiveIn(api, what, sim::MEM_UB); }
+    void simLiveIn(const char* api, const char* what, uint32_t mem) const
     {
         sim::CheckTensorLive(api, what, simSlot_, simGen_, simPipeGen_);
+        if (simMem_ != mem) {
+            sim::Fail(api, sim::Fmt("%s: the tensor is in %s but this API needs it in %s", what, sim::MemName(simMem_),
+                                    sim::MemName(mem)));
+        }
     }
     uint32_t simAddr_ = 0;     // byte address in the core's UB
     uint32_t simSize_ = 0;     // elements
@@ -488,6 +495,7 @@ public:
     uint32_t simPipeGen_ = 0;  // 0: not obtained from a TQue/TBuf
     int simQue_ = -1;
     uint8_t simPos_ = 0;
+    uint8_t simMem_ = 0;  // sim::Mem
 };
 
 template <typename T>
@@ -581,8 +589,19 @@ inline TPipe*& PipePtrSlot()
     return p;
 }
 
+constexpr uint8_t MemOfPos(TPosition p)
+{
+    return (p == TPosition::VECIN || p == TPosition::VECOUT || p == TPosition::VECCALC) ? MEM_UB
+           : (p == TPosition::A1 || p == TPosition::B1 || p == TPosition::C1)            ? MEM_L1
+           : p == TPosition::A2                                                           ? MEM_L0A
+           : p == TPosition::B2                                                           ? MEM_L0B
+           : p == TPosition::CO1                                                          ? MEM_L0C
+                                                                                          : MEM_COUNT;
+}
+
 template <typename T>
-inline LocalTensor<T> MakeTensor(uint32_t addr, uint32_t bytes, int slot, uint32_t gen, int que, uint8_t pos)
+inline LocalTensor<T> MakeTensor(uint32_t addr, uint32_t bytes, int slot, uint32_t gen, int que, uint8_t pos,
+                                 uint8_t mem)
 {
     LocalTensor<T> t;
     t.simAddr_ = addr;
@@ -593,6 +612,7 @@ inline LocalTensor<T> MakeTensor(uint32_t addr, uint32_t bytes, int slot, uint32
     t.simPipeGen_ = Core("tensor").pipeGen;
     t.simQue_ = que;
     t.simPos_ = pos;
+    t.simMem_ = mem;
     return t;
 }
 AK_SIM_IMPL_END
@@ -610,7 +630,7 @@ public:
         const int q = simId(api);
         const int slot = sim::QueAlloc(api, q);
         const sim::Slot& s = sim::Core(api).slots[slot];
-        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(src));
+        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(src), s.mem);
     }
     template <typename T>
     void AllocTensor(LocalTensor<T>& tensor)
@@ -631,7 +651,7 @@ public:
         const int q = simId(api);
         const int slot = sim::QueDeQue(api, q);
         const sim::Slot& s = sim::Core(api).slots[slot];
-        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(dst));
+        return sim::MakeTensor<T>(s.addr, s.len, slot, s.gen, q, static_cast<uint8_t>(dst), s.mem);
     }
     template <typename T>
     void DeQue(LocalTensor<T>& tensor)
@@ -670,7 +690,7 @@ public:
         const char* api = "TPipe::InitBuffer(TQue)";
         sim::CoreState& c = sim::Core(api);
         const int existing = (simPipeGen_ == c.pipeGen) ? simId_ : -1;
-        simId_ = sim::QueInit(api, existing, static_cast<uint8_t>(src), depth, num, len);
+        simId_ = sim::QueInit(api, existing, static_cast<uint8_t>(src), sim::MemOfPos(src), depth, num, len);
         simPipeGen_ = c.pipeGen;
         return true;
     }
@@ -702,7 +722,7 @@ public:
     {
         const char* api = "TBuf::Get";
         const sim::QueueState& q = simState(api);
-        return sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos));
+        return sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos), q.mem);
     }
     template <typename T>
     LocalTensor<T> Get(uint32_t len)
@@ -713,7 +733,7 @@ public:
             sim::Fail(api, sim::Fmt("len %u elements (%llu B) exceeds the TBuf length %u B", len,
                                     static_cast<unsigned long long>(static_cast<uint64_t>(len) * sizeof(T)), q.len));
         }
-        LocalTensor<T> t = sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos));
+        LocalTensor<T> t = sim::MakeTensor<T>(q.addr, q.len, -1, 0, simId_, static_cast<uint8_t>(pos), q.mem);
         t.simSize_ = len;
         return t;
     }
@@ -731,7 +751,7 @@ public:
                                     q.len));
         }
         LocalTensor<T> t = sim::MakeTensor<T>(q.addr + bufOffset, q.len - bufOffset, -1, 0, simId_,
-                                              static_cast<uint8_t>(pos));
+                                              static_cast<uint8_t>(pos), q.mem);
         t.simSize_ = size;
         return t;
     }
@@ -742,7 +762,7 @@ public:
         const char* api = "TPipe::InitBuffer(TBuf)";
         sim::CoreState& c = sim::Core(api);
         const int existing = (simPipeGen_ == c.pipeGen) ? simId_ : -1;
-        simId_ = sim::BufInit(api, existing, static_cast<uint8_t>(pos), len);
+        simId_ = sim::BufInit(api, existing, static_cast<uint8_t>(pos), sim::MemOfPos(pos), len);
         simPipeGen_ = c.pipeGen;
         return true;
     }

@@ -44,6 +44,22 @@ struct GmRegion {
     std::string name;
 };
 
+// Physical memories a LocalTensor can live in (TPosition -> memory, asc-devkit
+// docs/zh/api/SIMD-API/通用说明和约束.md): VECIN/VECOUT/VECCALC -> UB; A1/B1/C1 -> L1; A2 -> L0A;
+// B2 -> L0B; CO1 -> L0C.
+enum Mem : uint8_t { MEM_UB = 0, MEM_L1, MEM_L0A, MEM_L0B, MEM_L0C, MEM_COUNT };
+const char* MemName(uint32_t m);
+uint32_t MemCapacity(uint32_t target, uint32_t m);
+uint32_t MemAlign(uint32_t m);  // start-address alignment of tensors in this memory
+
+// A cube-side memory (L1/L0A/L0B/L0C), allocated on first use. No "written" tracking: the cube
+// legitimately reads padding rows/columns that were never written (their results are dropped).
+struct Arena {
+    std::vector<uint8_t> data;
+    uint32_t cap = 0;
+    uint32_t top = 0;
+};
+
 enum SlotState : uint8_t { SLOT_FREE = 0, SLOT_ALLOCATED, SLOT_ENQUEUED, SLOT_DEQUEUED };
 
 struct Slot {
@@ -52,11 +68,13 @@ struct Slot {
     uint8_t state = SLOT_FREE;
     uint32_t gen = 1;
     int que = -1;
+    uint8_t mem = MEM_UB;
 };
 
 struct QueueState {
     int depth = 0;
     uint8_t pos = 0;
+    uint8_t mem = MEM_UB;
     bool isBuf = false;
     uint32_t num = 0;
     uint32_t len = 0;   // per-buffer length, rounded up to 32 B
@@ -74,6 +92,7 @@ struct CoreState {
     std::vector<uint8_t> ub;
     std::vector<uint8_t> ubInit;  // 1 = byte written since its buffer was handed out
     uint32_t ubTop = 0;           // bump pointer of InitBuffer
+    Arena cube[MEM_COUNT];        // L1, L0A, L0B, L0C (index MEM_UB unused)
     uint32_t pipeGen = 1;         // bumped by a new TPipe / Reset: invalidates older tensors
     int pipesAlive = 0;
     void* pipe = nullptr;
@@ -87,6 +106,7 @@ struct CoreState {
     uint64_t vecInstrs = 0;
     uint64_t vecElems = 0;
     uint64_t ubPeak = 0;
+    uint64_t cubeMacs = 0;
     // GM bytes written by this core, as [begin, end) intervals (merged when adjacent)
     std::vector<std::pair<uintptr_t, uintptr_t>> gmWrites;
     size_t gmMergeAt = 4096;
@@ -112,8 +132,11 @@ void UbMarkWritten(uint32_t addr, uint64_t len);
 void PipeCreated(void* pipe);
 void PipeDestroyed(void* pipe);
 void PipeReset(const char* api);
-int QueInit(const char* api, int existingId, uint8_t pos, int depth, uint32_t num, uint32_t len);
-int BufInit(const char* api, int existingId, uint8_t pos, uint32_t len);
+// pos is the TPosition value; mem the physical memory it maps to
+int QueInit(const char* api, int existingId, uint8_t pos, uint8_t mem, int depth, uint32_t num, uint32_t len);
+int BufInit(const char* api, int existingId, uint8_t pos, uint8_t mem, uint32_t len);
+// Host pointer to bytes [addr, addr+len) of a cube memory (bounds-checked).
+uint8_t* CubePtr(const char* api, uint32_t mem, uint32_t addr, uint64_t len);
 int QueAlloc(const char* api, int que);  // returns slot index
 void QueEnQue(const char* api, int que, int slot, uint32_t gen);
 int QueDeQue(const char* api, int que);  // returns slot index
