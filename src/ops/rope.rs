@@ -7,7 +7,7 @@ use crate::tensor::{Tensor, TensorView};
 
 /// The cos/sin table, built once on the host and gathered by position on every backend:
 /// row `p` is `[cos(θ_0..θ_{d/2-1}), sin(θ_0..θ_{d/2-1})]` in f32 for `d = rotary_dim`, with
-/// `θ_i = f32(p * inv_freq[i])` and `inv_freq[i] = 1 / theta^(2i/d)` rounded as HF rounds it.
+/// `θ_i = f32(p * inv_freq[i])` and `inv_freq[i] = 1 / theta^(2i/d)` with HF's rounding points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RopeCache {
     rotary_dim: usize,
@@ -18,11 +18,15 @@ pub struct RopeCache {
 impl RopeCache {
     /// Builds the table for positions `0..max_positions`.
     ///
-    /// `inv_freq[i] = f32(1 / f32(theta^f32(2i / d)))` as torch computes it in f32, with the
-    /// power, cosine and sine evaluated in f64 and rounded once to f32.
+    /// `inv_freq[i] = f32(1 / f32(theta^f32(2i / d)))` — HF's rounding points — with the power,
+    /// cosine and sine evaluated in f64 and rounded once to f32 (correctly rounded, where torch's
+    /// f32 `pow`, `cos` and `sin` may be an ulp off; see `docs/numerics.md`).
     pub fn new(theta: f64, rotary_dim: usize, max_positions: usize) -> Result<Self> {
         if !(theta.is_finite() && theta > 1.0) {
-            return Err(Error::option("theta", format!("must be finite and > 1, got {theta}")));
+            return Err(Error::option(
+                "theta",
+                format!("must be finite and > 1, got {theta}"),
+            ));
         }
         if rotary_dim == 0 || rotary_dim % 2 != 0 {
             return Err(Error::option(
@@ -63,7 +67,11 @@ impl RopeCache {
     /// Wraps a table computed elsewhere (e.g. dumped from torch): `[max_positions, rotary_dim]`,
     /// each row the cos half then the sin half.
     pub fn from_table(rotary_dim: usize, table: Vec<f32>) -> Result<Self> {
-        if rotary_dim == 0 || rotary_dim % 2 != 0 || table.is_empty() || table.len() % rotary_dim != 0 {
+        if rotary_dim == 0
+            || rotary_dim % 2 != 0
+            || table.is_empty()
+            || table.len() % rotary_dim != 0
+        {
             return Err(Error::shape(
                 "cos_sin_cache",
                 format!("[positions, {rotary_dim}] with an even, positive rotary_dim"),
@@ -106,10 +114,18 @@ pub struct RopeOptions {
     pub f32_compute: bool,
 }
 
-fn validate_heads<T: FloatElement>(name: &str, t: &TensorView<'_, T>, tokens: usize) -> Result<usize> {
+fn validate_heads<T: FloatElement>(
+    name: &str,
+    t: &TensorView<'_, T>,
+    tokens: usize,
+) -> Result<usize> {
     match *t.shape() {
         [n, _, d] if n == tokens && d > 0 => Ok(d),
-        _ => Err(Error::shape(name, format!("[{tokens}, heads, head_dim] (T from positions)"), t.shape())),
+        _ => Err(Error::shape(
+            name,
+            format!("[{tokens}, heads, head_dim] (T from positions)"),
+            t.shape(),
+        )),
     }
 }
 
@@ -130,7 +146,11 @@ pub fn rope_qk<T: FloatElement>(
     let d = validate_heads("q", &q, tokens)?;
     let dk = validate_heads("k", &k, tokens)?;
     if dk != d {
-        return Err(Error::shape("k", format!("[{tokens}, heads, {d}] (head_dim of q)"), k.shape()));
+        return Err(Error::shape(
+            "k",
+            format!("[{tokens}, heads, {d}] (head_dim of q)"),
+            k.shape(),
+        ));
     }
     if cache.rotary_dim() > d {
         return Err(Error::option(
