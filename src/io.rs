@@ -110,7 +110,10 @@ impl TensorFile {
         let mut tensors = BTreeMap::new();
         for (name, view) in st.tensors() {
             let dtype = to_dtype(view.dtype()).ok_or_else(|| {
-                format_err(format!("tensor {name}: unsupported dtype {:?}", view.dtype()))
+                format_err(format!(
+                    "tensor {name}: unsupported dtype {:?}",
+                    view.dtype()
+                ))
             })?;
             tensors.insert(
                 name,
@@ -153,7 +156,10 @@ impl TensorFile {
 }
 
 /// Serializes tensors (and string metadata) to safetensors bytes.
-pub fn serialize(tensors: &[(String, RawTensor)], metadata: &HashMap<String, String>) -> Result<Vec<u8>> {
+pub fn serialize(
+    tensors: &[(String, RawTensor)],
+    metadata: &HashMap<String, String>,
+) -> Result<Vec<u8>> {
     let views: Vec<(String, StView<'_>)> = tensors
         .iter()
         .map(|(name, t)| {
@@ -179,8 +185,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.display().to_string(),
         source,
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io_err)?;
     std::fs::rename(&tmp, path).map_err(|e| {

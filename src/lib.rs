@@ -24,9 +24,9 @@ pub mod formats;
 pub mod io;
 pub mod ops;
 pub mod runner;
-pub mod verify;
 pub mod tensor;
 pub mod tiling;
+pub mod verify;
 
 pub use backend::Backend;
 pub use error::{Error, Result};

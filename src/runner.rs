@@ -4,7 +4,9 @@
 use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement, Fp8Format, RoundMode, E4M3, E8M0};
 use crate::io::{RawTensor, TensorFile};
-use crate::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks};
+use crate::ops::{
+    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks,
+};
 use crate::tensor::Tensor;
 use crate::Backend;
 use half::{bf16, f16};
@@ -79,7 +81,9 @@ impl std::str::FromStr for OutDType {
             "f32" => Ok(OutDType::F32),
             "bf16" => Ok(OutDType::Bf16),
             "f16" => Ok(OutDType::F16),
-            _ => Err(format!("unknown output dtype `{s}` (expected f32, bf16 or f16)")),
+            _ => Err(format!(
+                "unknown output dtype `{s}` (expected f32, bf16 or f16)"
+            )),
         }
     }
 }
@@ -125,7 +129,10 @@ fn parse_flag(key: &str, value: &str) -> Result<bool> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(Error::option(&format!("--{}", key.replace('_', "-")), format!("expected true or false, got `{value}`"))),
+        _ => Err(Error::option(
+            &format!("--{}", key.replace('_', "-")),
+            format!("expected true or false, got `{value}`"),
+        )),
     }
 }
 
@@ -161,7 +168,11 @@ impl OpOptions {
             ("--scale-alg", self.scale_alg.is_some(), &[MxQuant]),
             ("--round", self.round.is_some(), &[MxQuant]),
             ("--tiny-blocks", self.tiny_blocks.is_some(), &[MxQuant]),
-            ("--out-dtype", self.out_dtype.is_some(), &[MxDequant, MxMatmul, Fp8BlockDequant]),
+            (
+                "--out-dtype",
+                self.out_dtype.is_some(),
+                &[MxDequant, MxMatmul, Fp8BlockDequant],
+            ),
             ("--block", self.block.is_some(), &[Fp8BlockDequant]),
             ("--eps", self.eps.is_some(), &[RmsNorm]),
             ("--weight-in-f32", self.weight_in_f32, &[RmsNorm]),
@@ -171,7 +182,10 @@ impl OpOptions {
         ];
         for (flag, present, ops) in given {
             if present && !ops.contains(&op) {
-                return Err(Error::option(flag, format!("does not apply to {}", op.name())));
+                return Err(Error::option(
+                    flag,
+                    format!("does not apply to {}", op.name()),
+                ));
             }
         }
         Ok(())
@@ -179,7 +193,12 @@ impl OpOptions {
 }
 
 /// Runs `op` on the tensors of `input` and returns its named outputs.
-pub fn run_op(backend: &Backend, op: OpName, input: &TensorFile, args: &OpOptions) -> Result<Outputs> {
+pub fn run_op(
+    backend: &Backend,
+    op: OpName,
+    input: &TensorFile,
+    args: &OpOptions,
+) -> Result<Outputs> {
     args.check_applicable(op)?;
     match op {
         OpName::MxQuant => mx_quant(backend, input, args),

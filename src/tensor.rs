@@ -142,7 +142,11 @@ mod tests {
         assert!(TensorView::new(&[2, 3], &d).is_ok());
         assert!(matches!(
             TensorView::new(&[4, 2], &d),
-            Err(Error::ShapeDataMismatch { expected: 8, actual: 6, .. })
+            Err(Error::ShapeDataMismatch {
+                expected: 8,
+                actual: 6,
+                ..
+            })
         ));
         assert!(matches!(
             TensorView::new(&[usize::MAX, 2], &d),

@@ -64,33 +64,60 @@ impl Comparison {
 fn elements(t: &RawTensor) -> Vec<(u64, f64)> {
     let b = &t.bytes;
     match t.dtype {
-        DType::F32 => b.chunks_exact(4).map(|c| {
-            let u = u32::from_le_bytes(c.try_into().unwrap());
-            (u as u64, f32::from_bits(u) as f64)
-        }).collect(),
-        DType::F64 => b.chunks_exact(8).map(|c| {
-            let u = u64::from_le_bytes(c.try_into().unwrap());
-            (u, f64::from_bits(u))
-        }).collect(),
-        DType::BF16 => b.chunks_exact(2).map(|c| {
-            let u = u16::from_le_bytes([c[0], c[1]]);
-            (u as u64, bf16::from_bits(u).to_f64())
-        }).collect(),
-        DType::F16 => b.chunks_exact(2).map(|c| {
-            let u = u16::from_le_bytes([c[0], c[1]]);
-            (u as u64, f16::from_bits(u).to_f64())
-        }).collect(),
-        DType::F8E4M3 => b.iter().map(|&u| (u as u64, Fp8Format::E4M3.decode(u) as f64)).collect(),
-        DType::F8E5M2 => b.iter().map(|&u| (u as u64, Fp8Format::E5M2.decode(u) as f64)).collect(),
-        DType::F8E8M0 | DType::U8 => b.iter().map(|&u| (u as u64, E8M0(u).to_f32() as f64)).collect(),
-        DType::I32 => b.chunks_exact(4).map(|c| {
-            let v = i32::from_le_bytes(c.try_into().unwrap());
-            (v as u32 as u64, v as f64)
-        }).collect(),
-        DType::I64 => b.chunks_exact(8).map(|c| {
-            let v = i64::from_le_bytes(c.try_into().unwrap());
-            (v as u64, v as f64)
-        }).collect(),
+        DType::F32 => b
+            .chunks_exact(4)
+            .map(|c| {
+                let u = u32::from_le_bytes(c.try_into().unwrap());
+                (u as u64, f32::from_bits(u) as f64)
+            })
+            .collect(),
+        DType::F64 => b
+            .chunks_exact(8)
+            .map(|c| {
+                let u = u64::from_le_bytes(c.try_into().unwrap());
+                (u, f64::from_bits(u))
+            })
+            .collect(),
+        DType::BF16 => b
+            .chunks_exact(2)
+            .map(|c| {
+                let u = u16::from_le_bytes([c[0], c[1]]);
+                (u as u64, bf16::from_bits(u).to_f64())
+            })
+            .collect(),
+        DType::F16 => b
+            .chunks_exact(2)
+            .map(|c| {
+                let u = u16::from_le_bytes([c[0], c[1]]);
+                (u as u64, f16::from_bits(u).to_f64())
+            })
+            .collect(),
+        DType::F8E4M3 => b
+            .iter()
+            .map(|&u| (u as u64, Fp8Format::E4M3.decode(u) as f64))
+            .collect(),
+        DType::F8E5M2 => b
+            .iter()
+            .map(|&u| (u as u64, Fp8Format::E5M2.decode(u) as f64))
+            .collect(),
+        DType::F8E8M0 | DType::U8 => b
+            .iter()
+            .map(|&u| (u as u64, E8M0(u).to_f32() as f64))
+            .collect(),
+        DType::I32 => b
+            .chunks_exact(4)
+            .map(|c| {
+                let v = i32::from_le_bytes(c.try_into().unwrap());
+                (v as u32 as u64, v as f64)
+            })
+            .collect(),
+        DType::I64 => b
+            .chunks_exact(8)
+            .map(|c| {
+                let v = i64::from_le_bytes(c.try_into().unwrap());
+                (v as u64, v as f64)
+            })
+            .collect(),
     }
 }
 
@@ -113,7 +140,11 @@ fn ulp(dtype: DType, v: f64) -> f64 {
         DType::F16 => (10, -14),
         _ => (52, -1022),
     };
-    let e = if v == 0.0 || !v.is_finite() { emin } else { (v.abs().log2().floor() as i32).max(emin) };
+    let e = if v == 0.0 || !v.is_finite() {
+        emin
+    } else {
+        (v.abs().log2().floor() as i32).max(emin)
+    };
     2f64.powi(e - mantissa_bits)
 }
 
@@ -160,7 +191,8 @@ pub fn compare(
                 both_nan
                     || (gv.is_finite()
                         && ev.is_finite()
-                        && (gv - ev).abs() <= bound.map_or(0.0, |b| b[i]) + ulp(got.dtype, gv.abs().max(ev.abs())))
+                        && (gv - ev).abs()
+                            <= bound.map_or(0.0, |b| b[i]) + ulp(got.dtype, gv.abs().max(ev.abs())))
             }
         };
         if !ok {
@@ -206,7 +238,10 @@ fn f32_rope_allowance(file: &TensorFile, input: &RawTensor, theta: f64) -> Resul
         Some(r) => r.parse().unwrap_or(d),
         None => d,
     };
-    let positions: Vec<f64> = elements(file.get("positions")?).into_iter().map(|(_, v)| v).collect();
+    let positions: Vec<f64> = elements(file.get("positions")?)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
     let x: Vec<f64> = elements(input).into_iter().map(|(_, v)| v).collect();
     let per_token = x.len() / positions.len().max(1);
     let half = rotary_dim / 2;
@@ -226,7 +261,10 @@ fn f32_rope_allowance(file: &TensorFile, input: &RawTensor, theta: f64) -> Resul
 fn matmul_bound(input: &TensorFile) -> Result<Vec<f64>> {
     let decode = |name: &str| -> Result<(Vec<usize>, Vec<f64>)> {
         let t = input.get(name)?;
-        Ok((t.shape.clone(), elements(t).into_iter().map(|(_, v)| v).collect()))
+        Ok((
+            t.shape.clone(),
+            elements(t).into_iter().map(|(_, v)| v).collect(),
+        ))
     };
     let ((xs, x), (ws, w)) = (decode("x")?, decode("w")?);
     let (sx, sw) = (decode("x_scale")?.1, decode("w_scale")?.1);
@@ -238,7 +276,10 @@ fn matmul_bound(input: &TensorFile) -> Result<Vec<f64>> {
     for i in 0..m {
         for j in 0..n {
             let s: f64 = (0..k)
-                .map(|t| (x[i * k + t] * w[j * k + t] * sx[i * row + t / 32] * sw[j * row + t / 32]).abs())
+                .map(|t| {
+                    (x[i * k + t] * w[j * k + t] * sx[i * row + t / 32] * sw[j * row + t / 32])
+                        .abs()
+                })
                 .sum();
             out[i * n + j] = gamma * s;
         }
@@ -265,17 +306,22 @@ impl FixtureResult {
 }
 
 fn metadata<'a>(file: &'a TensorFile, key: &str) -> Result<&'a str> {
-    file.metadata.get(key).map(String::as_str).ok_or_else(|| Error::Format {
-        path: file.path.clone(),
-        reason: format!("fixture metadata has no `{key}`"),
-    })
+    file.metadata
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| Error::Format {
+            path: file.path.clone(),
+            reason: format!("fixture metadata has no `{key}`"),
+        })
 }
 
 fn parse_meta<T: std::str::FromStr<Err = String>>(file: &TensorFile, key: &str) -> Result<T> {
-    metadata(file, key)?.parse().map_err(|reason| Error::Format {
-        path: file.path.clone(),
-        reason,
-    })
+    metadata(file, key)?
+        .parse()
+        .map_err(|reason| Error::Format {
+            path: file.path.clone(),
+            reason,
+        })
 }
 
 /// Runs the op a fixture names on `backend` and compares every `expected.*` tensor.
@@ -293,7 +339,11 @@ pub fn check_fixture(backend: &Backend, path: &Path) -> Result<FixtureResult> {
             (CompareRule::Ulp1, OpName::RmsNorm, DType::F32) => Some(f32_rms_allowance(expected)),
             (CompareRule::Ulp1, OpName::RopeQk, DType::F32) => {
                 let input = file.get(if name == "q_out" { "q" } else { "k" })?;
-                Some(f32_rope_allowance(&file, input, options.theta.unwrap_or(1e6))?)
+                Some(f32_rope_allowance(
+                    &file,
+                    input,
+                    options.theta.unwrap_or(1e6),
+                )?)
             }
             _ => None,
         };
@@ -309,7 +359,11 @@ pub fn check_fixture(backend: &Backend, path: &Path) -> Result<FixtureResult> {
 
 /// Fixture tensors beyond the op's outputs: the exact matmul result, the msmodelslim scale
 /// layout, the RoPE tables.
-fn extra_checks(op: OpName, file: &TensorFile, outputs: &[(String, RawTensor)]) -> Result<Vec<Comparison>> {
+fn extra_checks(
+    op: OpName,
+    file: &TensorFile,
+    outputs: &[(String, RawTensor)],
+) -> Result<Vec<Comparison>> {
     let output = |name: &str| outputs.iter().find(|(n, _)| n == name).map(|(_, t)| t);
     let mut out = Vec::new();
     match op {
@@ -326,26 +380,37 @@ fn extra_checks(op: OpName, file: &TensorFile, outputs: &[(String, RawTensor)]) 
                     first_failure: None,
                 };
                 for (i, (g, e)) in got.iter().zip(&exact_vals).enumerate() {
-                    let ok = (g.is_nan() && e.is_nan()) || g == e || (g - e).abs() <= ulp(y.dtype, e.abs()) / 2.0 * (1.0 + 1e-9);
+                    let ok = (g.is_nan() && e.is_nan())
+                        || g == e
+                        || (g - e).abs() <= ulp(y.dtype, e.abs()) / 2.0 * (1.0 + 1e-9);
                     c.identical += (g == e) as usize;
                     if !ok {
                         c.failures += 1;
-                        c.first_failure.get_or_insert(format!("element {i}: got {g:e}, exact {e:e}"));
+                        c.first_failure
+                            .get_or_insert(format!("element {i}: got {g:e}, exact {e:e}"));
                     }
                 }
                 out.push(c);
             }
         }
         OpName::MxQuant => {
-            if let (Some(blocks), Some(scale), Some(x)) =
-                (file.tensors.get("expected.scale_blocks"), output("scale"), file.tensors.get("x"))
-            {
+            if let (Some(blocks), Some(scale), Some(x)) = (
+                file.tensors.get("expected.scale_blocks"),
+                output("scale"),
+                file.tensors.get("x"),
+            ) {
                 let k = *x.shape.last().unwrap_or(&0);
                 let pair = scale.to_tensor::<E8M0>("scale")?;
                 let ours = ops::pair_scales_to_blocks(pair.view(), k)?;
                 let mut raw = RawTensor::from_tensor(&ours);
                 raw.dtype = blocks.dtype;
-                out.push(compare("scale_blocks", CompareRule::Exact, &raw, blocks, None)?);
+                out.push(compare(
+                    "scale_blocks",
+                    CompareRule::Exact,
+                    &raw,
+                    blocks,
+                    None,
+                )?);
             }
         }
         OpName::RopeQk => out.extend(rope_table_checks(file)?),
@@ -356,13 +421,18 @@ fn extra_checks(op: OpName, file: &TensorFile, outputs: &[(String, RawTensor)]) 
 
 /// Our cos/sin cache at the fixture's positions against the tables the reference produced.
 fn rope_table_checks(file: &TensorFile) -> Result<Vec<Comparison>> {
-    let (Some(cos_f32), Some(sin_f32)) = (file.tensors.get("expected.cos_f32"), file.tensors.get("expected.sin_f32")) else {
+    let (Some(cos_f32), Some(sin_f32)) = (
+        file.tensors.get("expected.cos_f32"),
+        file.tensors.get("expected.sin_f32"),
+    ) else {
         return Ok(Vec::new());
     };
-    let theta: f64 = metadata(file, "theta")?.parse().map_err(|_| Error::Format {
-        path: file.path.clone(),
-        reason: "theta is not a number".into(),
-    })?;
+    let theta: f64 = metadata(file, "theta")?
+        .parse()
+        .map_err(|_| Error::Format {
+            path: file.path.clone(),
+            reason: "theta is not a number".into(),
+        })?;
     let rotary_dim = cos_f32.shape[1];
     let positions: Vec<i64> = elements(file.get("positions")?)
         .into_iter()
@@ -381,14 +451,30 @@ fn rope_table_checks(file: &TensorFile) -> Result<Vec<Comparison>> {
         }
     }
     let shape = [positions.len(), rotary_dim];
-    let as_raw = |v: &[f32]| -> Result<RawTensor> { Ok(RawTensor::from_tensor(&TensorView::new(&shape, v)?.to_tensor())) };
+    let as_raw = |v: &[f32]| -> Result<RawTensor> {
+        Ok(RawTensor::from_tensor(
+            &TensorView::new(&shape, v)?.to_tensor(),
+        ))
+    };
     let bound: Vec<f64> = positions
         .iter()
         .flat_map(|&p| (0..rotary_dim).map(move |i| trig_allowance(theta, rotary_dim, i, p as f64)))
         .collect();
     Ok(vec![
-        compare("cos_f32", CompareRule::Ulp1, &as_raw(&cos)?, cos_f32, Some(&bound))?,
-        compare("sin_f32", CompareRule::Ulp1, &as_raw(&sin)?, sin_f32, Some(&bound))?,
+        compare(
+            "cos_f32",
+            CompareRule::Ulp1,
+            &as_raw(&cos)?,
+            cos_f32,
+            Some(&bound),
+        )?,
+        compare(
+            "sin_f32",
+            CompareRule::Ulp1,
+            &as_raw(&sin)?,
+            sin_f32,
+            Some(&bound),
+        )?,
     ])
 }
 

@@ -18,7 +18,12 @@ fn ascend_doc_golden_vector() {
     let mut x = vec![0.0f32; 32];
     x[..4].copy_from_slice(&[0.0, 8.0, 64.0, 512.0]);
     let x = bf16s(&x);
-    let q = ops::mx_quant(&CPU, TensorView::new(&[1, 32], &x).unwrap(), &MxQuantOptions::default()).unwrap();
+    let q = ops::mx_quant(
+        &CPU,
+        TensorView::new(&[1, 32], &x).unwrap(),
+        &MxQuantOptions::default(),
+    )
+    .unwrap();
     assert_eq!(q.scales.shape(), &[1, 1, 2]);
     assert_eq!(q.scales.data(), &[E8M0(128), E8M0(0)]);
     assert_eq!(&q.elements.data()[..4], &[0x00, 0x48, 0x60, 0x78]);
@@ -46,7 +51,12 @@ fn tiny_blocks_flush_or_scale() {
 fn nan_block_gives_nan_scale_and_elements_only_there() {
     let mut x = vec![1.0f32; 64];
     x[40] = f32::INFINITY;
-    let q = ops::mx_quant(&CPU, TensorView::new(&[1, 64], &x).unwrap(), &MxQuantOptions::default()).unwrap();
+    let q = ops::mx_quant(
+        &CPU,
+        TensorView::new(&[1, 64], &x).unwrap(),
+        &MxQuantOptions::default(),
+    )
+    .unwrap();
     assert_eq!(q.scales.data()[0], E8M0(127 - 8));
     assert_eq!(q.scales.data()[1], E8M0::NAN);
     assert!(q.elements.data()[32..].iter().all(|&b| b == 0x7F));
@@ -73,7 +83,10 @@ fn scale_layouts_round_trip() {
     let blocks: Vec<E8M0> = (0..6).map(E8M0).collect(); // [2, 3]
     let pair = ops::block_scales_to_pair(TensorView::new(&[2, 3], &blocks).unwrap()).unwrap();
     assert_eq!(pair.shape(), &[2, 2, 2]);
-    assert_eq!(pair.data().iter().map(|e| e.0).collect::<Vec<_>>(), [0, 1, 2, 0, 3, 4, 5, 0]);
+    assert_eq!(
+        pair.data().iter().map(|e| e.0).collect::<Vec<_>>(),
+        [0, 1, 2, 0, 3, 4, 5, 0]
+    );
     let back = ops::pair_scales_to_blocks(pair.view(), 96).unwrap();
     assert_eq!(back.shape(), &[2, 3]);
     assert_eq!(back.data(), blocks.as_slice());
@@ -104,8 +117,12 @@ fn mistral_rs_partial_block_dequant() {
 #[test]
 fn rectangular_partial_blocks_with_bf16_scales() {
     // [5, 7] with 2x3 blocks: grid [3, 3]; w[i][j] = j + 1 (exact in E4M3), scale = 10*r + c.
-    let w: Vec<E4M3> = (0..35).map(|i| E4M3::from_f32((i % 7 + 1) as f32)).collect();
-    let s: Vec<bf16> = (0..9).map(|i| bf16::from_f32((10 * (i / 3) + i % 3) as f32)).collect();
+    let w: Vec<E4M3> = (0..35)
+        .map(|i| E4M3::from_f32((i % 7 + 1) as f32))
+        .collect();
+    let s: Vec<bf16> = (0..9)
+        .map(|i| bf16::from_f32((10 * (i / 3) + i % 3) as f32))
+        .collect();
     let y: Tensor<bf16> = ops::fp8_block_dequant(
         &CPU,
         TensorView::new(&[5, 7], &w).unwrap(),
@@ -116,7 +133,11 @@ fn rectangular_partial_blocks_with_bf16_scales() {
     for i in 0..5 {
         for j in 0..7 {
             let scale = (10 * (i / 2) + j / 3) as f32;
-            assert_eq!(y.data()[i * 7 + j].to_f32(), (j + 1) as f32 * scale, "[{i},{j}]");
+            assert_eq!(
+                y.data()[i * 7 + j].to_f32(),
+                (j + 1) as f32 * scale,
+                "[{i},{j}]"
+            );
         }
     }
 }
@@ -139,7 +160,8 @@ fn mx_matmul_small_exact_case() {
         scales: TensorView::new(&[1, 1, 2], &sw).unwrap(),
     };
     let bias = [0.5f32];
-    let y: Tensor<f32> = ops::mx_matmul(&CPU, x, w, Some(TensorView::new(&[1], &bias).unwrap())).unwrap();
+    let y: Tensor<f32> =
+        ops::mx_matmul(&CPU, x, w, Some(TensorView::new(&[1], &bias).unwrap())).unwrap();
     let expected: f32 = (1..=32).map(|v| (v % 8) as f32).sum::<f32>() + 0.5;
     assert_eq!(y.data(), &[expected]);
 }
@@ -153,7 +175,10 @@ fn rms_norm_hf_rounding_points() {
         &CPU,
         TensorView::new(&[1, 2], &x).unwrap(),
         TensorView::new(&[2], &w).unwrap(),
-        &RmsNormOptions { eps: 0.0, weight_in_f32: false },
+        &RmsNormOptions {
+            eps: 0.0,
+            weight_in_f32: false,
+        },
     )
     .unwrap();
     let r = 1.0 / 12.5f64.sqrt();
@@ -215,7 +240,11 @@ fn view_shape_must_hold_the_data() {
     let d = [0.0f32; 5];
     assert!(matches!(
         TensorView::new(&[2, 3], &d),
-        Err(Error::ShapeDataMismatch { expected: 6, actual: 5, .. })
+        Err(Error::ShapeDataMismatch {
+            expected: 6,
+            actual: 5,
+            ..
+        })
     ));
     assert!(Tensor::new(vec![2, 2], vec![0u8; 3]).is_err());
 }
@@ -224,16 +253,38 @@ fn view_shape_must_hold_the_data() {
 fn mx_quant_rejects_bad_input() {
     let x = [1.0f32; 4];
     let empty: [f32; 0] = [];
-    assert_shape_error(ops::mx_quant(&CPU, TensorView::new(&[], &x[..1]).unwrap(), &Default::default()), "x");
-    assert_shape_error(ops::mx_quant(&CPU, TensorView::new(&[4, 0], &empty).unwrap(), &Default::default()), "x");
+    assert_shape_error(
+        ops::mx_quant(
+            &CPU,
+            TensorView::new(&[], &x[..1]).unwrap(),
+            &Default::default(),
+        ),
+        "x",
+    );
+    assert_shape_error(
+        ops::mx_quant(
+            &CPU,
+            TensorView::new(&[4, 0], &empty).unwrap(),
+            &Default::default(),
+        ),
+        "x",
+    );
     let floor = MxQuantOptions {
         round: RoundMode::Floor,
         ..Default::default()
     };
-    assert_option_error(ops::mx_quant(&CPU, TensorView::new(&[1, 4], &x).unwrap(), &floor), "round");
+    assert_option_error(
+        ops::mx_quant(&CPU, TensorView::new(&[1, 4], &x).unwrap(), &floor),
+        "round",
+    );
 }
 
-fn mx_view<'a>(elements: &'a [u8], shape: &'a [usize], scales: &'a [E8M0], scale_shape: &'a [usize]) -> MxView<'a> {
+fn mx_view<'a>(
+    elements: &'a [u8],
+    shape: &'a [usize],
+    scales: &'a [E8M0],
+    scale_shape: &'a [usize],
+) -> MxView<'a> {
     MxView {
         format: Fp8Format::E4M3,
         elements: TensorView::new(shape, elements).unwrap(),
@@ -247,9 +298,18 @@ fn mx_dequant_and_layouts_reject_bad_scales() {
     let s = [E8M0::ONE; 4];
     let r: Result<Tensor<f32>, _> = ops::mx_dequant(&CPU, mx_view(&y, &[1, 64], &s, &[1, 2, 2]));
     assert_shape_error(r, "y_scale");
-    assert_shape_error(ops::pair_scales_to_blocks(TensorView::new(&[1, 2, 2], &s).unwrap(), 64), "scale");
-    assert_shape_error(ops::pair_scales_to_blocks(TensorView::new(&[1, 1, 2], &s[..2]).unwrap(), 0), "scale");
-    assert_shape_error(ops::block_scales_to_pair(TensorView::new(&[4, 0], &s[..0]).unwrap()), "weight_scale");
+    assert_shape_error(
+        ops::pair_scales_to_blocks(TensorView::new(&[1, 2, 2], &s).unwrap(), 64),
+        "scale",
+    );
+    assert_shape_error(
+        ops::pair_scales_to_blocks(TensorView::new(&[1, 1, 2], &s[..2]).unwrap(), 0),
+        "scale",
+    );
+    assert_shape_error(
+        ops::block_scales_to_pair(TensorView::new(&[4, 0], &s[..0]).unwrap()),
+        "weight_scale",
+    );
 }
 
 #[test]
@@ -261,12 +321,38 @@ fn mx_matmul_rejects_bad_shapes() {
     let bias = [0.0f32; 3];
     let mm = |x, w, b| -> Result<Tensor<f32>, Error> { ops::mx_matmul(&CPU, x, w, b) };
     assert!(mm(x, w, None).is_ok());
-    assert_shape_error(mm(mx_view(&e[..64], &[1, 1, 64], &s[..2], &[1, 1, 1, 2]), w, None), "x");
-    assert_shape_error(mm(x, mx_view(&e[..64], &[1, 1, 64], &s[..2], &[1, 1, 1, 2]), None), "w");
-    assert_shape_error(mm(x, mx_view(&e[..96], &[3, 32], &s[..6], &[3, 1, 2]), None), "w");
-    assert_shape_error(mm(x, w, Some(TensorView::new(&[3], &bias).unwrap())), "bias");
-    assert_shape_error(mm(mx_view(&e[..64], &[1, 64], &s[..4], &[1, 2, 2]), w, None), "x_scale");
-    assert_shape_error(mm(x, mx_view(&e[..128], &[2, 64], &s[..2], &[1, 1, 2]), None), "w_scale");
+    assert_shape_error(
+        mm(
+            mx_view(&e[..64], &[1, 1, 64], &s[..2], &[1, 1, 1, 2]),
+            w,
+            None,
+        ),
+        "x",
+    );
+    assert_shape_error(
+        mm(
+            x,
+            mx_view(&e[..64], &[1, 1, 64], &s[..2], &[1, 1, 1, 2]),
+            None,
+        ),
+        "w",
+    );
+    assert_shape_error(
+        mm(x, mx_view(&e[..96], &[3, 32], &s[..6], &[3, 1, 2]), None),
+        "w",
+    );
+    assert_shape_error(
+        mm(x, w, Some(TensorView::new(&[3], &bias).unwrap())),
+        "bias",
+    );
+    assert_shape_error(
+        mm(mx_view(&e[..64], &[1, 64], &s[..4], &[1, 2, 2]), w, None),
+        "x_scale",
+    );
+    assert_shape_error(
+        mm(x, mx_view(&e[..128], &[2, 64], &s[..2], &[1, 1, 2]), None),
+        "w_scale",
+    );
 }
 
 #[test]
@@ -294,10 +380,16 @@ fn rms_norm_rejects_bad_input() {
     let w4 = TensorView::new(&[4], &x[..4]).unwrap();
     let w3 = TensorView::new(&[3], &x[..3]).unwrap();
     assert_shape_error(ops::rms_norm(&CPU, xv, w3, &Default::default()), "weight");
-    let nan_eps = RmsNormOptions { eps: f32::NAN, weight_in_f32: false };
+    let nan_eps = RmsNormOptions {
+        eps: f32::NAN,
+        weight_in_f32: false,
+    };
     assert_option_error(ops::rms_norm(&CPU, xv, w4, &nan_eps), "eps");
     let r = TensorView::new(&[4, 2], &x).unwrap();
-    assert_shape_error(ops::rms_norm_residual(&CPU, xv, r, w4, &Default::default()), "residual");
+    assert_shape_error(
+        ops::rms_norm_residual(&CPU, xv, r, w4, &Default::default()),
+        "residual",
+    );
 }
 
 #[test]
@@ -317,7 +409,10 @@ fn rope_rejects_bad_input() {
         Err(Error::InvalidValue { tensor, .. }) => assert_eq!(tensor, "positions"),
         other => panic!("expected a positions error, got {other:?}"),
     }
-    assert!(matches!(ops::rope_qk(&CPU, q, k, &[-1, 0], &cache, &opts), Err(Error::InvalidValue { .. })));
+    assert!(matches!(
+        ops::rope_qk(&CPU, q, k, &[-1, 0], &cache, &opts),
+        Err(Error::InvalidValue { .. })
+    ));
     assert_option_error(RopeCache::new(f64::NAN, 4, 8), "theta");
     assert_option_error(RopeCache::new(1e6, 3, 8), "rotary_dim");
     assert_option_error(RopeCache::new(1e6, 4, 0), "max_positions");

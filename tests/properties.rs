@@ -1,6 +1,8 @@
 //! Properties of the CPU reference, checked with proptest against independent formulas.
 
-use ascend_kernels::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks};
+use ascend_kernels::ops::{
+    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks,
+};
 use ascend_kernels::{Backend, Fp8Format, Tensor, TensorView, E8M0};
 use half::bf16;
 use proptest::prelude::*;
@@ -21,7 +23,10 @@ fn bf16_in(lo: i32, hi: i32) -> impl Strategy<Value = bf16> {
 /// Rows of bf16 with a random K (tails included) and per-row magnitude offsets.
 fn bf16_rows() -> impl Strategy<Value = (usize, Vec<bf16>)> {
     (1usize..5, 1usize..130, -100i32..100).prop_flat_map(|(rows, k, center)| {
-        (Just(k), prop::collection::vec(bf16_in(center - 12, center + 12), rows * k))
+        (
+            Just(k),
+            prop::collection::vec(bf16_in(center - 12, center + 12), rows * k),
+        )
     })
 }
 
@@ -35,7 +40,11 @@ fn half_ulp(format: Fp8Format, v: f64) -> f64 {
         Fp8Format::E4M3 => (3, -6),
         Fp8Format::E5M2 => (2, -14),
     };
-    let e = if v == 0.0 { emin } else { (v.log2().floor() as i32).max(emin) };
+    let e = if v == 0.0 {
+        emin
+    } else {
+        (v.log2().floor() as i32).max(emin)
+    };
     2f64.powi(e - mbits) / 2.0
 }
 

@@ -135,8 +135,14 @@ mod tests {
         assert_eq!(E8M0::from_f32_rounded(1.75, RoundMode::Round).0, 128);
         assert_eq!(E8M0::from_f32_rounded(1.75, RoundMode::Trunc).0, 127);
         // In the subnormal binade [2^-127, 2^-126).
-        assert_eq!(E8M0::from_f32_rounded(1.75 * 2f32.powi(-127), RoundMode::Rint).0, 1);
-        assert_eq!(E8M0::from_f32_rounded(1.25 * 2f32.powi(-127), RoundMode::Rint).0, 0);
+        assert_eq!(
+            E8M0::from_f32_rounded(1.75 * 2f32.powi(-127), RoundMode::Rint).0,
+            1
+        );
+        assert_eq!(
+            E8M0::from_f32_rounded(1.25 * 2f32.powi(-127), RoundMode::Rint).0,
+            0
+        );
         for b in 0..=254u8 {
             for mode in RoundMode::ALL {
                 assert_eq!(E8M0::from_f32_rounded(E8M0(b).to_f32(), mode).0, b);

@@ -69,7 +69,10 @@ const fn decode_with(spec: Spec, byte: u8) -> f32 {
     let (significand, exponent) = if exp_field == 0 {
         (mantissa, 1 - spec.bias - spec.mbits as i32)
     } else {
-        (mantissa | (1 << spec.mbits), exp_field - spec.bias - spec.mbits as i32)
+        (
+            mantissa | (1 << spec.mbits),
+            exp_field - spec.bias - spec.mbits as i32,
+        )
     };
     let scale = f32::from_bits(((exponent + 127) as u32) << 23);
     sign * significand as f32 * scale
@@ -281,7 +284,13 @@ mod tests {
         assert_eq!(E5M2(0xFC).to_f32(), f32::NEG_INFINITY);
         assert!(E5M2(0x7D).to_f32().is_nan());
         assert_eq!(E5M2(0x01).to_f32(), 2f32.powi(-16));
-        for (v, code) in [(4.0, 0x48), (32.0, 0x60), (240.0, 0x77), (256.0, 0x78), (448.0, 0x7E)] {
+        for (v, code) in [
+            (4.0, 0x48),
+            (32.0, 0x60),
+            (240.0, 0x77),
+            (256.0, 0x78),
+            (448.0, 0x7E),
+        ] {
             assert_eq!(E4M3::from_f32(v).0, code, "{v}");
         }
     }
@@ -320,7 +329,11 @@ mod tests {
                 let v = format.decode(byte);
                 if v.is_finite() {
                     for mode in RoundMode::ALL {
-                        assert_eq!(format.encode(v, mode), byte, "{format:?} {byte:#x} {mode:?}");
+                        assert_eq!(
+                            format.encode(v, mode),
+                            byte,
+                            "{format:?} {byte:#x} {mode:?}"
+                        );
                     }
                 }
             }

@@ -60,7 +60,9 @@ impl std::str::FromStr for RoundMode {
         RoundMode::ALL
             .into_iter()
             .find(|m| m.name() == s)
-            .ok_or_else(|| format!("unknown round mode `{s}` (expected rint, round, floor, ceil or trunc)"))
+            .ok_or_else(|| {
+                format!("unknown round mode `{s}` (expected rint, round, floor, ceil or trunc)")
+            })
     }
 }
 
@@ -106,7 +108,10 @@ mod tests {
         assert!(round_f64_to_precision(65520.0, 11, -14, 15).is_infinite());
         assert_eq!(round_f64_to_precision(65519.0, 11, -14, 15), 65504.0);
         assert_eq!(round_f64_to_precision(2f64.powi(-25), 11, -14, 15), 0.0);
-        assert_eq!(round_f64_to_precision(1.5 * 2f64.powi(-24), 11, -14, 15), 2f64.powi(-23));
+        assert_eq!(
+            round_f64_to_precision(1.5 * 2f64.powi(-24), 11, -14, 15),
+            2f64.powi(-23)
+        );
     }
 
     #[test]

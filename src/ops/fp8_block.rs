@@ -18,7 +18,10 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     let weight = super::named("weight", weight)?;
     let scales = super::named("weight_scale_inv", weight_scale_inv)?;
     if block[0] == 0 || block[1] == 0 {
-        return Err(Error::option("block", format!("block sizes must be positive, got {block:?}")));
+        return Err(Error::option(
+            "block",
+            format!("block sizes must be positive, got {block:?}"),
+        ));
     }
     let &[rows, cols] = weight.shape() else {
         return Err(Error::shape("weight", "[out, in]", weight.shape()));
@@ -33,7 +36,9 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     }
     let mut out = vec![O::from_f32(0.0); rows * cols];
     match backend {
-        Backend::Cpu => cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out),
+        Backend::Cpu => {
+            cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out)
+        }
         Backend::Sim(_) => return Err(crate::backend::sim::unsupported("fp8_block_dequant")),
     }
     Ok(Tensor::from_parts(vec![rows, cols], out))

@@ -23,7 +23,10 @@ use crate::formats::Element;
 use crate::tensor::TensorView;
 
 /// Re-validates a view under the caller's name for it, so errors name the argument.
-pub(crate) fn named<'a, T: Element>(name: &str, view: TensorView<'a, T>) -> Result<TensorView<'a, T>> {
+pub(crate) fn named<'a, T: Element>(
+    name: &str,
+    view: TensorView<'a, T>,
+) -> Result<TensorView<'a, T>> {
     TensorView::new(view.shape(), view.data()).map_err(|_| Error::ShapeDataMismatch {
         tensor: name.to_string(),
         shape: view.shape().to_vec(),
@@ -33,7 +36,10 @@ pub(crate) fn named<'a, T: Element>(name: &str, view: TensorView<'a, T>) -> Resu
 }
 
 /// Checks that a tensor has rank >= 1 and a non-empty last axis; returns (rows, last).
-pub(crate) fn rows_and_last<T: Element>(name: &str, view: &TensorView<'_, T>) -> Result<(usize, usize)> {
+pub(crate) fn rows_and_last<T: Element>(
+    name: &str,
+    view: &TensorView<'_, T>,
+) -> Result<(usize, usize)> {
     let last = match view.shape().last() {
         Some(&d) if d > 0 => d,
         _ => {

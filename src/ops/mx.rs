@@ -25,7 +25,9 @@ impl std::str::FromStr for ScaleAlg {
         match s {
             "ocp" => Ok(ScaleAlg::Ocp),
             "rceil" => Ok(ScaleAlg::Rceil),
-            _ => Err(format!("unknown scale algorithm `{s}` (expected ocp or rceil)")),
+            _ => Err(format!(
+                "unknown scale algorithm `{s}` (expected ocp or rceil)"
+            )),
         }
     }
 }
@@ -46,7 +48,9 @@ impl std::str::FromStr for TinyBlocks {
         match s {
             "flush" => Ok(TinyBlocks::Flush),
             "scale" => Ok(TinyBlocks::Scale),
-            _ => Err(format!("unknown tiny-block policy `{s}` (expected flush or scale)")),
+            _ => Err(format!(
+                "unknown tiny-block policy `{s}` (expected flush or scale)"
+            )),
         }
     }
 }
@@ -120,7 +124,10 @@ impl MxView<'_> {
         if scales.shape() != expected.as_slice() {
             return Err(Error::shape(
                 &scale_name,
-                format!("{expected:?} (pair layout for {name} {:?})", elements.shape()),
+                format!(
+                    "{expected:?} (pair layout for {name} {:?})",
+                    elements.shape()
+                ),
                 scales.shape(),
             ));
         }
@@ -166,7 +173,9 @@ pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<T
     let (_, k) = y.validate("y")?;
     let mut out = vec![O::from_f32(0.0); y.elements.len()];
     match backend {
-        Backend::Cpu => cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out),
+        Backend::Cpu => {
+            cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out)
+        }
         Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_dequant")),
     }
     Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
@@ -179,7 +188,8 @@ pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<T
     let nb = ceil_div(k, MX_BLOCK);
     let pairs = ceil_div(nb, 2);
     let shape = scales.shape();
-    let ok = k > 0 && shape.len() >= 2 && shape[shape.len() - 1] == 2 && shape[shape.len() - 2] == pairs;
+    let ok =
+        k > 0 && shape.len() >= 2 && shape[shape.len() - 1] == 2 && shape[shape.len() - 2] == pairs;
     if !ok {
         return Err(Error::shape(
             "scale",

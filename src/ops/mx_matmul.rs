@@ -28,7 +28,11 @@ pub fn mx_matmul<O: FloatElement>(
         return Err(Error::shape("w", "[N, K]", w.elements.shape()));
     }
     if kw != k {
-        return Err(Error::shape("w", format!("[N, {k}] (K of x)"), w.elements.shape()));
+        return Err(Error::shape(
+            "w",
+            format!("[N, {k}] (K of x)"),
+            w.elements.shape(),
+        ));
     }
     let bias = match bias {
         Some(b) => {

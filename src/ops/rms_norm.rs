@@ -34,10 +34,17 @@ fn validate<T: FloatElement>(
     let (_, h) = rows_and_last("x", x)?;
     let weight = super::named("weight", weight)?;
     if weight.shape() != [h] {
-        return Err(Error::shape("weight", format!("[{h}] (last axis of x)"), weight.shape()));
+        return Err(Error::shape(
+            "weight",
+            format!("[{h}] (last axis of x)"),
+            weight.shape(),
+        ));
     }
     if !(options.eps.is_finite() && options.eps >= 0.0) {
-        return Err(Error::option("eps", format!("must be finite and >= 0, got {}", options.eps)));
+        return Err(Error::option(
+            "eps",
+            format!("must be finite and >= 0, got {}", options.eps),
+        ));
     }
     Ok(h)
 }
@@ -56,7 +63,12 @@ pub fn rms_norm<T: FloatElement>(
     match backend {
         Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
         Backend::Sim(cfg) => {
-            sim::rms_norm(cfg, &sim_args(&x, None, &weight, h, options), &mut out, None)?;
+            sim::rms_norm(
+                cfg,
+                &sim_args(&x, None, &weight, h, options),
+                &mut out,
+                None,
+            )?;
         }
     }
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
@@ -73,7 +85,11 @@ pub fn rms_norm_residual<T: FloatElement>(
     let x = super::named("x", x)?;
     let residual = super::named("residual", residual)?;
     if residual.shape() != x.shape() {
-        return Err(Error::shape("residual", format!("{:?} (shape of x)", x.shape()), residual.shape()));
+        return Err(Error::shape(
+            "residual",
+            format!("{:?} (shape of x)", x.shape()),
+            residual.shape(),
+        ));
     }
     let h = validate(&x, weight, options)?;
     let mut out = vec![T::from_f32(0.0); x.len()];
@@ -89,7 +105,10 @@ pub fn rms_norm_residual<T: FloatElement>(
         }
     }
     let shape = x.shape().to_vec();
-    Ok((Tensor::from_parts(shape.clone(), out), Tensor::from_parts(shape, sum)))
+    Ok((
+        Tensor::from_parts(shape.clone(), out),
+        Tensor::from_parts(shape, sum),
+    ))
 }
 
 fn sim_args<'a, T: FloatElement>(

@@ -139,8 +139,8 @@ fn block_value(
 ) -> BlockValue {
     let xs = x_start..x_start + len;
     let ws = w_start..w_start + len;
-    let special = x.non_finite[xs.clone()].iter().any(|&f| f)
-        || w.non_finite[ws.clone()].iter().any(|&f| f);
+    let special =
+        x.non_finite[xs.clone()].iter().any(|&f| f) || w.non_finite[ws.clone()].iter().any(|&f| f);
     let (Some(ex), Some(ew)) = (x_exp, w_exp) else {
         return BlockValue::Float(f64::NAN);
     };

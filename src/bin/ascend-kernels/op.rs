@@ -81,7 +81,10 @@ impl OpArgs {
 pub fn parse_backend(name: &str) -> Result<Backend> {
     match name {
         "cpu" => Ok(Backend::Cpu),
-        other => Err(Error::option("--backend", format!("unknown backend `{other}` (expected cpu)"))),
+        other => Err(Error::option(
+            "--backend",
+            format!("unknown backend `{other}` (expected cpu)"),
+        )),
     }
 }
 
@@ -93,7 +96,10 @@ pub fn run(args: &OpArgs) -> Result<()> {
     let input = TensorFile::read(&args.input)?;
     let outputs = run_op(&backend, args.op, &input, &options)?;
     let metadata = HashMap::from([
-        ("producer".to_string(), format!("ascend-kernels {}", env!("CARGO_PKG_VERSION"))),
+        (
+            "producer".to_string(),
+            format!("ascend-kernels {}", env!("CARGO_PKG_VERSION")),
+        ),
         ("backend".to_string(), backend.name()),
         ("op".to_string(), args.op.name().to_string()),
     ]);

@@ -33,17 +33,28 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
     let (mut passed, mut failed) = (0usize, 0usize);
     for name in args.backend.split(',') {
         let backend = parse_backend(name.trim())?;
-        println!("verifying {} fixtures on {} ...", files.len(), backend.name());
+        println!(
+            "verifying {} fixtures on {} ...",
+            files.len(),
+            backend.name()
+        );
         let start = Instant::now();
         for path in &files {
-            let shown = path.strip_prefix(&args.fixtures).unwrap_or(path).display().to_string();
+            let shown = path
+                .strip_prefix(&args.fixtures)
+                .unwrap_or(path)
+                .display()
+                .to_string();
             match check_fixture(&backend, path) {
                 Ok(result) if result.passed() => {
                     passed += 1;
                     if !args.quiet {
                         let exact: usize = result.comparisons.iter().map(|c| c.identical).sum();
                         let total: usize = result.comparisons.iter().map(|c| c.elements).sum();
-                        println!("  ok    {:<9} {shown} ({exact}/{total} bit-identical)", backend.name());
+                        println!(
+                            "  ok    {:<9} {shown} ({exact}/{total} bit-identical)",
+                            backend.name()
+                        );
                     }
                 }
                 Ok(result) => {
