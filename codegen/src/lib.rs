@@ -60,7 +60,7 @@ pub fn consts() -> Vec<Const> {
 
 /// Every kernel description, in a fixed order.
 pub fn kernels() -> Vec<KernelDesc> {
-    vec![kernels::rms_norm::desc()]
+    vec![kernels::rms_norm::desc(), kernels::sim_probe::desc()]
 }
 
 /// One `(kernel, target, variant)` to generate.

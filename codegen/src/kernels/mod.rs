@@ -1,3 +1,4 @@
 //! The kernel descriptions, one module per kernel.
 
 pub mod rms_norm;
+pub mod sim_probe;

@@ -7,9 +7,11 @@
 //! build without the sim gives [`Error::BackendUnavailable`](crate::Error::BackendUnavailable).
 //! Nothing here panics across the FFI boundary.
 
+mod probe;
 mod rms_norm;
 mod session;
 
+pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
 pub use session::{available, Counters, GmBuffer, Session};
 
