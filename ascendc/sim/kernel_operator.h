@@ -64,6 +64,18 @@ enum pipe_t : int {
     PIPE_V2,
     PIPE_FIX,
 };
+// Fixpipe quantisation modes (a compiler built-in enum on the device toolchain).
+enum QuantMode_t : int {
+    NoQuant = 0,
+    F322F16,
+    F322BF16,
+    DEQF16,
+    VDEQF16,
+    QF322B8_PRE,
+    VQF322B8_PRE,
+    REQ8,
+    VREQ8,
+};
 enum event_t : int {
     EVENT_ID0 = 0,
     EVENT_ID1,
@@ -376,7 +388,7 @@ inline void UbStore(uint32_t addr, const T& v)
     std::memcpy(Core("UB").ub.data() + addr, static_cast<const void*>(&v), sizeof(T));
 }
 
-inline uint32_t Target() { return Core("target").target; }
+inline uint32_t CurTarget() { return Core("target").target; }
 
 inline void CountVec(uint64_t instrs, uint64_t elems)
 {
@@ -412,7 +424,7 @@ public:
 
     LocalTensor operator[](const uint32_t offset) const
     {
-        simLive("LocalTensor::operator[]");
+        simLiveIn("LocalTensor::operator[]", "tensor", simMem_);
         if (offset > simSize_) {
             sim::Fail("LocalTensor::operator[]",
                       sim::Fmt("offset %u is beyond the tensor size %u elements (npuchk ErrorRead3/ErrorWrite3)", offset,
@@ -452,7 +464,7 @@ public:
     uint32_t GetLength() const { return simSize_ * static_cast<uint32_t>(sizeof(T)); }
     void SetSize(const uint32_t size)
     {
-        simLive("LocalTensor::SetSize");
+        simLiveIn("LocalTensor::SetSize", "tensor", simMem_);
         if (static_cast<uint64_t>(simAddr_) + static_cast<uint64_t>(size) * sizeof(T) > simBufEnd_) {
             sim::Fail("LocalTensor::SetSize", sim::Fmt("size %u elements exceeds the underlying buffer", size));
         }
@@ -1152,7 +1164,7 @@ inline void ShiftCount(const char* api, bool left, const LocalTensor<T>& dst, co
     CountCheck(api, count);
     const int64_t sh = static_cast<int64_t>(scalarValue);
     const int64_t bits = static_cast<int64_t>(sizeof(T) * 8);
-    if (Target() == TARGET_A2) {
+    if (CurTarget() == TARGET_A2) {
         if (sh < 0 || sh > bits) {
             Fail(api, Fmt("shift %lld outside [0, %lld] for a %lld-bit type on a2 (%s)", static_cast<long long>(sh),
                           static_cast<long long>(bits), static_cast<long long>(bits), doc));
@@ -1730,7 +1742,7 @@ inline void CompareImpl(const char* api, const LocalTensor<U>& dst, const LocalT
     const char* doc = "asc-devkit Memory矢量计算/比较与选择/Compare.md";
     const Dt d = DtOf<T>();
     DtCheck(api, d, kA2Float | B(DT_I32), kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32), doc);
-    if (Target() == TARGET_A2 && d == DT_I32 && cmpMode != CMPMODE::EQ) {
+    if (CurTarget() == TARGET_A2 && d == DT_I32 && cmpMode != CMPMODE::EQ) {
         Fail(api, Fmt("int32_t supports only CMPMODE::EQ on a2 (%s)", doc));
     }
     DtCheck(api, DtOf<U>(), B(DT_U8) | B(DT_I8), B(DT_U8) | B(DT_I8), doc);
@@ -2485,7 +2497,7 @@ inline void PadGmToUb(const char* api, const LocalTensor<T>& dst, const GlobalTe
             Fail(api, "paddingValue must be 0 for 64-bit types");
         }
     }
-    if (Target() == TARGET_A5) {
+    if (CurTarget() == TARGET_A5) {
         if (srcStride < -static_cast<int64_t>(blockLen)) {
             Fail(api, "srcStride < -blockLen");
         }
@@ -2541,7 +2553,7 @@ inline void PadUbToGm(const char* api, const GlobalTensor<T>& dst, const LocalTe
 {
     CopyDtCheck<T>(api);
     PadExtCheck(api, blockCount, blockLen, sizeof(T));
-    if (Target() == TARGET_A5 && (srcStride < 0 || srcStride > 65535)) {
+    if (CurTarget() == TARGET_A5 && (srcStride < 0 || srcStride > 65535)) {
         Fail(api, Fmt("srcStride %lld outside [0, 65535] on a5", static_cast<long long>(srcStride)));
     }
     src.simLive(api, "src");
@@ -2626,6 +2638,444 @@ inline void DataCopyPad(const GlobalTensor<T>& dst, const LocalTensor<T>& src, c
 {
     sim::PadUbToGm<T>("DataCopyPad(GM<-UB)", dst, src, dataCopyParams.blockCount, dataCopyParams.blockLen,
                       dataCopyParams.srcStride, dataCopyParams.dstStride);
+}
+
+
+// ------------------------------------------------------------------------------------ cube subset
+// CONTRACT.md section 5: DataCopy(L1 <- GM, Nd2NzParams), LoadData(L0A/L0B <- L1, LoadData2DParams),
+// Mmad(L0C, L0A, L0B, MmadParams), Fixpipe(GM <- L0C, FixpipeParamsV220). Layouts (asc-devkit
+// 矩阵计算（ISASI）/矩阵计算分形介绍/关键分形格式详解.md): a fractal is 16 rows x C0 (= 32 B) elements,
+// 512 B; L1 holds Nz (column blocks of fractals); L0A holds Zz on a2 and Nz on a5; L0B holds Zn;
+// L0C holds Nz with 16x16 fractals of float/int32.
+struct Nd2NzParams {
+    Nd2NzParams() {}
+#if __NPU_ARCH__ == 3510
+    Nd2NzParams(const uint16_t ndNumIn, const uint16_t nValueIn, const uint32_t dValueIn,
+                const uint64_t srcNdMatrixStrideIn, const uint64_t srcDValueIn, const uint16_t dstNzC0StrideIn,
+                const uint16_t dstNzNStrideIn, const uint32_t dstNzMatrixStrideIn)
+        : ndNum(ndNumIn), nValue(nValueIn), dValue(dValueIn), srcNdMatrixStride(srcNdMatrixStrideIn),
+          srcDValue(srcDValueIn), dstNzC0Stride(dstNzC0StrideIn), dstNzNStride(dstNzNStrideIn),
+          dstNzMatrixStride(dstNzMatrixStrideIn)
+    {}
+    uint16_t ndNum = 0;
+    uint16_t nValue = 0;
+    uint32_t dValue = 0;
+    uint64_t srcNdMatrixStride = 0;
+    uint64_t srcDValue = 0;
+    uint16_t dstNzC0Stride = 0;
+    uint16_t dstNzNStride = 0;
+    uint32_t dstNzMatrixStride = 0;
+#else
+    Nd2NzParams(const uint16_t ndNumIn, const uint16_t nValueIn, const uint16_t dValueIn,
+                const uint16_t srcNdMatrixStrideIn, const uint16_t srcDValueIn, const uint16_t dstNzC0StrideIn,
+                const uint16_t dstNzNStrideIn, const uint16_t dstNzMatrixStrideIn)
+        : ndNum(ndNumIn), nValue(nValueIn), dValue(dValueIn), srcNdMatrixStride(srcNdMatrixStrideIn),
+          srcDValue(srcDValueIn), dstNzC0Stride(dstNzC0StrideIn), dstNzNStride(dstNzNStrideIn),
+          dstNzMatrixStride(dstNzMatrixStrideIn)
+    {}
+    uint16_t ndNum = 0;
+    uint16_t nValue = 0;
+    uint16_t dValue = 0;
+    uint16_t srcNdMatrixStride = 0;
+    uint16_t srcDValue = 0;
+    uint16_t dstNzC0Stride = 0;
+    uint16_t dstNzNStride = 0;
+    uint16_t dstNzMatrixStride = 0;
+#endif
+};
+
+struct LoadData2DParams {
+    LoadData2DParams() {}
+    LoadData2DParams(const uint16_t startIndexIn, const uint8_t repeatTimesIn, const uint16_t srcStrideIn,
+                     const uint8_t sidIn, const uint16_t dstGapIn, const bool ifTransposeIn, const uint8_t addrModeIn)
+        : startIndex(startIndexIn), dstGap(dstGapIn), srcStride(srcStrideIn), ifTranspose(ifTransposeIn),
+          repeatTimes(repeatTimesIn), sid(sidIn), addrMode(addrModeIn)
+    {}
+    uint16_t startIndex = 0;
+    uint16_t dstGap = 0;
+    uint16_t srcStride = 0;
+    bool ifTranspose = 0;
+    uint8_t repeatTimes = 0;
+    uint8_t sid = 0;
+    uint8_t addrMode = 0;
+};
+using LoadData2dParams = LoadData2DParams;
+
+struct MmadParams {
+    MmadParams() {}
+    MmadParams(const uint16_t mIn, const uint16_t nIn, const uint16_t kIn, const bool isBiasIn, const int32_t fmOffsetIn,
+               const bool enSsparseIn, const bool enWinogradAIn, const bool enWinogradBIn)
+        : m(mIn), n(nIn), k(kIn), isBias(isBiasIn), fmOffset(fmOffsetIn), enSsparse(enSsparseIn),
+          enWinogradA(enWinogradAIn), enWinogradB(enWinogradBIn)
+    {}
+    MmadParams(const uint16_t mIn, const uint16_t nIn, const uint16_t kIn, const uint8_t unitFlagIn,
+               const bool cmatrixSourceIn, const bool cmatrixInitValIn)
+        : m(mIn), n(nIn), k(kIn), unitFlag(unitFlagIn), cmatrixSource(cmatrixSourceIn),
+          cmatrixInitVal(cmatrixInitValIn)
+    {}
+    uint16_t m = 0;
+    uint16_t n = 0;
+    uint16_t k = 0;
+    bool isBias = false;
+    int32_t fmOffset = 0;
+    bool enSsparse = false;
+    bool enWinogradA = false;
+    bool enWinogradB = false;
+    uint8_t unitFlag = 0;
+    bool kDirectionAlign = false;
+    bool cmatrixSource = false;
+    bool cmatrixInitVal = true;
+#if __NPU_ARCH__ == 3510
+    bool disableGemv = false;
+#endif
+};
+
+enum class CO2Layout : uint8_t { NZ = 0, ROW_MAJOR, COLUMN_MAJOR };
+struct FixpipeConfig {
+    CO2Layout format;
+#if __NPU_ARCH__ == 3510
+    bool isToUB;
+#endif
+};
+#if __NPU_ARCH__ == 3510
+inline constexpr FixpipeConfig CFG_NZ = {CO2Layout::NZ, false};
+inline constexpr FixpipeConfig CFG_ROW_MAJOR = {CO2Layout::ROW_MAJOR, false};
+inline constexpr FixpipeConfig CFG_COLUMN_MAJOR = {CO2Layout::COLUMN_MAJOR, false};
+#else
+inline constexpr FixpipeConfig CFG_NZ = {CO2Layout::NZ};
+inline constexpr FixpipeConfig CFG_ROW_MAJOR = {CO2Layout::ROW_MAJOR};
+inline constexpr FixpipeConfig CFG_COLUMN_MAJOR = {CO2Layout::COLUMN_MAJOR};
+#endif
+
+struct FixpipeParamsV220 {
+    FixpipeParamsV220() {}
+    FixpipeParamsV220(const uint16_t nSizeIn, const uint16_t mSizeIn, const uint16_t srcStrideIn,
+                      const uint32_t dstStrideIn, const bool reluEnIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), reluEn(reluEnIn)
+    {}
+    FixpipeParamsV220(const uint16_t nSizeIn, const uint16_t mSizeIn, const uint16_t srcStrideIn,
+                      const uint32_t dstStrideIn, const bool reluEnIn, const QuantMode_t quantPreIn,
+                      const int64_t deqScalarIn, const uint16_t ndNumIn, const uint16_t srcNdStrideIn,
+                      const uint16_t dstNdStrideIn, const uint8_t unitFlagIn)
+        : nSize(nSizeIn), mSize(mSizeIn), srcStride(srcStrideIn), dstStride(dstStrideIn), quantPre(quantPreIn),
+          deqScalar(static_cast<uint64_t>(deqScalarIn)), ndNum(ndNumIn), srcNdStride(srcNdStrideIn),
+          dstNdStride(dstNdStrideIn), reluEn(reluEnIn), unitFlag(unitFlagIn)
+    {}
+    uint16_t nSize = 0;
+    uint16_t mSize = 0;
+    uint16_t srcStride = 0;
+    uint32_t dstStride = 0;
+    QuantMode_t quantPre = QuantMode_t::NoQuant;
+    uint64_t deqScalar = 0;
+    uint16_t ndNum = 1;
+    uint16_t srcNdStride = 0;
+    uint16_t dstNdStride = 0;
+    bool reluEn = false;
+    uint8_t unitFlag = 0;
+    bool isChannelSplit = false;
+};
+
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+constexpr uint32_t kFractalBytes = 512;
+constexpr uint32_t kCubeOperandsA2 = B(DT_I8) | B(DT_U8) | B(DT_I16) | B(DT_U16) | B(DT_I32) | B(DT_U32) | B(DT_F16) |
+                                     B(DT_BF16) | B(DT_F32);
+constexpr uint32_t kCubeOperandsA5 = kCubeOperandsA2 | B(DT_E4M3) | B(DT_E5M2) | B(DT_E8M0) | B(DT_BOOL);
+
+template <typename T>
+inline void CubeAlign(const char* api, const char* what, const LocalTensor<T>& t, uint32_t align)
+{
+    if (t.simAddr_ % align != 0) {
+        Fail(api, Fmt("%s: %s address %u is not %u-byte aligned", what, MemName(t.simMem_), t.simAddr_, align));
+    }
+}
+
+template <typename T>
+inline void CubeRange(const char* api, const char* what, const LocalTensor<T>& t, uint64_t endByte)
+{
+    const uint64_t size = static_cast<uint64_t>(t.simSize_) * sizeof(T);
+    if (endByte > size) {
+        Fail(api, Fmt("%s: the instruction touches %llu B of %s but the tensor has %llu B (out of range)", what,
+                      static_cast<unsigned long long>(endByte), MemName(t.simMem_),
+                      static_cast<unsigned long long>(size)));
+    }
+}
+
+template <typename T>
+inline double CubeIn(const uint8_t* p)
+{
+    T v;
+    std::memcpy(static_cast<void*>(&v), p, sizeof(T));
+    if constexpr (std::is_same<T, fp8_e8m0_t>::value) {
+        return static_cast<double>(static_cast<float>(v));
+    } else {
+        return ToDouble<T>(v);
+    }
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// GM (ND) -> L1 (Nz). Row r, column block c (C0 = 32 B of elements) of ND matrix i lands at
+// dst + i*dstNzMatrixStride elements + (c*dstNzC0Stride + r*dstNzNStride)*32 B; a partial last
+// column block is padded with zeros (DataCopy（GMToL1随路转换-ND2NZ搬运）.md).
+#if __NPU_ARCH__ == 3510
+template <typename T, bool enableSmallC0 = false>
+#else
+template <typename T>
+#endif
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const Nd2NzParams& p)
+{
+    const char* api = "DataCopy(L1<-GM, Nd2NzParams)";
+#if __NPU_ARCH__ == 3510
+    if (enableSmallC0) {
+        sim::Fail(api, "enableSmallC0 is not modelled by the sim");
+    }
+#endif
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kCubeOperandsA2, sim::kCubeOperandsA5,
+                 "asc-devkit 矩阵计算的搬入/DataCopy（GMToL1随路转换-ND2NZ搬运）.md");
+    dst.simLiveIn(api, "dst", sim::MEM_L1);
+    sim::CubeAlign(api, "dst", dst, 32);
+    const uint64_t ndNum = p.ndNum, nValue = p.nValue, dValue = p.dValue;
+    if (ndNum > 4095 || nValue > 16384 || p.srcNdMatrixStride > 65535 || p.srcDValue < 1 || p.srcDValue > 65535 ||
+        p.dstNzC0Stride < 1 || p.dstNzC0Stride > 16384 || p.dstNzNStride < 1 || p.dstNzNStride > 16384 ||
+        p.dstNzMatrixStride > 16384 || dValue > 65535) {
+        sim::Fail(api, sim::Fmt("Nd2NzParams out of range (ndNum %llu [0,4095], nValue %llu [0,16384], srcDValue %llu "
+                                "[1,65535], dstNzC0Stride %u [1,16384], dstNzNStride %u [1,16384], dstNzMatrixStride "
+                                "%llu [0,16384])",
+                                static_cast<unsigned long long>(ndNum), static_cast<unsigned long long>(nValue),
+                                static_cast<unsigned long long>(p.srcDValue), p.dstNzC0Stride, p.dstNzNStride,
+                                static_cast<unsigned long long>(p.dstNzMatrixStride)));
+    }
+    if (ndNum == 0 || nValue == 0 || dValue == 0) {
+        return;
+    }
+    const uint32_t es = sizeof(T);
+    const uint32_t c0 = 32 / es;
+    const uint64_t cBlocks = (dValue + c0 - 1) / c0;
+    for (uint64_t i = 0; i < ndNum; ++i) {
+        for (uint64_t r = 0; r < nValue; ++r) {
+            for (uint64_t cb = 0; cb < cBlocks; ++cb) {
+                const uint64_t dOff = i * p.dstNzMatrixStride * es + (cb * p.dstNzC0Stride + r * p.dstNzNStride) * 32;
+                sim::CubeRange(api, "dst", dst, dOff + 32);
+                const uint64_t n = std::min<uint64_t>(c0, dValue - cb * c0);
+                const uint64_t sElem = i * p.srcNdMatrixStride + r * p.srcDValue + cb * c0;
+                const uintptr_t g = src.simAccess(api, sElem * es, n * es, false);
+                uint8_t* d = sim::CubePtr(api, sim::MEM_L1, static_cast<uint32_t>(dst.simAddr_ + dOff), 32);
+                std::memset(d, 0, 32);
+                std::memcpy(d, reinterpret_cast<const void*>(g), n * es);
+            }
+        }
+    }
+    sim::CountGm(ndNum * nValue * dValue * es, 0);
+}
+
+// L1 -> L0A/L0B, one 512-B fractal per repeat: source fractal startIndex + i*srcStride, destination
+// fractal i (+ i*dstGap fractals on a2; dstGap is ignored on a5); ifTranspose transposes each 16x16
+// b16 fractal (LoadData_2D.md).
+template <typename T>
+inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const LoadData2DParams& p)
+{
+    const char* api = "LoadData(L0<-L1, LoadData2DParams)";
+    sim::DtCheck(api, sim::DtOf<T>(), sim::kCubeOperandsA2, sim::kCubeOperandsA5,
+                 "asc-devkit 矩阵计算的搬入/LoadData_2D.md");
+    src.simLiveIn(api, "src", sim::MEM_L1);
+    if (dst.simMem_ != sim::MEM_L0A && dst.simMem_ != sim::MEM_L0B) {
+        sim::Fail(api, sim::Fmt("dst: the tensor is in %s but LoadData writes L0A (TPosition::A2) or L0B (B2)",
+                                sim::MemName(dst.simMem_)));
+    }
+    dst.simLiveIn(api, "dst", dst.simMem_);
+    sim::CubeAlign(api, "src", src, 32);
+    sim::CubeAlign(api, "dst", dst, 512);
+    if (p.ifTranspose && sizeof(T) != 2) {
+        sim::Fail(api, "ifTranspose supports only 16-bit types (b16)");
+    }
+    if (p.addrMode != 0) {
+        sim::Fail(api, "addrMode must be 0 for the L1 -> L0 path");
+    }
+    if (p.repeatTimes == 0) {
+        return;
+    }
+    const bool a5 = sim::CurTarget() == sim::TARGET_A5;
+    const uint64_t fr = sim::kFractalBytes;
+    for (uint32_t i = 0; i < p.repeatTimes; ++i) {
+        const uint64_t sOff = (static_cast<uint64_t>(p.startIndex) + static_cast<uint64_t>(i) * p.srcStride) * fr;
+        const uint64_t dOff = static_cast<uint64_t>(i) * (fr + (a5 ? 0 : static_cast<uint64_t>(p.dstGap) * fr));
+        sim::CubeRange(api, "src", src, sOff + fr);
+        sim::CubeRange(api, "dst", dst, dOff + fr);
+        const uint8_t* sp = sim::CubePtr(api, sim::MEM_L1, static_cast<uint32_t>(src.simAddr_ + sOff), fr);
+        uint8_t* dp = sim::CubePtr(api, dst.simMem_, static_cast<uint32_t>(dst.simAddr_ + dOff), fr);
+        if (p.ifTranspose) {
+            uint8_t tmp[512];
+            for (uint32_t r = 0; r < 16; ++r) {
+                for (uint32_t c = 0; c < 16; ++c) {
+                    std::memcpy(tmp + (r * 16 + c) * 2, sp + (c * 16 + r) * 2, 2);
+                }
+            }
+            std::memcpy(dp, tmp, fr);
+        } else {
+            std::memmove(dp, sp, fr);
+        }
+    }
+}
+
+// C (L0C, Nz 16x16) = [C +] A (L0A) x B (L0B) over the first m rows, n columns and k of the inner
+// dimension. Products are exact in double for the 16/8-bit inputs and rounded to float for float
+// inputs; each k-fractal (C0 values) is summed in float in order, then the fractal partials are added
+// in order, then added to C when accumulating (our order; hardware order is unverified).
+template <typename T, typename U, typename S>
+inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
+                 const MmadParams& p)
+{
+    const char* api = "Mmad";
+    dst.simLiveIn(api, "dst", sim::MEM_L0C);
+    fm.simLiveIn(api, "fm", sim::MEM_L0A);
+    filter.simLiveIn(api, "filter", sim::MEM_L0B);
+    const sim::Dt dt = sim::DtOf<T>(), ut = sim::DtOf<U>(), st = sim::DtOf<S>();
+    const bool a5 = sim::CurTarget() == sim::TARGET_A5;
+    const bool isFp8 = [](sim::Dt d) { return d == sim::DT_E4M3 || d == sim::DT_E5M2; }(ut);
+    bool ok = (ut == st && (ut == sim::DT_F16 || ut == sim::DT_F32 || ut == sim::DT_BF16) && dt == sim::DT_F32) ||
+              (ut == sim::DT_I8 && st == sim::DT_I8 && dt == sim::DT_I32);
+    if (a5 && isFp8 && (st == sim::DT_E4M3 || st == sim::DT_E5M2) && dt == sim::DT_F32) {
+        ok = true;
+    }
+    if (!ok) {
+        sim::Fail(api, sim::Fmt("fm %s x filter %s -> dst %s is not a supported Mmad type combination on %s "
+                                "(asc-devkit Mmad计算/Mmad.md)", sim::DtName(ut), sim::DtName(st), sim::DtName(dt),
+                                sim::TargetName(sim::CurTarget())));
+    }
+    sim::CubeAlign(api, "fm", fm, 512);
+    sim::CubeAlign(api, "filter", filter, 512);
+    sim::CubeAlign(api, "dst", dst, 1024);
+    if (p.m > 4095 || p.n > 4095 || p.k > 4095) {
+        sim::Fail(api, "m, n and k must be in [0, 4095]");
+    }
+    if (p.cmatrixSource) {
+        sim::Fail(api, "cmatrixSource (C initialised from the bias table) is not modelled by the sim");
+    }
+    if (p.m == 0 || p.n == 0 || p.k == 0) {
+        return;
+    }
+    const uint32_t m = p.m, n = p.n, k = p.k;
+    const uint32_t K0 = 32 / sizeof(U);
+    const uint32_t M1 = (m + 15) / 16, N1 = (n + 15) / 16;
+    uint32_t kAl = (k + K0 - 1) / K0 * K0;
+    if (ut == sim::DT_F32) {
+        kAl = p.kDirectionAlign ? (k + 15) / 16 * 16 : (k + 7) / 8 * 8;
+    }
+    const uint32_t K1 = kAl / K0;
+    sim::CubeRange(api, "fm", fm, static_cast<uint64_t>(M1) * K1 * sim::kFractalBytes);
+    sim::CubeRange(api, "filter", filter, static_cast<uint64_t>(K1) * N1 * sim::kFractalBytes);
+    sim::CubeRange(api, "dst", dst, static_cast<uint64_t>(M1) * N1 * 256 * sizeof(T));
+    const uint8_t* A = sim::CubePtr(api, sim::MEM_L0A, fm.simAddr_, static_cast<uint64_t>(M1) * K1 * sim::kFractalBytes);
+    const uint8_t* Bm = sim::CubePtr(api, sim::MEM_L0B, filter.simAddr_, static_cast<uint64_t>(K1) * N1 * sim::kFractalBytes);
+    uint8_t* C = sim::CubePtr(api, sim::MEM_L0C, dst.simAddr_, static_cast<uint64_t>(M1) * N1 * 256 * sizeof(T));
+    auto aAt = [&](uint32_t mi, uint32_t ki) {
+        const uint64_t frac = a5 ? static_cast<uint64_t>(ki / K0) * M1 + mi / 16 : static_cast<uint64_t>(mi / 16) * K1 + ki / K0;
+        return sim::CubeIn<U>(A + (frac * 16 * K0 + (mi % 16) * K0 + ki % K0) * sizeof(U));
+    };
+    auto bAt = [&](uint32_t ki, uint32_t ni) {
+        const uint64_t frac = static_cast<uint64_t>(ki / K0) * N1 + ni / 16;
+        return sim::CubeIn<S>(Bm + (frac * 16 * K0 + (ni % 16) * K0 + ki % K0) * sizeof(S));
+    };
+    const bool acc = p.isBias || !p.cmatrixInitVal;
+    for (uint32_t mi = 0; mi < m; ++mi) {
+        for (uint32_t ni = 0; ni < n; ++ni) {
+            uint8_t* cp = C + ((static_cast<uint64_t>(ni / 16) * M1 + mi / 16) * 256 + (mi % 16) * 16 + ni % 16) * sizeof(T);
+            if constexpr (std::is_same<T, int32_t>::value) {
+                int64_t s = 0;
+                for (uint32_t ki = 0; ki < k; ++ki) {
+                    s += static_cast<int64_t>(aAt(mi, ki)) * static_cast<int64_t>(bAt(ki, ni));
+                }
+                int32_t old = 0;
+                if (acc) std::memcpy(&old, cp, 4);
+                const int32_t r = sim::WrapInt<int32_t>(s + old);
+                std::memcpy(cp, &r, 4);
+            } else {
+                float total = 0.0f;
+                for (uint32_t k1 = 0; k1 * K0 < k; ++k1) {
+                    float part = 0.0f;
+                    for (uint32_t k0 = 0; k0 < K0 && k1 * K0 + k0 < k; ++k0) {
+                        const float prod = static_cast<float>(aAt(mi, k1 * K0 + k0) * bAt(k1 * K0 + k0, ni));
+                        part = part + prod;
+                    }
+                    total = total + part;
+                }
+                float r = total;
+                if (acc) {
+                    float old;
+                    std::memcpy(&old, cp, 4);
+                    r = old + total;
+                }
+                std::memcpy(cp, &r, 4);
+            }
+        }
+    }
+    sim::Core(api).cubeMacs += static_cast<uint64_t>(m) * n * k;
+}
+
+// L0C (Nz) -> GM (ND, CFG_ROW_MAJOR): element (r, c) of the mSize x nSize result is read from
+// src + (c/16)*srcStride*16 + r*16 + c%16 elements (srcStride = M rounded up to 16) and written to
+// dst[r*dstStride + c]; quantPre F322F16 / F322BF16 round float to half / bf16 (nearest even,
+// assumed); reluEn clamps negatives to 0 first (Fixpipe（L0C到GM数据搬运）.md).
+template <typename T, typename U, const FixpipeConfig& config = CFG_ROW_MAJOR>
+inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const FixpipeParamsV220& p)
+{
+    const char* api = "Fixpipe(GM<-L0C)";
+    src.simLiveIn(api, "src", sim::MEM_L0C);
+    sim::CubeAlign(api, "src", src, 64);
+    if (config.format != CO2Layout::ROW_MAJOR) {
+        sim::Fail(api, "only CFG_ROW_MAJOR (NZ2ND) output is modelled by the sim");
+    }
+    const sim::Dt ut = sim::DtOf<U>(), tt = sim::DtOf<T>();
+    const bool modeOk = (p.quantPre == QuantMode_t::NoQuant && ut == tt && (ut == sim::DT_F32 || ut == sim::DT_I32)) ||
+                        (p.quantPre == QuantMode_t::F322F16 && ut == sim::DT_F32 && tt == sim::DT_F16) ||
+                        (p.quantPre == QuantMode_t::F322BF16 && ut == sim::DT_F32 && tt == sim::DT_BF16);
+    if (!modeOk) {
+        sim::Fail(api, sim::Fmt("quantPre %d with %s -> %s is not supported (NoQuant keeps the type; F322F16 float->half; "
+                                "F322BF16 float->bfloat16_t; other modes are not modelled)",
+                                static_cast<int>(p.quantPre), sim::DtName(ut), sim::DtName(tt)));
+    }
+    if (p.nSize == 0 || p.mSize == 0 || p.ndNum == 0) {
+        return;
+    }
+    if (p.ndNum != 1) {
+        sim::Fail(api, "ndNum > 1 is not modelled by the sim");
+    }
+    if (p.nSize > 4095 || p.mSize > 8192) {
+        sim::Fail(api, sim::Fmt("nSize %u (max 4095) / mSize %u (max 8192 with NZ2ND) out of range", p.nSize, p.mSize));
+    }
+    if (p.dstStride == 0) {
+        sim::Fail(api, "dstStride = 0 (elements per destination row)");
+    }
+    const uint32_t mRound = (p.mSize + 15u) / 16u * 16u;
+    if (p.srcStride < mRound) {
+        sim::Fail(api, sim::Fmt("srcStride %u is below mSize rounded up to 16 (%u): units of 16 elements per Nz column "
+                                "block", p.srcStride, mRound));
+    }
+    const uint64_t lastElem = static_cast<uint64_t>((p.nSize - 1) / 16) * p.srcStride * 16 +
+                              static_cast<uint64_t>(p.mSize - 1) * 16 + 15;
+    sim::CubeRange(api, "src", src, (lastElem + 1) * sizeof(U));
+    const uint8_t* S = sim::CubePtr(api, sim::MEM_L0C, src.simAddr_, (lastElem + 1) * sizeof(U));
+    std::vector<T> row(p.nSize);
+    for (uint32_t r = 0; r < p.mSize; ++r) {
+        for (uint32_t c = 0; c < p.nSize; ++c) {
+            U v;
+            std::memcpy(static_cast<void*>(&v),
+                        S + (static_cast<uint64_t>(c / 16) * p.srcStride * 16 + static_cast<uint64_t>(r) * 16 + c % 16) * sizeof(U),
+                        sizeof(U));
+            if (p.reluEn && v < U(0)) {
+                v = U(0);
+            }
+            if constexpr (std::is_same<T, U>::value) {
+                row[c] = v;
+            } else {
+                row[c] = T(static_cast<float>(v));
+            }
+        }
+        const uintptr_t g = dst.simAccess(api, static_cast<uint64_t>(r) * p.dstStride * sizeof(T), p.nSize * sizeof(T), true);
+        std::memcpy(reinterpret_cast<void*>(g), static_cast<const void*>(row.data()), p.nSize * sizeof(T));
+    }
+    sim::CountGm(0, static_cast<uint64_t>(p.mSize) * p.nSize * sizeof(T));
 }
 
 AK_SIM_API_END

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel_operator.h"
+#include "selftest_matmul.h"
 #include "selftest_util.h"
 
 using namespace AscendC;
@@ -904,6 +905,23 @@ static void TestNegatives()
         Duplicate(t, 1.0f, 128);
         Compare(b.GetWithOffset<uint8_t>(32, 512), t, t, CMPMODE::EQ, 40);
     }, "count*sizeof(T) = 160 B is not a multiple of 256 B");
+    Run("vector op on an L1 tensor", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::A1> b;
+        pipe.InitBuffer(b, 256);
+        LocalTensor<float> t = b.Get<float>();
+        Adds(t, t, 1.0f, 64);
+    }, "the tensor is in L1 but this API needs it in UB");
+    Run("a2: Mmad on fp8 operands", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::A2> a;
+        TBuf<TPosition::B2> b;
+        TBuf<TPosition::CO1> c;
+        pipe.InitBuffer(a, 512);
+        pipe.InitBuffer(b, 512);
+        pipe.InitBuffer(c, 1024);
+        Mmad(c.Get<float>(), a.Get<fp8_e4m3fn_t>(), b.Get<fp8_e4m3fn_t>(), MmadParams(16, 16, 32, false, 0, false, false, false));
+    }, "fm fp8_e4m3fn_t x filter fp8_e4m3fn_t -> dst float is not a supported Mmad type combination on a2");
     Run("a2: Exp on int32_t", A2, gms, 1, [&] {
         TPipe pipe;
         TBuf<TPosition::VECCALC> b;
@@ -963,6 +981,7 @@ int main()
     TestLevel0();
     TestDataCopyPadUnits();
     TestNegatives();
+    RunMatmulTests(AK_SIM_TARGET_A2, "a2");
     RunA5Tests();
     std::printf("\n%d cases, %d failures\n", selftest::Cases(), selftest::Failures());
     return selftest::Failures() == 0 ? 0 : 1;

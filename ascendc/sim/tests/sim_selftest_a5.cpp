@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernel_operator.h"
+#include "selftest_matmul.h"
 #include "selftest_util.h"
 
 using namespace AscendC;
@@ -82,6 +83,7 @@ int RunA5Tests()
         pipe.InitBuffer(b, 512);
         Cast(b.GetWithOffset<fp8_e5m2_t>(64, 256), b.Get<float>(), RoundMode::CAST_TRUNC, 64);
     }, "float -> fp8_e5m2_t does not support RoundMode::CAST_TRUNC on a5");
+    RunMatmulTests(A5, "a5");
     Run("a5 kernel in an a2 session", AK_SIM_TARGET_A2, gms, 1, [&] {}, "kernel compiled for __NPU_ARCH__=3510");
     return 0;
 }
