@@ -478,6 +478,75 @@ static void TestLevel0()
     }, nullptr);
 }
 
+// ============================================================================ more Cast pairs (a2 table)
+static void TestCastPairs()
+{
+    std::vector<uint8_t> out(1024, 0);
+    auto body = [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        pipe.InitBuffer(buf, 4096);
+        Duplicate(buf.Get<int16_t>(), static_cast<int16_t>(0), 352);  // define the gaps copied out below
+        LocalTensor<half> h = buf.Get<half>();                      // 16 halves at 0
+        LocalTensor<int8_t> i8 = buf.GetWithOffset<int8_t>(32, 64);
+        LocalTensor<uint8_t> u8 = buf.GetWithOffset<uint8_t>(32, 128);
+        LocalTensor<half> h2 = buf.GetWithOffset<half>(16, 192);
+        LocalTensor<int16_t> i16 = buf.GetWithOffset<int16_t>(16, 256);
+        LocalTensor<half> h3 = buf.GetWithOffset<half>(16, 320);
+        LocalTensor<float> f = buf.GetWithOffset<float>(8, 384);
+        LocalTensor<bfloat16_t> bf = buf.GetWithOffset<bfloat16_t>(16, 448);
+        LocalTensor<int32_t> i32 = buf.GetWithOffset<int32_t>(8, 512);
+        LocalTensor<float> f2 = buf.GetWithOffset<float>(8, 576);
+        LocalTensor<float> f3 = buf.GetWithOffset<float>(8, 640);
+        const float hv[16] = {200.0f, -200.0f, 2.5f, -2.5f, 3.5f, 0.4f, -0.6f, 127.5f, 1, 2, 3, 4, 5, 6, 7, 8};
+        for (int i = 0; i < 16; ++i) h.SetValue(i, half(hv[i]));
+        Cast(i8, h, RoundMode::CAST_NONE, 16);  // lossy: RINT, saturating
+        for (int i = 0; i < 32; ++i) u8.SetValue(i, static_cast<uint8_t>(i * 8));
+        Cast(h2, u8, RoundMode::CAST_NONE, 16);
+        const int16_t iv[16] = {2049, 2051, -2049, -2051, 4097, 4099, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < 16; ++i) i16.SetValue(i, iv[i]);
+        Cast(h3, i16, RoundMode::CAST_FLOOR, 16);
+        const float fv[8] = {1.00390625f, 1.01171875f, -1.00390625f, 1.99999988f, 16777217.0f, -0.5f, 0.5f, 2.5f};
+        for (int i = 0; i < 8; ++i) f.SetValue(i, fv[i]);
+        Cast(bf, f, RoundMode::CAST_TRUNC, 8);
+        Cast(i32, f, RoundMode::CAST_ROUND, 8);
+        Cast(f2, i32, RoundMode::CAST_RINT, 8);
+        i32.SetValue(0, 16777217);
+        i32.SetValue(1, 16777219);
+        Cast(f2, i32, RoundMode::CAST_RINT, 8);
+        Cast(f3, f, RoundMode::CAST_CEIL, 8);
+        GlobalTensor<uint8_t> g;
+        g.SetGlobalBuffer(out.data(), 1024);
+        DataCopy(g, buf.Get<uint8_t>(), 704);
+    };
+    std::vector<Gm> gms = {{out.data(), 1024, true, "out"}};
+    if (!Run("Cast pairs of the a2 table (clean run)", AK_SIM_TARGET_A2, gms, 1, body, nullptr)) {
+        return;
+    }
+    auto i8 = reinterpret_cast<const int8_t*>(out.data() + 64);
+    Check(i8[0] == 127 && i8[1] == -128 && i8[2] == 2 && i8[3] == -2 && i8[4] == 4 && i8[5] == 0 && i8[6] == -1 &&
+              i8[7] == 127,
+          "Cast half -> int8 CAST_NONE = RINT, saturating", "");
+    auto h2 = reinterpret_cast<const half*>(out.data() + 192);
+    bool ok = true;
+    for (int i = 0; i < 16; ++i) ok = ok && static_cast<float>(h2[i]) == static_cast<float>(i * 8);
+    Check(ok, "Cast uint8 -> half", "");
+    auto h3 = reinterpret_cast<const half*>(out.data() + 320);
+    Check(static_cast<float>(h3[0]) == 2048.0f && static_cast<float>(h3[1]) == 2050.0f &&
+              static_cast<float>(h3[2]) == -2050.0f && static_cast<float>(h3[3]) == -2052.0f &&
+              static_cast<float>(h3[4]) == 4096.0f && static_cast<float>(h3[5]) == 4096.0f,
+          "Cast int16 -> half CAST_FLOOR", "");
+    auto bf = reinterpret_cast<const uint16_t*>(out.data() + 448);
+    Check(bf[0] == 0x3F80 && bf[1] == 0x3F81 && bf[2] == 0xBF80 && bf[3] == 0x3FFF, "Cast float -> bf16 CAST_TRUNC", "");
+    auto i32 = reinterpret_cast<const int32_t*>(out.data() + 512);
+    Check(i32[5] == -1 && i32[6] == 1 && i32[7] == 3 && i32[4] == 16777216, "Cast float -> int32 CAST_ROUND", "");
+    auto f2 = reinterpret_cast<const float*>(out.data() + 576);
+    Check(f2[0] == 16777216.0f && f2[1] == 16777220.0f, "Cast int32 -> float CAST_RINT (ties to even)", "");
+    auto f3 = reinterpret_cast<const float*>(out.data() + 640);
+    Check(f3[0] == 2.0f && f3[2] == -1.0f && f3[5] == -0.0f && std::signbit(f3[5]) && f3[6] == 1.0f,
+          "Cast float -> float CAST_CEIL (integral value)", "");
+}
+
 // ============================================================================ DataCopyPad units
 static void TestDataCopyPadUnits()
 {
@@ -978,6 +1047,7 @@ int main()
     TestAddKernel();
     TestCastAndVector();
     TestMisc();
+    TestCastPairs();
     TestLevel0();
     TestDataCopyPadUnits();
     TestNegatives();
