@@ -418,3 +418,30 @@ fn rope_rejects_bad_input() {
     assert_option_error(RopeCache::new(1e6, 4, 0), "max_positions");
     assert_shape_error(RopeCache::from_table(4, vec![0.0; 6]), "cos_sin_cache");
 }
+
+#[test]
+fn dense_and_weight_only_matmul_reject_bad_shapes() {
+    let d = [bf16::from_f32(1.0); 128];
+    let mm = |xs: &[usize], ws: &[usize]| -> Result<Tensor<f32>, Error> {
+        let (xn, wn) = (xs.iter().product::<usize>(), ws.iter().product::<usize>());
+        ops::matmul(
+            &CPU,
+            TensorView::new(xs, &d[..xn]).unwrap(),
+            TensorView::new(ws, &d[..wn]).unwrap(),
+        )
+    };
+    assert!(mm(&[2, 32], &[3, 32]).is_ok());
+    assert_shape_error(mm(&[2, 2, 8], &[3, 32]), "x");
+    assert_shape_error(mm(&[2, 32], &[96]), "w");
+    assert_shape_error(mm(&[2, 32], &[2, 16]), "w");
+    let e = [0u8; 64];
+    let s = [E8M0::ONE; 2];
+    let w = mx_view(&e, &[2, 32], &s, &[2, 1, 1]);
+    let x = TensorView::new(&[1, 32], &d[..32]).unwrap();
+    let r: Result<Tensor<f32>, _> = ops::mx_matmul_weight_only(&CPU, x, w);
+    assert_shape_error(r, "w_scale");
+    let w = mx_view(&e, &[2, 32], &[E8M0::ONE; 4], &[2, 1, 2]);
+    let x16 = TensorView::new(&[1, 16], &d[..16]).unwrap();
+    let r: Result<Tensor<f32>, _> = ops::mx_matmul_weight_only(&CPU, x16, w);
+    assert_shape_error(r, "w");
+}

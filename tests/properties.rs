@@ -211,3 +211,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The dense matmul agrees with a plain f64 dot to f64 accuracy, rounded once.
+    #[test]
+    fn dense_matmul_matches_f64_dot(m in 1usize..4, n in 1usize..6, k in 1usize..70,
+        data in prop::collection::vec(bf16_in(-8, 8), 10 * 70)) {
+        let x = &data[..m * k];
+        let w = &data[m * k..][..n * k];
+        let y: Tensor<f32> = ops::matmul(&CPU, TensorView::new(&[m, k], x).unwrap(), TensorView::new(&[n, k], w).unwrap()).unwrap();
+        for i in 0..m {
+            for j in 0..n {
+                let terms: Vec<f64> = (0..k).map(|t| x[i * k + t].to_f32() as f64 * w[j * k + t].to_f32() as f64).collect();
+                let dot: f64 = terms.iter().sum();
+                let mag: f64 = terms.iter().map(|t| t.abs()).sum();
+                let got = y.data()[i * n + j] as f64;
+                prop_assert!((got - dot).abs() <= mag * 2f64.powi(-45) + got.abs() * 2f64.powi(-24), "{} vs {}", got, dot);
+            }
+        }
+    }
+
+    /// Weight-only MX matmul equals the dense matmul of the dequantized weights (both exact
+    /// sums of the same exact terms) and uses every block's own scale.
+    #[test]
+    fn weight_only_equals_dense_on_dequantized(m in 1usize..4, n in 1usize..5, k in 1usize..100,
+        x in prop::collection::vec(bf16_in(-6, 6), 4 * 100), w in prop::collection::vec(bf16_in(-20, 20), 5 * 100)) {
+        let x = &x[..m * k];
+        let wq = ops::mx_quant(&CPU, TensorView::new(&[n, k], &w[..n * k]).unwrap(), &MxQuantOptions::default()).unwrap();
+        let y: Tensor<f32> = ops::mx_matmul_weight_only(&CPU, TensorView::new(&[m, k], x).unwrap(), wq.view()).unwrap();
+        let wd: Tensor<f32> = ops::mx_dequant(&CPU, wq.view()).unwrap();
+        let xf: Vec<f32> = x.iter().map(|v| v.to_f32()).collect();
+        let yd: Tensor<f32> = ops::matmul(&CPU, TensorView::new(&[m, k], &xf).unwrap(), wd.view()).unwrap();
+        prop_assert_eq!(y.data(), yd.data());
+    }
+}

@@ -4,12 +4,14 @@
 //! output.
 
 mod fp8_block;
+mod matmul;
 mod mx;
 mod mx_matmul;
 mod rms_norm;
 mod rope;
 
 pub use fp8_block::fp8_block_dequant;
+pub use matmul::{matmul, mx_matmul_weight_only};
 pub use mx::{
     block_scales_to_pair, mx_dequant, mx_quant, pair_scales_to_blocks, MxQuantOptions, MxTensor,
     MxView, ScaleAlg, TinyBlocks, MX_BLOCK,

@@ -2,6 +2,7 @@
 //! parallel over rows with rayon. Shapes are validated by `crate::ops` before these run.
 
 pub(crate) mod fp8_block;
+pub(crate) mod matmul;
 pub(crate) mod mx;
 pub(crate) mod mx_matmul;
 pub(crate) mod rms_norm;

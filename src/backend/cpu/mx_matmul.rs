@@ -1,6 +1,7 @@
 //! The MX matmul reference: exact block dot products, compensated f64 across blocks, one
 //! final rounding.
 
+use super::matmul::CompensatedSum;
 use crate::formats::{FloatElement, Fp8Format};
 use crate::ops::{MxView, MX_BLOCK};
 use rayon::prelude::*;
@@ -45,35 +46,6 @@ impl<'a> IntOperand<'a> {
             shift,
             format,
             bytes,
-        }
-    }
-}
-
-/// Neumaier's compensated sum; `naive` carries IEEE semantics for infinities and NaN.
-#[derive(Default)]
-struct CompensatedSum {
-    sum: f64,
-    compensation: f64,
-    naive: f64,
-}
-
-impl CompensatedSum {
-    fn add(&mut self, v: f64) {
-        self.naive += v;
-        let t = self.sum + v;
-        if self.sum.abs() >= v.abs() {
-            self.compensation += (self.sum - t) + v;
-        } else {
-            self.compensation += (v - t) + self.sum;
-        }
-        self.sum = t;
-    }
-
-    fn value(&self) -> f64 {
-        if self.naive.is_finite() {
-            self.sum + self.compensation
-        } else {
-            self.naive
         }
     }
 }

@@ -1,0 +1,73 @@
+//! Dense matmul (`x · wᵀ` in bf16/f16/f32) and the weight-only MX matmul (float activations ×
+//! MXFP8 weights), the two linears a Qwen3 forward needs besides `mx_matmul`.
+
+use super::mx::MxView;
+use crate::backend::{cpu, Backend};
+use crate::error::{Error, Result};
+use crate::formats::FloatElement;
+use crate::tensor::{Tensor, TensorView};
+
+fn check_2d<T: crate::formats::Element>(
+    name: &str,
+    t: &TensorView<'_, T>,
+    what: &str,
+) -> Result<(usize, usize)> {
+    match *t.shape() {
+        [a, b] if b > 0 => Ok((a, b)),
+        _ => Err(Error::shape(name, what, t.shape())),
+    }
+}
+
+/// `y[m,n] = round_out(Σ_k x[m,k] · w[n,k])` for `x [M,K]` and `w [N,K]` (a linear layer's
+/// weight layout). The CPU reference sums the exact products with compensated f64 summation and
+/// rounds once; an f32-accumulating backend must land within `γ_K · Σ|x w|` plus half an output
+/// ulp of it.
+pub fn matmul<T: FloatElement, O: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    w: TensorView<'_, T>,
+) -> Result<Tensor<O>> {
+    let x = super::named("x", x)?;
+    let w = super::named("w", w)?;
+    let (m, k) = check_2d("x", &x, "[M, K]")?;
+    let (n, kw) = check_2d("w", &w, "[N, K]")?;
+    if kw != k {
+        return Err(Error::shape("w", format!("[N, {k}] (K of x)"), w.shape()));
+    }
+    let mut out = vec![O::from_f32(0.0); m * n];
+    match backend {
+        Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), m, n, k, &mut out),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("matmul")),
+    }
+    Ok(Tensor::from_parts(vec![m, n], out))
+}
+
+/// Weight-only MX matmul: `y[m,n] = round_out(Σ_k x[m,k] · decode(w[n,k]) · sw[n, k/32])` for
+/// float activations `x [M,K]` and MXFP8 weights `w [N,K]` with pair-layout scales — weights stay
+/// at half the bf16 footprint. The CPU reference is exact per product and compensated across
+/// the sum, rounded once.
+pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    w: MxView<'_>,
+) -> Result<Tensor<O>> {
+    let x = super::named("x", x)?;
+    let (m, k) = check_2d("x", &x, "[M, K]")?;
+    let (n, kw) = w.validate("w")?;
+    if w.elements.rank() != 2 {
+        return Err(Error::shape("w", "[N, K]", w.elements.shape()));
+    }
+    if kw != k {
+        return Err(Error::shape(
+            "w",
+            format!("[N, {k}] (K of x)"),
+            w.elements.shape(),
+        ));
+    }
+    let mut out = vec![O::from_f32(0.0); m * n];
+    match backend {
+        Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
+        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_matmul_weight_only")),
+    }
+    Ok(Tensor::from_parts(vec![m, n], out))
+}
