@@ -23,6 +23,7 @@ pub mod error;
 pub mod formats;
 pub mod io;
 pub mod ops;
+pub mod qwen3;
 pub mod runner;
 pub mod tensor;
 pub mod tiling;

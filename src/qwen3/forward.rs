@@ -1,0 +1,604 @@
+//! The Qwen3 forward pass composed from the library's ops.
+//!
+//! Every RMSNorm, RoPE, quantization, dequantization and matmul goes through [`crate::ops`] on
+//! the chosen backend; attention (f32 softmax), SiLU and the embedding gather are host code.
+//! Rounding follows HF's bf16 model: every op's output is bf16, residual adds are bf16 sums.
+
+use crate::error::{Error, Result};
+use crate::formats::FloatElement;
+use crate::ops::{self, MxQuantOptions, MxTensor, RmsNormOptions, RopeCache, RopeOptions};
+use crate::tensor::Tensor;
+use crate::Backend;
+use half::bf16;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How linear layers run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Quantized weights are dequantized to bf16 once at load; bf16 matmuls (what the Ascend
+    /// A2/A3 adaptations do).
+    #[default]
+    Dequant,
+    /// MXFP8 weights; activations quantized per token by `mx_quant`, then `mx_matmul`.
+    W8A8Mxfp8,
+    /// MXFP8 weights, bf16 activations (weight-only).
+    W8A16Mxfp8,
+}
+
+impl Mode {
+    /// The CLI spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Dequant => "dequant",
+            Mode::W8A8Mxfp8 => "w8a8-mxfp8",
+            Mode::W8A16Mxfp8 => "w8a16-mxfp8",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [Mode::Dequant, Mode::W8A8Mxfp8, Mode::W8A16Mxfp8]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!("unknown mode `{s}` (expected dequant, w8a8-mxfp8 or w8a16-mxfp8)")
+            })
+    }
+}
+
+/// A linear layer's weight, `[out, in]`, as the forward uses it.
+#[derive(Clone, Debug)]
+pub enum LinearWeight {
+    /// bf16 weight.
+    Dense(Tensor<bf16>),
+    /// MXFP8 weight with pair-layout scales.
+    Mx(MxTensor),
+}
+
+impl LinearWeight {
+    /// `[out, in]`.
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            LinearWeight::Dense(w) => w.shape(),
+            LinearWeight::Mx(w) => w.elements.shape(),
+        }
+    }
+}
+
+/// Model dimensions and constants the forward needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dims {
+    /// Vocabulary size.
+    pub vocab: usize,
+    /// Hidden size.
+    pub hidden: usize,
+    /// MLP intermediate size.
+    pub intermediate: usize,
+    /// Query heads.
+    pub heads: usize,
+    /// Key/value heads (GQA).
+    pub kv_heads: usize,
+    /// Head dimension.
+    pub head_dim: usize,
+    /// RMSNorm epsilon.
+    pub eps: f32,
+    /// RoPE base.
+    pub rope_theta: f64,
+    /// Longest sequence (prompt + generated) the RoPE cache covers.
+    pub max_positions: usize,
+}
+
+/// One decoder layer's weights.
+#[derive(Clone, Debug)]
+pub struct LayerWeights {
+    /// `input_layernorm.weight` `[hidden]`.
+    pub input_norm: Tensor<bf16>,
+    /// `q_proj` `[heads*head_dim, hidden]`.
+    pub q: LinearWeight,
+    /// `k_proj` `[kv_heads*head_dim, hidden]`.
+    pub k: LinearWeight,
+    /// `v_proj` `[kv_heads*head_dim, hidden]`.
+    pub v: LinearWeight,
+    /// `o_proj` `[hidden, heads*head_dim]`.
+    pub o: LinearWeight,
+    /// `q_norm.weight` `[head_dim]`.
+    pub q_norm: Tensor<bf16>,
+    /// `k_norm.weight` `[head_dim]`.
+    pub k_norm: Tensor<bf16>,
+    /// `post_attention_layernorm.weight` `[hidden]`.
+    pub post_norm: Tensor<bf16>,
+    /// `gate_proj` `[intermediate, hidden]`.
+    pub gate: LinearWeight,
+    /// `up_proj` `[intermediate, hidden]`.
+    pub up: LinearWeight,
+    /// `down_proj` `[hidden, intermediate]`.
+    pub down: LinearWeight,
+}
+
+/// All weights, prepared for one mode.
+#[derive(Clone, Debug)]
+pub struct ModelWeights {
+    /// `embed_tokens.weight` `[vocab, hidden]`.
+    pub embed: Tensor<bf16>,
+    /// Decoder layers.
+    pub layers: Vec<LayerWeights>,
+    /// `norm.weight` `[hidden]`.
+    pub norm: Tensor<bf16>,
+    /// `lm_head.weight` `[vocab, hidden]`, `None` when tied to the embedding.
+    pub lm_head: Option<LinearWeight>,
+}
+
+/// Wall time per op kind.
+#[derive(Clone, Debug, Default)]
+pub struct Profile {
+    /// Seconds and calls per op name.
+    pub ops: BTreeMap<&'static str, (Duration, usize)>,
+}
+
+impl Profile {
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let entry = self.ops.entry(name).or_default();
+        entry.0 += start.elapsed();
+        entry.1 += 1;
+        out
+    }
+}
+
+/// Keys and values of past positions, per layer: `[positions, kv_heads, head_dim]` bf16.
+#[derive(Clone, Debug, Default)]
+pub struct KvCache {
+    keys: Vec<Vec<bf16>>,
+    values: Vec<Vec<bf16>>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Positions held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True before the first token.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A Qwen3 model ready to run: weights for one mode, on one backend.
+#[derive(Debug)]
+pub struct Qwen3 {
+    dims: Dims,
+    weights: ModelWeights,
+    mode: Mode,
+    backend: Backend,
+    rope: RopeCache,
+    /// Op timings accumulated over every call.
+    pub profile: Profile,
+}
+
+fn check_linear(name: &str, w: &LinearWeight, out: usize, inp: usize, mode: Mode) -> Result<()> {
+    if w.shape() != [out, inp] {
+        return Err(Error::shape(name, format!("[{out}, {inp}]"), w.shape()));
+    }
+    match (w, mode) {
+        (LinearWeight::Mx(_), Mode::Dequant) => Err(Error::option(
+            "mode",
+            format!("{name} is MXFP8 but mode dequant needs bf16 weights (dequantize at load)"),
+        )),
+        (LinearWeight::Dense(_), Mode::W8A8Mxfp8 | Mode::W8A16Mxfp8) => Err(Error::option(
+            "mode",
+            format!(
+                "{name} is bf16 but mode {} needs MXFP8 weights (quantize at load)",
+                mode.name()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_vector(name: &str, t: &Tensor<bf16>, len: usize) -> Result<()> {
+    if t.shape() != [len] {
+        return Err(Error::shape(name, format!("[{len}]"), t.shape()));
+    }
+    Ok(())
+}
+
+impl Qwen3 {
+    /// Checks every weight against `dims` and `mode`, and builds the RoPE cache.
+    pub fn new(dims: Dims, weights: ModelWeights, mode: Mode, backend: Backend) -> Result<Self> {
+        let d = &dims;
+        let (qd, kvd) = (d.heads * d.head_dim, d.kv_heads * d.head_dim);
+        if d.heads == 0 || d.kv_heads == 0 || d.heads % d.kv_heads != 0 {
+            return Err(Error::option(
+                "num_key_value_heads",
+                format!("{} must divide num_attention_heads {}", d.kv_heads, d.heads),
+            ));
+        }
+        if weights.embed.shape() != [d.vocab, d.hidden] {
+            return Err(Error::shape(
+                "model.embed_tokens.weight",
+                format!("[{}, {}]", d.vocab, d.hidden),
+                weights.embed.shape(),
+            ));
+        }
+        check_vector("model.norm.weight", &weights.norm, d.hidden)?;
+        if let Some(head) = &weights.lm_head {
+            if head.shape() != [d.vocab, d.hidden] {
+                return Err(Error::shape(
+                    "lm_head.weight",
+                    format!("[{}, {}]", d.vocab, d.hidden),
+                    head.shape(),
+                ));
+            }
+        }
+        for (i, l) in weights.layers.iter().enumerate() {
+            let p = |n: &str| format!("model.layers.{i}.{n}.weight");
+            check_vector(&p("input_layernorm"), &l.input_norm, d.hidden)?;
+            check_vector(&p("post_attention_layernorm"), &l.post_norm, d.hidden)?;
+            check_vector(&p("self_attn.q_norm"), &l.q_norm, d.head_dim)?;
+            check_vector(&p("self_attn.k_norm"), &l.k_norm, d.head_dim)?;
+            check_linear(&p("self_attn.q_proj"), &l.q, qd, d.hidden, mode)?;
+            check_linear(&p("self_attn.k_proj"), &l.k, kvd, d.hidden, mode)?;
+            check_linear(&p("self_attn.v_proj"), &l.v, kvd, d.hidden, mode)?;
+            check_linear(&p("self_attn.o_proj"), &l.o, d.hidden, qd, mode)?;
+            check_linear(&p("mlp.gate_proj"), &l.gate, d.intermediate, d.hidden, mode)?;
+            check_linear(&p("mlp.up_proj"), &l.up, d.intermediate, d.hidden, mode)?;
+            check_linear(&p("mlp.down_proj"), &l.down, d.hidden, d.intermediate, mode)?;
+        }
+        let rope = RopeCache::new(d.rope_theta, d.head_dim, d.max_positions.max(1))?;
+        Ok(Qwen3 {
+            dims,
+            weights,
+            mode,
+            backend,
+            rope,
+            profile: Profile::default(),
+        })
+    }
+
+    /// The dimensions.
+    pub fn dims(&self) -> &Dims {
+        &self.dims
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// An empty KV cache for this model.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache {
+            keys: vec![Vec::new(); self.weights.layers.len()],
+            values: vec![Vec::new(); self.weights.layers.len()],
+            len: 0,
+        }
+    }
+
+    /// Runs `tokens` (continuing after the positions already in `cache`) and returns the logits
+    /// of every new position, `[tokens.len(), vocab]` (bf16 values widened to f32, as HF's bf16
+    /// model returns them).
+    pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor<f32>> {
+        let d = &self.dims;
+        let t = tokens.len();
+        if t == 0 {
+            return Err(Error::InvalidValue {
+                tensor: "tokens".into(),
+                reason: "no token to run".into(),
+            });
+        }
+        if cache.keys.len() != self.weights.layers.len() {
+            return Err(Error::InvalidValue {
+                tensor: "cache".into(),
+                reason: "made for another model".into(),
+            });
+        }
+        if let Some((i, &bad)) = tokens
+            .iter()
+            .enumerate()
+            .find(|(_, &id)| id as usize >= d.vocab)
+        {
+            return Err(Error::InvalidValue {
+                tensor: "tokens".into(),
+                reason: format!(
+                    "token {i} is id {bad}, outside the vocabulary of {}",
+                    d.vocab
+                ),
+            });
+        }
+        let start = cache.len;
+        if start + t > self.rope.max_positions() {
+            return Err(Error::InvalidValue {
+                tensor: "tokens".into(),
+                reason: format!(
+                    "{} positions exceed the model's {}",
+                    start + t,
+                    self.rope.max_positions()
+                ),
+            });
+        }
+        let positions: Vec<i64> = (start..start + t).map(|p| p as i64).collect();
+        let mut run = Runner {
+            backend: &self.backend,
+            mode: self.mode,
+            profile: &mut self.profile,
+            dims: &self.dims,
+            rope: &self.rope,
+        };
+        let w = &self.weights;
+        let mut hidden = run.profile.time("embed", || {
+            let mut h = Vec::with_capacity(t * d.hidden);
+            for &id in tokens {
+                h.extend_from_slice(&w.embed.data()[id as usize * d.hidden..][..d.hidden]);
+            }
+            Tensor::from_parts(vec![t, d.hidden], h)
+        });
+        let mut pending: Option<Tensor<bf16>> = None;
+        for (i, layer) in w.layers.iter().enumerate() {
+            // input_layernorm, fused with the previous layer's MLP residual add.
+            let a = match pending.take() {
+                None => run.norm(&hidden, &layer.input_norm)?,
+                Some(mlp_out) => {
+                    let (a, h) = run.add_norm(&mlp_out, &hidden, &layer.input_norm)?;
+                    hidden = h;
+                    a
+                }
+            };
+            let attn = run.attention_block(layer, &a, &positions, cache, i)?;
+            let o = run.linear(&layer.o, &attn)?;
+            let (m, h) = run.add_norm(&o, &hidden, &layer.post_norm)?;
+            hidden = h;
+            let g = run.linear(&layer.gate, &m)?;
+            let u = run.linear(&layer.up, &m)?;
+            let act = run.profile.time("silu_mul", || silu_mul(&g, &u));
+            pending = Some(run.linear(&layer.down, &act)?);
+        }
+        let normed = match pending {
+            None => run.norm(&hidden, &w.norm)?,
+            Some(mlp_out) => run.add_norm(&mlp_out, &hidden, &w.norm)?.0,
+        };
+        let logits = match &w.lm_head {
+            Some(head) => run.linear(head, &normed)?,
+            None => run.profile.time("matmul", || {
+                ops::matmul::<bf16, bf16>(run.backend, normed.view(), w.embed.view())
+            })?,
+        };
+        cache.len += t;
+        let (shape, data) = logits.into_parts();
+        Ok(Tensor::from_parts(
+            shape,
+            data.into_iter().map(f32::from).collect(),
+        ))
+    }
+
+    /// Greedy generation: runs the prompt, then appends the argmax token `max_new` times.
+    /// Returns the generated ids and the prompt's logits.
+    pub fn generate(
+        &mut self,
+        prompt: &[u32],
+        max_new: usize,
+    ) -> Result<(Vec<u32>, Tensor<f32>, GenerationTimes)> {
+        let mut cache = self.new_cache();
+        let start = Instant::now();
+        let logits = self.forward(prompt, &mut cache)?;
+        let prefill = start.elapsed();
+        let vocab = self.dims.vocab;
+        let mut next = argmax(&logits.data()[(prompt.len() - 1) * vocab..]);
+        let mut out = Vec::with_capacity(max_new);
+        let start = Instant::now();
+        for step in 0..max_new {
+            out.push(next);
+            if step + 1 == max_new {
+                break;
+            }
+            let l = self.forward(&[next], &mut cache)?;
+            next = argmax(l.data());
+        }
+        Ok((
+            out,
+            logits,
+            GenerationTimes {
+                prefill,
+                decode: start.elapsed(),
+                prompt_tokens: prompt.len(),
+                decode_tokens: max_new.saturating_sub(1),
+            },
+        ))
+    }
+}
+
+/// Wall times of one generation.
+#[derive(Clone, Copy, Debug)]
+pub struct GenerationTimes {
+    /// Time of the prompt's forward.
+    pub prefill: Duration,
+    /// Time of the decode steps.
+    pub decode: Duration,
+    /// Prompt length.
+    pub prompt_tokens: usize,
+    /// Decode forwards run (the first generated token comes from the prefill).
+    pub decode_tokens: usize,
+}
+
+/// The per-call view of a model: backend, mode and timings, borrowed apart from the weights.
+struct Runner<'a> {
+    backend: &'a Backend,
+    mode: Mode,
+    profile: &'a mut Profile,
+    dims: &'a Dims,
+    rope: &'a RopeCache,
+}
+
+impl Runner<'_> {
+    fn linear(&mut self, w: &LinearWeight, x: &Tensor<bf16>) -> Result<Tensor<bf16>> {
+        let backend = self.backend;
+        match (w, self.mode) {
+            (LinearWeight::Dense(w), _) => self
+                .profile
+                .time("matmul", || ops::matmul(backend, x.view(), w.view())),
+            (LinearWeight::Mx(w), Mode::W8A16Mxfp8) => {
+                self.profile.time("mx_matmul_weight_only", || {
+                    ops::mx_matmul_weight_only(backend, x.view(), w.view())
+                })
+            }
+            (LinearWeight::Mx(w), _) => {
+                let q = self.profile.time("mx_quant", || {
+                    ops::mx_quant(backend, x.view(), &MxQuantOptions::default())
+                })?;
+                self.profile.time("mx_matmul", || {
+                    ops::mx_matmul(backend, q.view(), w.view(), None)
+                })
+            }
+        }
+    }
+
+    fn norm_options(&self) -> RmsNormOptions {
+        RmsNormOptions {
+            eps: self.dims.eps,
+            weight_in_f32: false,
+        }
+    }
+
+    fn norm(&mut self, x: &Tensor<bf16>, w: &Tensor<bf16>) -> Result<Tensor<bf16>> {
+        let (opts, backend) = (self.norm_options(), self.backend);
+        self.profile.time("rms_norm", || {
+            ops::rms_norm(backend, x.view(), w.view(), &opts)
+        })
+    }
+
+    /// `(rms_norm(x + residual), x + residual)`.
+    fn add_norm(
+        &mut self,
+        x: &Tensor<bf16>,
+        residual: &Tensor<bf16>,
+        w: &Tensor<bf16>,
+    ) -> Result<(Tensor<bf16>, Tensor<bf16>)> {
+        let (opts, backend) = (self.norm_options(), self.backend);
+        self.profile.time("rms_norm", || {
+            ops::rms_norm_residual(backend, x.view(), residual.view(), w.view(), &opts)
+        })
+    }
+
+    /// Projections, QK-norm, RoPE, the KV cache append and attention; returns `[t, heads*head_dim]`.
+    fn attention_block(
+        &mut self,
+        layer: &LayerWeights,
+        a: &Tensor<bf16>,
+        positions: &[i64],
+        cache: &mut KvCache,
+        index: usize,
+    ) -> Result<Tensor<bf16>> {
+        let d = self.dims;
+        let t = positions.len();
+        let q = self
+            .linear(&layer.q, a)?
+            .reshape(vec![t, d.heads, d.head_dim])?;
+        let k = self
+            .linear(&layer.k, a)?
+            .reshape(vec![t, d.kv_heads, d.head_dim])?;
+        let v = self.linear(&layer.v, a)?;
+        let q = self.norm(&q, &layer.q_norm)?;
+        let k = self.norm(&k, &layer.k_norm)?;
+        let (rope, backend) = (self.rope, self.backend);
+        let (q, k) = self.profile.time("rope_qk", || {
+            ops::rope_qk(
+                backend,
+                q.view(),
+                k.view(),
+                positions,
+                rope,
+                &RopeOptions::default(),
+            )
+        })?;
+        cache.keys[index].extend_from_slice(k.data());
+        cache.values[index].extend_from_slice(v.data());
+        let past = cache.len;
+        let (keys, values) = (&cache.keys[index], &cache.values[index]);
+        Ok(self
+            .profile
+            .time("attention", || attention(d, q.data(), keys, values, past)))
+    }
+}
+
+/// Index of the largest logit (the first one on ties, as torch.argmax).
+pub fn argmax(row: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// Causal GQA attention for the new positions (the last `q.len() / (heads*head_dim)` of
+/// `total`): scores `q·k * head_dim^-0.5` in f32, softmax in f32, weighted sum of bf16 values
+/// in f32, output rounded to bf16.
+fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) -> Tensor<bf16> {
+    let (hd, heads, kvh) = (d.head_dim, d.heads, d.kv_heads);
+    let t = q.len() / (heads * hd);
+    let group = heads / kvh;
+    let scale = (hd as f32).powf(-0.5);
+    let mut out = vec![bf16::ZERO; t * heads * hd];
+    out.par_chunks_mut(hd).enumerate().for_each(|(idx, o)| {
+        let (ti, h) = (idx / heads, idx % heads);
+        let pos = past + ti; // absolute position of this query
+        let kv = h / group;
+        let qv: Vec<f32> = q[(ti * heads + h) * hd..][..hd]
+            .iter()
+            .map(|x| x.to_f32())
+            .collect();
+        let mut scores: Vec<f32> = (0..=pos)
+            .map(|s| {
+                let k = &keys[(s * kvh + kv) * hd..][..hd];
+                let dot: f64 = qv
+                    .iter()
+                    .zip(k)
+                    .map(|(a, b)| *a as f64 * b.to_f32() as f64)
+                    .sum();
+                dot as f32 * scale
+            })
+            .collect();
+        let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0f32;
+        for s in scores.iter_mut() {
+            *s = (*s - max).exp();
+            sum += *s;
+        }
+        for (j, slot) in o.iter_mut().enumerate() {
+            let mut acc = 0f64;
+            for (s, p) in scores.iter().enumerate() {
+                acc += (*p / sum) as f64 * values[(s * kvh + kv) * hd + j].to_f32() as f64;
+            }
+            *slot = <bf16 as FloatElement>::from_f64(acc);
+        }
+    });
+    Tensor::from_parts(vec![t, heads * hd], out)
+}
+
+/// `round(round(silu(g)) * u)`: SiLU in f32 rounded to bf16, then the bf16 product, as HF's
+/// `act_fn(gate) * up` in bf16.
+fn silu_mul(g: &Tensor<bf16>, u: &Tensor<bf16>) -> Tensor<bf16> {
+    let data = g
+        .data()
+        .par_iter()
+        .zip(u.data().par_iter())
+        .map(|(g, u)| {
+            let x = g.to_f32();
+            let s = bf16::from_f32(x / (1.0 + (-x).exp()));
+            bf16::from_f32(s.to_f32() * u.to_f32())
+        })
+        .collect();
+    Tensor::from_parts(g.shape().to_vec(), data)
+}
