@@ -13,7 +13,10 @@ use ascend_kernels_codegen::{self as codegen, Target, Unit};
 /// What the sim build compiles: every variant tests, benches and the defaults use, for both
 /// targets. Kept short so a fresh build stays within a couple of minutes on 2 cores.
 fn sim_units() -> Vec<Unit> {
-    const SELECTED: &[(&str, &[&str])] = &[("rms_norm", &["v0", "v1", "v2"])];
+    const SELECTED: &[(&str, &[&str])] = &[
+        ("rms_norm", &["v0", "v1", "v2"]),
+        ("mx_dequant", &["v0", "v1"]),
+    ];
     let mut units = vec![Unit::new("sim_probe", Target::A2, "v0")];
     for &(kernel, variants) in SELECTED {
         for t in Target::ALL {

@@ -230,6 +230,22 @@ pub fn rust_bindings(kernels: &[&KernelDesc], consts: &[Const], units: &[EmitCtx
         w.line("/// The `extern \"C\"` launcher.");
         w.line("pub launch: F,");
     });
+    w.blank();
+    w.line("/// Every compiled unit: (kernel, target, variant, buffer_num, ub_share_pct).");
+    w.line("pub static AK_UNITS: &[(&str, &str, &str, u32, u32)] = &[");
+    w.indented(|w| {
+        for u in units {
+            w.line(format!(
+                "(\"{}\", \"{}\", \"{}\", {}, {}),",
+                u.kernel.name,
+                u.target.name(),
+                u.variant.name,
+                u.variant.buffer_num,
+                u.variant.ub_share_pct
+            ));
+        }
+    });
+    w.line("];");
     for k in kernels {
         let (fields, pad, size) = k.tiling_layout();
         let st = k.tiling_struct();

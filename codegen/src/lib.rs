@@ -29,38 +29,33 @@ pub struct Const {
 
 /// Constants of the launch ABI.
 pub fn consts() -> Vec<Const> {
+    let c = |name, value, doc| Const { name, value, doc };
     vec![
-        Const {
-            name: "AK_DTYPE_F32",
-            value: 0,
-            doc: "element dtype code: float",
-        },
-        Const {
-            name: "AK_DTYPE_F16",
-            value: 1,
-            doc: "element dtype code: half",
-        },
-        Const {
-            name: "AK_DTYPE_BF16",
-            value: 2,
-            doc: "element dtype code: bfloat16",
-        },
-        Const {
-            name: "AK_RMS_NORM_FUSED",
-            value: 1,
-            doc: "rms_norm flag: h = x + residual is written and normalised",
-        },
-        Const {
-            name: "AK_RMS_NORM_WEIGHT_F32",
-            value: 2,
-            doc: "rms_norm flag: no rounding before the weight multiply",
-        },
+        c("AK_DTYPE_F32", 0, "element dtype code: float"),
+        c("AK_DTYPE_F16", 1, "element dtype code: half"),
+        c("AK_DTYPE_BF16", 2, "element dtype code: bfloat16"),
+        c("AK_FP8_E4M3", 0, "FP8 element format code: E4M3FN"),
+        c("AK_FP8_E5M2", 1, "FP8 element format code: E5M2"),
+        c(
+            "AK_RMS_NORM_FUSED",
+            1,
+            "rms_norm flag: h = x + residual is written and normalised",
+        ),
+        c(
+            "AK_RMS_NORM_WEIGHT_F32",
+            2,
+            "rms_norm flag: no rounding before the weight multiply",
+        ),
     ]
 }
 
 /// Every kernel description, in a fixed order.
 pub fn kernels() -> Vec<KernelDesc> {
-    vec![kernels::rms_norm::desc(), kernels::sim_probe::desc()]
+    vec![
+        kernels::rms_norm::desc(),
+        kernels::mx_dequant::desc(),
+        kernels::sim_probe::desc(),
+    ]
 }
 
 /// One `(kernel, target, variant)` to generate.

@@ -170,13 +170,16 @@ pub fn mx_quant<T: FloatElement>(
 
 /// MX dequantization: `decode(y) * 2^(byte - 127)` in f32, rounded to `O` (RNE).
 pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<Tensor<O>> {
-    let (_, k) = y.validate("y")?;
+    let (rows, k) = y.validate("y")?;
     let mut out = vec![O::from_f32(0.0); y.elements.len()];
     match backend {
         Backend::Cpu => {
             cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out)
         }
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_dequant")),
+        Backend::Sim(cfg) => {
+            let (e, s) = (y.elements.data(), y.scales.data());
+            crate::backend::sim::mx_dequant(cfg, y.format, e, s, rows, k, &mut out)?;
+        }
     }
     Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
 }

@@ -1,4 +1,5 @@
 //! The kernel descriptions, one module per kernel.
 
+pub mod mx_dequant;
 pub mod rms_norm;
 pub mod sim_probe;

@@ -7,10 +7,12 @@
 //! build without the sim gives [`Error::BackendUnavailable`](crate::Error::BackendUnavailable).
 //! Nothing here panics across the FFI boundary.
 
+mod mx_dequant;
 mod probe;
 mod rms_norm;
 mod session;
 
+pub use mx_dequant::mx_dequant;
 pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
 pub use session::{available, Counters, GmBuffer, Session};
@@ -68,25 +70,46 @@ pub struct VariantInfo {
 pub fn variants() -> Vec<VariantInfo> {
     #[cfg(ak_sim)]
     {
-        fn info<F>(v: &session::ffi::AkVariant<F>) -> VariantInfo {
-            VariantInfo {
-                kernel: v.kernel,
-                target: v.target.parse().unwrap_or(Target::A2),
-                variant: v.variant,
-                knobs: Knobs {
-                    buffer_num: v.buffer_num,
-                    ub_share_pct: v.ub_share_pct,
-                },
-            }
-        }
-        session::ffi::AK_RMS_NORM_VARIANTS
+        session::ffi::AK_UNITS
             .iter()
-            .map(info)
+            .filter_map(|&(kernel, target, variant, buffer_num, ub_share_pct)| {
+                Some(VariantInfo {
+                    kernel,
+                    target: target.parse().ok()?,
+                    variant,
+                    knobs: Knobs {
+                        buffer_num,
+                        ub_share_pct,
+                    },
+                })
+            })
             .collect()
     }
     #[cfg(not(ak_sim))]
     {
         Vec::new()
+    }
+}
+
+/// The knobs of `kernel`'s configured variant, or why it cannot run.
+pub(crate) fn knobs_of(kernel: &str, cfg: &SimConfig) -> crate::Result<Knobs> {
+    if !available() {
+        return Err(unavailable());
+    }
+    variants()
+        .into_iter()
+        .find(|v| v.kernel == kernel && v.target == cfg.target && v.variant == cfg.variant)
+        .map(|v| v.knobs)
+        .ok_or_else(|| not_compiled(kernel, cfg))
+}
+
+pub(crate) fn not_compiled(kernel: &str, cfg: &SimConfig) -> crate::Error {
+    crate::Error::BackendUnavailable {
+        backend: "sim".into(),
+        reason: format!(
+            "{kernel} variant `{}` is not compiled for {}",
+            cfg.variant, cfg.target
+        ),
     }
 }
 
