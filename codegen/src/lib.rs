@@ -54,6 +54,7 @@ pub fn kernels() -> Vec<KernelDesc> {
     vec![
         kernels::rms_norm::desc(),
         kernels::mx_dequant::desc(),
+        kernels::fp8_block_dequant::desc(),
         kernels::sim_probe::desc(),
     ]
 }

@@ -39,7 +39,10 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
         Backend::Cpu => {
             cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out)
         }
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("fp8_block_dequant")),
+        Backend::Sim(cfg) => {
+            let (w, s) = (weight.data(), scales.data());
+            crate::backend::sim::fp8_block_dequant(cfg, w, s, rows, cols, block, &mut out)?;
+        }
     }
     Ok(Tensor::from_parts(vec![rows, cols], out))
 }

@@ -3,6 +3,7 @@
 //! and unit-tested on its own. The UB accounting of each kernel mirrors, buffer for buffer, the
 //! `InitBuffer` calls of its generated source (`codegen/src/kernels/`).
 
+pub mod fp8_block_dequant;
 pub mod mx_dequant;
 pub mod rms_norm;
 

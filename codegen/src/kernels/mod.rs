@@ -1,5 +1,6 @@
 //! The kernel descriptions, one module per kernel.
 
+pub mod fp8_block_dequant;
 pub mod mx_dequant;
 pub mod rms_norm;
 pub mod sim_probe;

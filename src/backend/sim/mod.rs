@@ -7,11 +7,13 @@
 //! build without the sim gives [`Error::BackendUnavailable`](crate::Error::BackendUnavailable).
 //! Nothing here panics across the FFI boundary.
 
+mod fp8_block_dequant;
 mod mx_dequant;
 mod probe;
 mod rms_norm;
 mod session;
 
+pub use fp8_block_dequant::fp8_block_dequant;
 pub use mx_dequant::mx_dequant;
 pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
