@@ -542,45 +542,45 @@ pub fn argmax(row: &[f32]) -> u32 {
     best as u32
 }
 
-/// Causal GQA attention for the new positions (the last `q.len() / (heads*head_dim)` of
-/// `total`): scores `q·k * head_dim^-0.5` in f32, softmax in f32, weighted sum of bf16 values
-/// in f32, output rounded to bf16.
+/// Causal GQA attention for the new positions (the last `q.len() / (heads*head_dim)` of all
+/// positions), with HF's eager-attention rounding points in bf16: `s = bf16(q·k)`,
+/// `s = bf16(s * head_dim^-0.5)`, `p = bf16(softmax_f32(s))`, `o = bf16(Σ p·v)`; dot products and
+/// the weighted sum are exact sums rounded once, the softmax is computed in f32.
 fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) -> Tensor<bf16> {
     let (hd, heads, kvh) = (d.head_dim, d.heads, d.kv_heads);
     let t = q.len() / (heads * hd);
     let group = heads / kvh;
-    let scale = (hd as f32).powf(-0.5);
+    let scale = (hd as f64).powf(-0.5) as f32;
+    let round = |v: f64| <bf16 as FloatElement>::from_f64(v).to_f32();
     let mut out = vec![bf16::ZERO; t * heads * hd];
     out.par_chunks_mut(hd).enumerate().for_each(|(idx, o)| {
         let (ti, h) = (idx / heads, idx % heads);
         let pos = past + ti; // absolute position of this query
         let kv = h / group;
-        let qv: Vec<f32> = q[(ti * heads + h) * hd..][..hd]
-            .iter()
-            .map(|x| x.to_f32())
-            .collect();
-        let mut scores: Vec<f32> = (0..=pos)
+        let qv = &q[(ti * heads + h) * hd..][..hd];
+        let scores: Vec<f32> = (0..=pos)
             .map(|s| {
                 let k = &keys[(s * kvh + kv) * hd..][..hd];
-                let dot: f64 = qv
-                    .iter()
-                    .zip(k)
-                    .map(|(a, b)| *a as f64 * b.to_f32() as f64)
-                    .sum();
-                dot as f32 * scale
+                let dot: f64 = qv.iter().zip(k).map(|(a, b)| a.to_f64() * b.to_f64()).sum();
+                bf16::from_f32(round(dot) * scale).to_f32()
             })
             .collect();
         let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0f32;
-        for s in scores.iter_mut() {
-            *s = (*s - max).exp();
-            sum += *s;
-        }
+        let exps: Vec<f32> = scores
+            .iter()
+            .map(|s| ((s - max) as f64).exp() as f32)
+            .collect();
+        let sum: f32 = (exps.iter().map(|&e| e as f64).sum::<f64>()) as f32;
+        let probs: Vec<f64> = exps
+            .iter()
+            .map(|e| bf16::from_f32(e / sum).to_f64())
+            .collect();
         for (j, slot) in o.iter_mut().enumerate() {
-            let mut acc = 0f64;
-            for (s, p) in scores.iter().enumerate() {
-                acc += (*p / sum) as f64 * values[(s * kvh + kv) * hd + j].to_f32() as f64;
-            }
+            let acc: f64 = probs
+                .iter()
+                .enumerate()
+                .map(|(s, p)| p * values[(s * kvh + kv) * hd + j].to_f64())
+                .sum();
             *slot = <bf16 as FloatElement>::from_f64(acc);
         }
     });
