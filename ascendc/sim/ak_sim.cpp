@@ -54,6 +54,7 @@ struct BlockResult {
     std::string msg;
     uint64_t gmToUb = 0, ubToGm = 0, vecInstrs = 0, vecElems = 0, ubPeak = 0, cubeMacs = 0;
     std::vector<std::pair<uintptr_t, uintptr_t>> writes;
+    std::vector<std::pair<uintptr_t, uintptr_t>> reads;
 };
 
 void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vector<GmRegion>* regions,
@@ -90,6 +91,7 @@ void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vecto
         out->ubPeak = core->ubPeak;
         out->cubeMacs = core->cubeMacs;
         out->writes = std::move(core->gmWrites);
+        out->reads = std::move(core->gmReads);
     } catch (...) {
         tl_core = nullptr;
         out->failed = true;
@@ -158,6 +160,49 @@ bool CheckOverlaps(const std::vector<BlockResult>& res, const std::vector<GmRegi
         if (!have || iv.e > best.e) {
             best = iv;
             have = true;
+        }
+    }
+    return true;
+}
+
+// Cross-core GM read/write race: a core reads bytes another core writes in the same launch. Blocks
+// run concurrently without any ordering (no SyncAll in the modelled subset), so the value read
+// depends on timing. Runs after CheckOverlaps, so writes of different cores are disjoint.
+bool CheckReadWriteRaces(const std::vector<BlockResult>& res, const std::vector<GmRegion>& regions, std::string* msg)
+{
+    struct Iv {
+        uintptr_t b, e;
+        uint32_t core;
+    };
+    std::vector<Iv> writes;
+    for (uint32_t c = 0; c < res.size(); ++c) {
+        for (const auto& w : res[c].writes) writes.push_back({w.first, w.second, c});
+    }
+    if (writes.empty() || res.size() < 2) {
+        return true;
+    }
+    std::sort(writes.begin(), writes.end(), [](const Iv& a, const Iv& b) { return a.b < b.b; });
+    for (uint32_t c = 0; c < res.size(); ++c) {
+        for (const auto& rd : res[c].reads) {
+            // first write whose end is beyond the read start (ends are sorted: writes are disjoint)
+            size_t lo = 0, hi = writes.size();
+            while (lo < hi) {
+                const size_t mid = (lo + hi) / 2;
+                if (writes[mid].e <= rd.first) lo = mid + 1; else hi = mid;
+            }
+            for (size_t i = lo; i < writes.size() && writes[i].b < rd.second; ++i) {
+                if (writes[i].core != c) {
+                    const uintptr_t ob = std::max(rd.first, writes[i].b), oe = std::min(rd.second, writes[i].e);
+                    const GmRegion* r = RegionOf(regions, ob);
+                    *msg = Fmt("core %u: GM read/write race: bytes [%llu, %llu) of GM buffer '%s' are read by core %u "
+                               "and written by core %u in the same launch (cores run unordered; the value read "
+                               "depends on timing)",
+                               c, static_cast<unsigned long long>(r != nullptr ? ob - r->base : ob),
+                               static_cast<unsigned long long>(r != nullptr ? oe - r->base : oe),
+                               r != nullptr ? r->name.c_str() : "?", c, writes[i].core);
+                    return false;
+                }
+            }
         }
     }
     return true;
@@ -258,21 +303,22 @@ void GmAccess(const char* api, const void* p, uint64_t len, bool write)
                       static_cast<unsigned long long>(off + len), r->name.c_str(),
                       static_cast<unsigned long long>(r->len)));
     }
-    if (write) {
-        if (!r->writable) {
-            Fail(api, Fmt("GM write to read-only GM buffer '%s' (bytes [%llu, %llu))", r->name.c_str(),
-                          static_cast<unsigned long long>(off), static_cast<unsigned long long>(off + len)));
-        }
-        const uintptr_t e = b + len;
-        if (!c.gmWrites.empty() && b <= c.gmWrites.back().second && e >= c.gmWrites.back().first) {
-            c.gmWrites.back().first = std::min(c.gmWrites.back().first, b);
-            c.gmWrites.back().second = std::max(c.gmWrites.back().second, e);
-        } else {
-            c.gmWrites.emplace_back(b, e);
-            if (c.gmWrites.size() >= c.gmMergeAt) {
-                MergeIntervals(c.gmWrites);
-                c.gmMergeAt = std::max<size_t>(4096, 2 * c.gmWrites.size());
-            }
+    if (write && !r->writable) {
+        Fail(api, Fmt("GM write to read-only GM buffer '%s' (bytes [%llu, %llu))", r->name.c_str(),
+                      static_cast<unsigned long long>(off), static_cast<unsigned long long>(off + len)));
+    }
+    // Record the interval (merged with the previous one when they touch).
+    std::vector<std::pair<uintptr_t, uintptr_t>>& v = write ? c.gmWrites : c.gmReads;
+    size_t& mergeAt = write ? c.gmMergeAt : c.gmReadMergeAt;
+    const uintptr_t e = b + len;
+    if (!v.empty() && b <= v.back().second && e >= v.back().first) {
+        v.back().first = std::min(v.back().first, b);
+        v.back().second = std::max(v.back().second, e);
+    } else {
+        v.emplace_back(b, e);
+        if (v.size() >= mergeAt) {
+            MergeIntervals(v);
+            mergeAt = std::max<size_t>(4096, 2 * v.size());
         }
     }
 }
@@ -692,8 +738,11 @@ int32_t LaunchImpl(uint32_t blockDim, int arch, const std::function<void()>& fn)
             for (BlockResult& r : res) {
                 MergeIntervals(r.writes);
             }
+            for (BlockResult& r : res) {
+                MergeIntervals(r.reads);
+            }
             std::string msg;
-            if (!CheckOverlaps(res, s->regions, &msg)) {
+            if (!CheckOverlaps(res, s->regions, &msg) || !CheckReadWriteRaces(res, s->regions, &msg)) {
                 failed = true;
                 first = msg;
             }

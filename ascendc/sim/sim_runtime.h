@@ -110,6 +110,9 @@ struct CoreState {
     // GM bytes written by this core, as [begin, end) intervals (merged when adjacent)
     std::vector<std::pair<uintptr_t, uintptr_t>> gmWrites;
     size_t gmMergeAt = 4096;
+    // GM bytes read by this core (for the cross-core read/write race check)
+    std::vector<std::pair<uintptr_t, uintptr_t>> gmReads;
+    size_t gmReadMergeAt = 4096;
     const std::vector<GmRegion>* regions = nullptr;
     // vector mask register for Level-0 calls with isSetMask = false (SetVectorMask / SetMaskCount)
     uint64_t vecMask[2] = {~0ull, ~0ull};

@@ -854,6 +854,16 @@ static void TestNegatives()
         DataCopy(g, t, 64);
         q.FreeTensor(t);
     }, "GM write overlap: bytes [240, 256) of GM buffer 'y' are written by core 0 and core 1", nullptr, "core 1: ");
+    Run("core reads GM that another core writes (read/write race)", A2, gms, 2, [&] {
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(yp, 64);
+        if (GetBlockIdx() == 0) {
+            g.SetValue(10, 1.0f);
+        } else {
+            (void)g.GetValue(10);
+        }
+    }, "GM read/write race: bytes [40, 44) of GM buffer 'y' are read by core 1 and written by core 0", nullptr,
+        "core 1: ");
     Run("disjoint GM writes by several cores are fine", A2, gms, 4, [&] {
         GlobalTensor<float> g;
         g.SetGlobalBuffer(yp + GetBlockIdx() * 8, 8);
