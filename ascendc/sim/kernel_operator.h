@@ -1849,13 +1849,18 @@ inline void Select(const LocalTensor<T>& dst, const LocalTensor<U>& selMask, con
 // ------------------------------------------------------------------------------------ reductions
 AK_SIM_API_END
 AK_SIM_IMPL_BEGIN
-// Sum of v[0..n) as a pairwise tree of adjacent elements ((v0+v1)+(v2+v3))..., each add rounded to T.
+// Sum of v[0..n) as a binary tree of adjacent pairs ((v0+v1)+(v2+v3))..., each add rounded to T
+// (ReduceDataBlock.md 关键特性说明). A partial set of lanes is padded with +0 to the next power of
+// two, as a fixed-width tree over masked-off (zero) lanes would do.
 template <typename T>
 inline T TreeSum(std::vector<T> v)
 {
     if (v.empty()) {
         return T(0);
     }
+    size_t p2 = 1;
+    while (p2 < v.size()) p2 *= 2;
+    v.resize(p2, T(0));
     while (v.size() > 1) {
         std::vector<T> w((v.size() + 1) / 2);
         for (size_t i = 0; i < w.size(); ++i) {
