@@ -4,6 +4,7 @@
 #include "ak_sim.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -35,10 +36,37 @@ const char* const kHardEventNames[] = {
     "MTE1_FIX",  "FIX_MTE1",  "FIX_FIX",
 };
 
+// Source and destination pipe of a HardEvent, parsed from its name ("MTE2_V" -> MTE2, V).
+SimPipe PipeOfName(const std::string& n)
+{
+    if (n == "S") return SP_S;
+    if (n == "V") return SP_V;
+    if (n == "M") return SP_M;
+    if (n == "MTE1") return SP_MTE1;
+    if (n == "MTE2") return SP_MTE2;
+    if (n == "MTE3") return SP_MTE3;
+    if (n == "FIX") return SP_FIX;
+    return SP_ANY;
+}
+
+bool EventPipes(int evt, SimPipe* src, SimPipe* dst);
+
 const char* EventName(int evt)
 {
     const int n = static_cast<int>(sizeof(kHardEventNames) / sizeof(kHardEventNames[0]));
     return (evt >= 0 && evt < n) ? kHardEventNames[evt] : "?";
+}
+
+bool EventPipes(int evt, SimPipe* src, SimPipe* dst)
+{
+    const std::string n = EventName(evt);
+    const size_t us = n.find('_');
+    if (us == std::string::npos) {
+        return false;
+    }
+    *src = PipeOfName(n.substr(0, us));
+    *dst = PipeOfName(n.substr(us + 1));
+    return *src != SP_ANY && *dst != SP_ANY;
 }
 
 void SetError(Session& s, const std::string& msg)
@@ -68,6 +96,10 @@ void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vecto
         core->ubCap = target == TARGET_A5 ? kUbBytesA5 : kUbBytesA2;
         core->ub.assign(core->ubCap, 0xCD);
         core->ubInit.assign(core->ubCap, 0);
+        core->ubWPipe.assign(core->ubCap, SP_ANY);
+        core->ubWSeq.assign(core->ubCap, 0);
+        const char* sc = std::getenv("AK_SIM_SYNC_CHECK");
+        core->syncCheck = !(sc != nullptr && sc[0] == '0');
         core->regions = regions;
         tl_core = core.get();
         try {
@@ -333,7 +365,13 @@ void UbCheckRange(const char* api, const char* what, uint32_t addr, uint64_t len
     }
 }
 
-void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len)
+const char* PipeName(uint32_t p)
+{
+    static const char* const names[] = {"S", "V", "M", "MTE1", "MTE2", "MTE3", "FIX", "any"};
+    return p < SP_COUNT ? names[p] : "?";
+}
+
+void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len, uint8_t pipe)
 {
     CoreState& c = Core(api);
     UbCheckRange(api, what, addr, len);
@@ -345,15 +383,54 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len)
                           what, static_cast<unsigned long long>(addr + i), static_cast<unsigned long long>(i)));
         }
     }
+    if (!c.syncCheck || pipe == SP_ANY) {
+        return;
+    }
+    const uint8_t* wp = c.ubWPipe.data() + addr;
+    const uint32_t* ws = c.ubWSeq.data() + addr;
+    for (uint64_t i = 0; i < len; ++i) {
+        const uint8_t w = wp[i];
+        if (w != SP_ANY && w != pipe && ws[i] > c.visible[w][pipe]) {
+            Fail(api, Fmt("%s reads UB byte %llu (tensor byte offset %llu) on pipe %s, written on pipe %s without a "
+                          "synchronisation in between: add SetFlag/WaitFlag<HardEvent::%s_%s> (or pass the tensor "
+                          "through a TQue EnQue/DeQue, or PipeBarrier<PIPE_ALL>); on hardware the read races with "
+                          "the write (npuchk ErrorSync2)",
+                          what, static_cast<unsigned long long>(addr + i), static_cast<unsigned long long>(i),
+                          PipeName(pipe), PipeName(w), PipeName(w), PipeName(pipe)));
+        }
+    }
 }
 
-void UbMarkWritten(uint32_t addr, uint64_t len)
+void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe)
 {
     CoreState* c = tl_core;
     if (c == nullptr || static_cast<uint64_t>(addr) + len > c->ubCap) {
         return;
     }
     std::memset(c->ubInit.data() + addr, 1, len);
+    const uint32_t q = ++c->seq;
+    std::memset(c->ubWPipe.data() + addr, pipe, len);
+    std::fill(c->ubWSeq.begin() + addr, c->ubWSeq.begin() + addr + len, q);
+}
+
+void UbMarkSynced(uint32_t addr, uint64_t len)
+{
+    CoreState* c = tl_core;
+    if (c == nullptr || static_cast<uint64_t>(addr) + len > c->ubCap) {
+        return;
+    }
+    std::memset(c->ubWPipe.data() + addr, SP_ANY, len);
+}
+
+void PipeBarrierAll()
+{
+    CoreState* c = tl_core;
+    if (c == nullptr) {
+        return;
+    }
+    for (auto& row : c->visible) {
+        for (uint32_t& v : row) v = c->seq;
+    }
 }
 
 // ---------------------------------------------------------------------------- TPipe / TQue / TBuf
@@ -507,6 +584,7 @@ int QueAlloc(const char* api, int que)
             if (s.mem == MEM_UB) {
                 std::memset(c.ubInit.data() + s.addr, 0, s.len);
                 std::memset(c.ub.data() + s.addr, 0xCD, s.len);
+                std::memset(c.ubWPipe.data() + s.addr, SP_ANY, s.len);
             } else {
                 std::memset(c.cube[s.mem].data.data() + s.addr, 0xCD, s.len);
             }
@@ -558,6 +636,10 @@ int QueDeQue(const char* api, int que)
     const int slot = q.fifo.front();
     q.fifo.pop_front();
     c.slots[slot].state = SLOT_DEQUEUED;
+    // EnQue/DeQue insert the producer -> consumer synchronisation for this buffer
+    if (c.slots[slot].mem == MEM_UB) {
+        std::memset(c.ubWPipe.data() + c.slots[slot].addr, SP_ANY, c.slots[slot].len);
+    }
     return slot;
 }
 
@@ -623,6 +705,7 @@ void EventSet(const char* api, int evt, int32_t id)
                       EventName(evt), id));
     }
     c.events[evt][id]++;
+    c.pendingSet[evt][id] = c.seq;
 }
 
 void EventWait(const char* api, int evt, int32_t id)
@@ -639,6 +722,10 @@ void EventWait(const char* api, int evt, int32_t id)
                       "npuchk ErrorSync3)", EventName(evt), id));
     }
     c.events[evt][id]--;
+    SimPipe sp, dp;
+    if (EventPipes(evt, &sp, &dp)) {
+        c.visible[sp][dp] = std::max(c.visible[sp][dp], c.pendingSet[evt][id]);
+    }
 }
 
 int EventFetch(int evt)

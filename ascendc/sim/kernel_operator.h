@@ -444,7 +444,7 @@ public:
             sim::Fail(api, sim::Fmt("index %u out of range (tensor size %u elements, npuchk ErrorRead3)", index, simSize_));
         }
         const uint32_t a = simAddr_ + index * static_cast<uint32_t>(sizeof(T));
-        sim::UbCheckInit(api, "GetValue", a, sizeof(T));
+        sim::UbCheckInit(api, "GetValue", a, sizeof(T), sim::SP_S);
         return sim::UbLoad<T>(a);
     }
 
@@ -457,7 +457,7 @@ public:
         }
         const uint32_t a = simAddr_ + index * static_cast<uint32_t>(sizeof(T));
         sim::UbStore<T>(a, value);
-        sim::UbMarkWritten(a, sizeof(T));
+        sim::UbMarkWritten(a, sizeof(T), sim::SP_S);
     }
 
     uint32_t GetSize() const { return simSize_; }
@@ -853,9 +853,14 @@ inline int64_t GetBlockNum()
 inline int64_t GetSubBlockIdx() { return 0; }
 inline int64_t GetSubBlockNum() { return 1; }
 
+// Execution is sequential per core; PIPE_ALL makes every earlier write visible to every pipe (sync
+// check), other pipes order only themselves.
 template <pipe_t pipe>
 inline void PipeBarrier()
 {
+    if (pipe == PIPE_ALL) {
+        sim::PipeBarrierAll();
+    }
 }
 
 template <HardEvent event>
@@ -878,7 +883,7 @@ AK_SIM_IMPL_BEGIN
 // rule for vector instructions, asc-devkit docs/zh/api/SIMD-API/通用说明和约束.md).
 template <typename T>
 inline void Operand(const char* api, const char* what, const LocalTensor<T>& t, uint64_t count, bool read,
-                    uint32_t align = kBlockBytes)
+                    uint32_t align = kBlockBytes, uint8_t pipe = SP_V)
 {
     t.simLive(api, what);
     if (count > t.simSize_) {
@@ -890,7 +895,7 @@ inline void Operand(const char* api, const char* what, const LocalTensor<T>& t, 
                       read ? "ErrorRead4" : "ErrorWrite4"));
     }
     if (read) {
-        UbCheckInit(api, what, t.simAddr_, count * sizeof(T));
+        UbCheckInit(api, what, t.simAddr_, count * sizeof(T), pipe);
     }
 }
 
@@ -931,11 +936,11 @@ inline std::vector<T> LoadN(uint32_t addr, uint64_t n)
 }
 
 template <typename T>
-inline void StoreN(uint32_t addr, const std::vector<T>& v)
+inline void StoreN(uint32_t addr, const std::vector<T>& v, uint8_t pipe = SP_V)
 {
     if (!v.empty()) {
         std::memcpy(Core("UB").ub.data() + addr, static_cast<const void*>(v.data()), v.size() * sizeof(T));
-        UbMarkWritten(addr, v.size() * sizeof(T));
+        UbMarkWritten(addr, v.size() * sizeof(T), pipe);
     }
 }
 
@@ -2338,7 +2343,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
     const uintptr_t p = src.simAccess(api, 0, bytes, false);
     if (bytes > 0) {
         std::memcpy(sim::Core(api).ub.data() + dst.simAddr_, reinterpret_cast<const void*>(p), bytes);
-        sim::UbMarkWritten(dst.simAddr_, bytes);
+        sim::UbMarkWritten(dst.simAddr_, bytes, sim::SP_MTE2);
     }
     sim::CountGm(bytes, 0);
 }
@@ -2350,7 +2355,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
     sim::CopyDtCheck<T>(api);
     const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
     sim::CopyLenCheck(api, bytes);
-    sim::Operand(api, "src", src, count, true);
+    sim::Operand(api, "src", src, count, true, sim::kBlockBytes, sim::SP_MTE3);
     sim::GmAlignCheck(api, dst);
     const uintptr_t p = dst.simAccess(api, 0, bytes, true);
     if (bytes > 0) {
@@ -2366,11 +2371,12 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     sim::CopyDtCheck<T>(api);
     const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
     sim::CopyLenCheck(api, bytes);
-    sim::Operand(api, "src", src, count, true);
+    // The pipe of UB->UB copies is not documented: they are exempt from the sync check.
+    sim::Operand(api, "src", src, count, true, sim::kBlockBytes, sim::SP_ANY);
     sim::Operand(api, "dst", dst, count, false);
     sim::NoPartialOverlap(api, dst, count, src, count, "src");
     const std::vector<uint8_t> v = sim::LoadN<uint8_t>(src.simAddr_, bytes);
-    sim::StoreN<uint8_t>(dst.simAddr_, v);
+    sim::StoreN<uint8_t>(dst.simAddr_, v, sim::SP_ANY);
 }
 
 AK_SIM_API_END
@@ -2406,7 +2412,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
     for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
         const uintptr_t p = src.simAccess(api, i * sp, len, false);
         std::memcpy(sim::Core(api).ub.data() + dst.simAddr_ + i * dp, reinterpret_cast<const void*>(p), len);
-        sim::UbMarkWritten(static_cast<uint32_t>(dst.simAddr_ + i * dp), len);
+        sim::UbMarkWritten(static_cast<uint32_t>(dst.simAddr_ + i * dp), len, sim::SP_MTE2);
     }
     sim::CountGm(len * repeatParams.blockCount, 0);
 }
@@ -2427,7 +2433,7 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
     const uint64_t dp = len + static_cast<uint64_t>(repeatParams.dstStride) * sim::kBlockBytes;
     sim::UbBlocksCheck(api, "src", src, repeatParams.blockCount, len, sp);
     for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
-        sim::UbCheckInit(api, "src", static_cast<uint32_t>(src.simAddr_ + i * sp), len);
+        sim::UbCheckInit(api, "src", static_cast<uint32_t>(src.simAddr_ + i * sp), len, sim::SP_MTE3);
         const uintptr_t p = dst.simAccess(api, i * dp, len, true);
         std::memcpy(reinterpret_cast<void*>(p), sim::Core(api).ub.data() + src.simAddr_ + i * sp, len);
     }
@@ -2452,9 +2458,9 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     sim::UbBlocksCheck(api, "dst", dst, repeatParams.blockCount, len, dp);
     for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
         const uint32_t s = static_cast<uint32_t>(src.simAddr_ + i * sp);
-        sim::UbCheckInit(api, "src", s, len);
+        sim::UbCheckInit(api, "src", s, len, sim::SP_ANY);
         const std::vector<uint8_t> v = sim::LoadN<uint8_t>(s, len);
-        sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v);
+        sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v, sim::SP_ANY);
     }
 }
 
@@ -2545,7 +2551,7 @@ inline void PadGmToUb(const char* api, const LocalTensor<T>& dst, const GlobalTe
             std::memset(u, 0xFF, blockUb);
         }
         std::memcpy(u + static_cast<uint64_t>(left) * es, reinterpret_cast<const void*>(p), blockLen);
-        UbMarkWritten(ua, blockUb);
+        UbMarkWritten(ua, blockUb, SP_MTE2);
     }
     c.gmToUb += static_cast<uint64_t>(blockLen) * blockCount;
 }
@@ -2575,7 +2581,7 @@ inline void PadUbToGm(const char* api, const GlobalTensor<T>& dst, const LocalTe
     CoreState& c = Core(api);
     for (uint32_t i = 0; i < blockCount; ++i) {
         const uint32_t ua = static_cast<uint32_t>(src.simAddr_ + i * ubPitch);
-        UbCheckInit(api, "src", ua, blockLen);
+        UbCheckInit(api, "src", ua, blockLen, SP_MTE3);
         const uintptr_t p = dst.simAccess(api, i * gmPitch, blockLen, true);
         std::memcpy(reinterpret_cast<void*>(p), c.ub.data() + ua, blockLen);
     }

@@ -37,6 +37,12 @@ constexpr int kMaxHardEvents = 64;
 
 const char* TargetName(uint32_t t);
 
+// Pipes for the cross-pipe sync check (npuchk ErrorSync2): UB bytes remember the pipe and sequence
+// number of their last write; a read by another pipe needs a SetFlag/WaitFlag of that pipe pair,
+// a PipeBarrier<PIPE_ALL> or the DeQue of the queue buffer after the write.
+enum SimPipe : uint8_t { SP_S = 0, SP_V, SP_M, SP_MTE1, SP_MTE2, SP_MTE3, SP_FIX, SP_ANY, SP_COUNT };
+const char* PipeName(uint32_t p);
+
 struct GmRegion {
     uintptr_t base = 0;
     uint64_t len = 0;
@@ -114,6 +120,13 @@ struct CoreState {
     std::vector<std::pair<uintptr_t, uintptr_t>> gmReads;
     size_t gmReadMergeAt = 4096;
     const std::vector<GmRegion>* regions = nullptr;
+    // cross-pipe sync state (UB only)
+    bool syncCheck = true;
+    uint32_t seq = 0;
+    std::vector<uint8_t> ubWPipe;   // SimPipe of the last write of each UB byte (SP_ANY: synchronised)
+    std::vector<uint32_t> ubWSeq;   // sequence number of that write
+    uint32_t visible[SP_COUNT][SP_COUNT] = {};  // writes of pipe Q with seq <= visible[Q][P] are visible to P
+    uint32_t pendingSet[kMaxHardEvents][kMaxEventIds] = {};
     // vector mask register for Level-0 calls with isSetMask = false (SetVectorMask / SetMaskCount)
     uint64_t vecMask[2] = {~0ull, ~0ull};
     bool maskCounter = false;
@@ -128,8 +141,11 @@ void GmAccess(const char* api, const void* p, uint64_t len, bool write);
 
 // UB
 void UbCheckRange(const char* api, const char* what, uint32_t addr, uint64_t len);
-void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len);
-void UbMarkWritten(uint32_t addr, uint64_t len);
+// read by `pipe`: bytes must have been written, and be visible to that pipe
+void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len, uint8_t pipe = SP_V);
+void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe = SP_V);
+void UbMarkSynced(uint32_t addr, uint64_t len);
+void PipeBarrierAll();
 
 // TPipe / TQue / TBuf (ids index CoreState::queues)
 void PipeCreated(void* pipe);

@@ -197,7 +197,9 @@ static void TestCastAndVector()
         LocalTensor<float> f = buf.Get<float>();
         LocalTensor<int32_t> i32 = buf.GetWithOffset<int32_t>(64, 256);
         LocalTensor<half> h = buf.GetWithOffset<half>(64, 512);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(f, gin, 64);
+        PipeBarrier<PIPE_ALL>();
         const RoundMode modes[] = {RoundMode::CAST_RINT, RoundMode::CAST_ROUND, RoundMode::CAST_FLOOR,
                                    RoundMode::CAST_CEIL, RoundMode::CAST_TRUNC};
         std::vector<int32_t>* outs[] = {&outRint, &outRound, &outFloor, &outCeil, &outTrunc};
@@ -205,21 +207,29 @@ static void TestCastAndVector()
             Cast(i32, f, modes[m], 64);
             GlobalTensor<int32_t> go;
             go.SetGlobalBuffer(outs[m]->data(), 64);
+            PipeBarrier<PIPE_ALL>();
             DataCopy(go, i32, 64);
+            PipeBarrier<PIPE_ALL>();
         }
         // float -> half with round-to-odd: 1 + 2^-12 -> 1 + 2^-10 (odd), 2.5 exact
+        PipeBarrier<PIPE_ALL>();
         f.SetValue(0, 1.0f + 1.0f / 4096);
+        PipeBarrier<PIPE_ALL>();
         Cast(h, f, RoundMode::CAST_ODD, 64);
         GlobalTensor<half> gh;
         gh.SetGlobalBuffer(reinterpret_cast<half*>(outOdd.data()), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gh, h, 64);
+        PipeBarrier<PIPE_ALL>();
         // ReduceSum over 300 floats: tree within 64-lane repeats, repeats added in order
         GlobalTensor<float> gs;
         gs.SetGlobalBuffer(sumIn.data(), 304);
         LocalTensor<float> s = buf.GetWithOffset<float>(304, 1024);
         LocalTensor<float> d = buf.GetWithOffset<float>(8, 4096);
         LocalTensor<float> w = buf.GetWithOffset<float>(64, 4352);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(s, gs, 304);
+        PipeBarrier<PIPE_ALL>();
         ReduceSum(d, s, w, 300);
         Duplicate(d[1], 0.0f, 7);  // only to make the block defined... (d[1] not 32-B aligned -> must fail)
     };
@@ -241,7 +251,9 @@ static void TestCastAndVector()
         LocalTensor<float> f = buf.Get<float>();
         LocalTensor<int32_t> i32 = buf.GetWithOffset<int32_t>(64, 256);
         LocalTensor<half> h = buf.GetWithOffset<half>(64, 512);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(f, gin, 64);
+        PipeBarrier<PIPE_ALL>();
         const RoundMode modes[] = {RoundMode::CAST_RINT, RoundMode::CAST_ROUND, RoundMode::CAST_FLOOR,
                                    RoundMode::CAST_CEIL, RoundMode::CAST_TRUNC};
         std::vector<int32_t>* outs[] = {&outRint, &outRound, &outFloor, &outCeil, &outTrunc};
@@ -249,24 +261,34 @@ static void TestCastAndVector()
             Cast(i32, f, modes[m], 64);
             GlobalTensor<int32_t> go;
             go.SetGlobalBuffer(outs[m]->data(), 64);
+            PipeBarrier<PIPE_ALL>();
             DataCopy(go, i32, 64);
+            PipeBarrier<PIPE_ALL>();
         }
+        PipeBarrier<PIPE_ALL>();
         f.SetValue(0, 1.0f + 1.0f / 4096);
+        PipeBarrier<PIPE_ALL>();
         Cast(h, f, RoundMode::CAST_ODD, 64);
         GlobalTensor<half> gh;
         gh.SetGlobalBuffer(reinterpret_cast<half*>(outOdd.data()), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gh, h, 64);
+        PipeBarrier<PIPE_ALL>();
         GlobalTensor<float> gs;
         gs.SetGlobalBuffer(sumIn.data(), 304);
         LocalTensor<float> s = buf.GetWithOffset<float>(304, 1024);
         LocalTensor<float> d = buf.GetWithOffset<float>(8, 4096);
         LocalTensor<float> w = buf.GetWithOffset<float>(64, 4352);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(s, gs, 304);
+        PipeBarrier<PIPE_ALL>();
         Duplicate(d, 0.0f, 8);
         ReduceSum(d, s, w, 300);
         GlobalTensor<float> gr;
         gr.SetGlobalBuffer(reduce.data(), 8);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gr, d, 8);
+        PipeBarrier<PIPE_ALL>();
     };
     if (!Run("Cast round modes, CAST_ODD, ReduceSum (clean run)", AK_SIM_TARGET_A2, gms, 1, clean, nullptr)) {
         return;
@@ -322,13 +344,19 @@ static void TestMisc()
         LocalTensor<float> y = buf.GetWithOffset<float>(64, 256);
         LocalTensor<uint8_t> m = buf.GetWithOffset<uint8_t>(32, 512);
         LocalTensor<float> z = buf.GetWithOffset<float>(64, 768);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(x, ga, 64);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(y, gb, 64);
+        PipeBarrier<PIPE_ALL>();
         Compare(m, x, y, CMPMODE::LT, 64);
         Select(z, m, x, -1.0f, SELMODE::VSEL_TENSOR_SCALAR_MODE, 64);
         GlobalTensor<float> gs;
         gs.SetGlobalBuffer(sel.data(), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gs, z, 64);
+        PipeBarrier<PIPE_ALL>();
         LocalTensor<int16_t> i16 = buf.GetWithOffset<int16_t>(16, 1024);
         Duplicate(i16, static_cast<int16_t>(-32000), 16);
         ShiftRight(i16, i16, static_cast<int16_t>(3), 16);
@@ -337,18 +365,24 @@ static void TestMisc()
         And(i16, i16, k, 16);
         GlobalTensor<int16_t> gsh;
         gsh.SetGlobalBuffer(sh.data(), 16);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gsh, i16, 16);
+        PipeBarrier<PIPE_ALL>();
         LocalTensor<float> r = buf.GetWithOffset<float>(8, 1280);
         Duplicate(r, 0.0f, 8);
         WholeReduceMax(r, x, 64, 1, 1, 1, 8, ReduceOrder::ORDER_VALUE_INDEX);
         GlobalTensor<float> gw;
         gw.SetGlobalBuffer(wr.data(), 8);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gw, r, 8);
+        PipeBarrier<PIPE_ALL>();
         LocalTensor<float> bb = buf.GetWithOffset<float>(64, 2048);
         Brcb(bb, x, 1, BrcbRepeatParams(1, 8));
         GlobalTensor<float> gbr;
         gbr.SetGlobalBuffer(br.data(), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gbr, bb, 64);
+        PipeBarrier<PIPE_ALL>();
     };
     std::vector<Gm> gms = {{a.data(), 256, false, "a"},  {b.data(), 256, false, "b"},   {sel.data(), 256, true, "sel"},
                            {sh.data(), 32, true, "sh"}, {wr.data(), 32, true, "wr"}, {br.data(), 256, true, "br"}};
@@ -385,8 +419,12 @@ static void TestLevel0()
         GlobalTensor<float> ga, gb;
         ga.SetGlobalBuffer(a.data(), 256);
         gb.SetGlobalBuffer(b.data(), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(buf.Get<float>(), ga, 256);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(buf.GetWithOffset<float>(64, 1024), gb, 64);
+        PipeBarrier<PIPE_ALL>();
     };
     bool clean = Run("Level-0 Mul with src1RepStride 0 (broadcast) and bit-mask Adds (clean run)", AK_SIM_TARGET_A2, gms, 1, [&] {
         TPipe pipe;
@@ -398,12 +436,16 @@ static void TestLevel0()
         Mul(y, x, w, 64, 4, BinaryRepeatParams(1, 1, 1, 8, 8, 0));
         GlobalTensor<float> go;
         go.SetGlobalBuffer(out.data(), 256);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(go, y, 256);
+        PipeBarrier<PIPE_ALL>();
         uint64_t mask[2] = {0x5555555555555555ull, 0};
         Adds(y, x, 100.0f, mask, 4, UnaryRepeatParams(1, 1, 8, 8));  // even lanes only
         GlobalTensor<float> go2;
         go2.SetGlobalBuffer(out2.data(), 256);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(go2, y, 256);
+        PipeBarrier<PIPE_ALL>();
     }, nullptr);
     if (clean) {
         bool ok = true;
@@ -428,7 +470,9 @@ static void TestLevel0()
         Duplicate(d[32], 5.0f, mask, 1, 1, 8);
         GlobalTensor<float> g;
         g.SetGlobalBuffer(br.data(), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g, d, 64);
+        PipeBarrier<PIPE_ALL>();
     }, nullptr);
     if (clean) {
         bool ok = true;
@@ -499,25 +543,39 @@ static void TestCastPairs()
         LocalTensor<float> f2 = buf.GetWithOffset<float>(8, 576);
         LocalTensor<float> f3 = buf.GetWithOffset<float>(8, 640);
         const float hv[16] = {200.0f, -200.0f, 2.5f, -2.5f, 3.5f, 0.4f, -0.6f, 127.5f, 1, 2, 3, 4, 5, 6, 7, 8};
+        PipeBarrier<PIPE_ALL>();
         for (int i = 0; i < 16; ++i) h.SetValue(i, half(hv[i]));
+        PipeBarrier<PIPE_ALL>();
         Cast(i8, h, RoundMode::CAST_NONE, 16);  // lossy: RINT, saturating
+        PipeBarrier<PIPE_ALL>();
         for (int i = 0; i < 32; ++i) u8.SetValue(i, static_cast<uint8_t>(i * 8));
+        PipeBarrier<PIPE_ALL>();
         Cast(h2, u8, RoundMode::CAST_NONE, 16);
         const int16_t iv[16] = {2049, 2051, -2049, -2051, 4097, 4099, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        PipeBarrier<PIPE_ALL>();
         for (int i = 0; i < 16; ++i) i16.SetValue(i, iv[i]);
+        PipeBarrier<PIPE_ALL>();
         Cast(h3, i16, RoundMode::CAST_FLOOR, 16);
         const float fv[8] = {1.00390625f, 1.01171875f, -1.00390625f, 1.99999988f, 16777217.0f, -0.5f, 0.5f, 2.5f};
+        PipeBarrier<PIPE_ALL>();
         for (int i = 0; i < 8; ++i) f.SetValue(i, fv[i]);
+        PipeBarrier<PIPE_ALL>();
         Cast(bf, f, RoundMode::CAST_TRUNC, 8);
         Cast(i32, f, RoundMode::CAST_ROUND, 8);
         Cast(f2, i32, RoundMode::CAST_RINT, 8);
+        PipeBarrier<PIPE_ALL>();
         i32.SetValue(0, 16777217);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         i32.SetValue(1, 16777219);
+        PipeBarrier<PIPE_ALL>();
         Cast(f2, i32, RoundMode::CAST_RINT, 8);
         Cast(f3, f, RoundMode::CAST_CEIL, 8);
         GlobalTensor<uint8_t> g;
         g.SetGlobalBuffer(out.data(), 1024);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g, buf.Get<uint8_t>(), 704);
+        PipeBarrier<PIPE_ALL>();
     };
     std::vector<Gm> gms = {{out.data(), 1024, true, "out"}};
     if (!Run("Cast pairs of the a2 table (clean run)", AK_SIM_TARGET_A2, gms, 1, body, nullptr)) {
@@ -563,7 +621,9 @@ static void TestDataCopyPadUnits()
         GlobalTensor<float> gg;
         gg.SetGlobalBuffer(g.data(), 10);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopyPad(t, gg, DataCopyExtParams(2, 12, 4, 1, 0), DataCopyPadExtParams<float>(false, 0, 0, 0.0f));
+        PipeBarrier<PIPE_ALL>();
         q.EnQue(t);
         t = q.DeQue<float>();
         GlobalTensor<float> gu;
@@ -573,7 +633,9 @@ static void TestDataCopyPadUnits()
         // UB -> GM: 2 blocks of 12 B; UB srcStride 1 block, GM dstStride 8 B: exactly 12 B per block
         GlobalTensor<float> go;
         go.SetGlobalBuffer(out.data(), 12);
+        PipeBarrier<PIPE_ALL>();
         DataCopyPad(go, t, DataCopyExtParams(2, 12, 1, 8, 0));
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     };
     std::vector<Gm> gms = {{g.data(), 40, false, "g"}, {ub.data(), 128, true, "ub"}, {out.data(), 48, true, "out"}};
@@ -599,10 +661,14 @@ static void TestDataCopyPadUnits()
         GlobalTensor<float> gg;
         gg.SetGlobalBuffer(g.data(), 10);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopyPad(t, gg, DataCopyExtParams(1, 12, 0, 0, 0), DataCopyPadExtParams<float>(true, 2, 1, 9.5f));
+        PipeBarrier<PIPE_ALL>();
         GlobalTensor<float> gp;
         gp.SetGlobalBuffer(padded.data(), 16);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gp, t, 8);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     };
     gms = {{g.data(), 40, false, "g"}, {padded.data(), 64, true, "padded"}};
@@ -652,7 +718,9 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(xp, 1024);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(t, g, 25);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "DataCopy(UB<-GM): count*sizeof(T) = 100 B is not a multiple of 32 B (hardware rounds down", nullptr, "core 0: ");
     Run("DataCopy to a UB address not 32-B aligned", A2, gms, 1, [&] {
@@ -662,7 +730,9 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(xp, 1024);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(t[4], g, 8);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "UB address 16 is not 32-byte aligned");
     Run("DataCopyParams: blockCount > 4095", A2, gms, 1, [&] {
@@ -672,7 +742,9 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(xp, 1024);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(t, g, DataCopyParams(4096, 1, 0, 0));
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "blockCount 4096 outside [0, 4095]");
     Run("DataCopyParams in 32-B block units: footprint beyond the tensor", A2, gms, 1, [&] {
@@ -695,7 +767,9 @@ static void TestNegatives()
             GlobalTensor<float> g;
             g.SetGlobalBuffer(xp, 1024);
             LocalTensor<float> t = q.AllocTensor<float>();
+            PipeBarrier<PIPE_ALL>();
             DataCopyPad(t, g, p, pad);
+            PipeBarrier<PIPE_ALL>();
             q.FreeTensor(t);
         }, want);
     };
@@ -719,7 +793,9 @@ static void TestNegatives()
         g.SetGlobalBuffer(yp + 1020);  // no size: only the registered buffer bounds it
         LocalTensor<float> t = q.AllocTensor<float>();
         Duplicate(t, 1.0f, 16);
+        PipeBarrier<PIPE_ALL>();
         DataCopyPad(g, t, DataCopyExtParams(1, 20, 0, 0, 0));
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "runs past the end of GM buffer 'y'");
 
@@ -799,7 +875,9 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(xp, 1024);
         LocalTensor<float> a = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(a, g, 64);
+        PipeBarrier<PIPE_ALL>();
         q.EnQue(a);
         Adds(a, a, 1.0f, 64);
         q.FreeTensor(a);
@@ -830,7 +908,9 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(stray.data(), 64);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(t, g, 64);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "outside every GM buffer registered with ak_sim_register_gm");
     Run("GM write to a read-only buffer", A2, gms, 1, [&] {
@@ -851,7 +931,9 @@ static void TestNegatives()
         g.SetGlobalBuffer(yp + GetBlockIdx() * 60, 64);  // 64 floats per core at a pitch of 60
         LocalTensor<float> t = q.AllocTensor<float>();
         Duplicate(t, 1.0f, 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g, t, 64);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "GM write overlap: bytes [240, 256) of GM buffer 'y' are written by core 0 and core 1", nullptr, "core 1: ");
     Run("core reads GM that another core writes (read/write race)", A2, gms, 2, [&] {
@@ -901,8 +983,12 @@ static void TestNegatives()
         GlobalTensor<float> g;
         g.SetGlobalBuffer(yp, 16);
         LocalTensor<float> t = q.AllocTensor<float>();
+        PipeBarrier<PIPE_ALL>();
         t.SetValue(0, 1.0f);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g, t, 16);
+        PipeBarrier<PIPE_ALL>();
         q.FreeTensor(t);
     }, "npuchk ErrorRead2");
     Run("vector op source never written (stale data of a re-allocated buffer)", A2, gms, 1, [&] {
@@ -959,7 +1045,9 @@ static void TestNegatives()
         pipe.InitBuffer(b, 256);
         GlobalTensor<fp8_e4m3fn_t> g;
         g.SetGlobalBuffer(reinterpret_cast<fp8_e4m3fn_t*>(xp), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(b.Get<fp8_e4m3fn_t>(), g, 64);
+        PipeBarrier<PIPE_ALL>();
     }, "dtype fp8_e4m3fn_t is not supported on a2");
     Run("a2: And on int32_t", A2, gms, 1, [&] {
         TPipe pipe;
@@ -1023,6 +1111,59 @@ static void TestNegatives()
         WaitFlag<HardEvent::V_S>(e);
         PipeBarrier<PIPE_V>();
     }, nullptr);
+
+    // --- cross-pipe synchronisation (npuchk ErrorSync2)
+    auto syncKernel = [&](int mode) {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 512);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(xp, 1024);
+        LocalTensor<float> t = b.Get<float>();
+        LocalTensor<float> u = b.GetWithOffset<float>(64, 256);
+        DataCopy(t, g, 64);  // MTE2 writes t
+        if (mode != 0) {
+            SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+            WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        }
+        Adds(u, t, 1.0f, 64);  // V reads t
+        if (mode == 2) {
+            (void)u.GetValue(3);  // S reads a V result without V_S
+        }
+        if (mode == 3) {
+            event_t e = static_cast<event_t>(pipe.FetchEventID(HardEvent::V_S));
+            SetFlag<HardEvent::V_S>(e);
+            WaitFlag<HardEvent::V_S>(e);
+            u.SetValue(0, 5.0f);  // S writes
+            Muls(u, u, 2.0f, 64);  // V reads an S write without S_V
+        }
+    };
+    Run("MTE2 write then V read without a flag", A2, gms, 1, [&] { syncKernel(0); },
+        "Adds: src reads UB byte 0 (tensor byte offset 0) on pipe V, written on pipe MTE2 without a synchronisation in "
+        "between: add SetFlag/WaitFlag<HardEvent::MTE2_V>");
+    Run("V result read by GetValue without V_S", A2, gms, 1, [&] { syncKernel(2); },
+        "written on pipe V without a synchronisation in between: add SetFlag/WaitFlag<HardEvent::V_S>", nullptr,
+        "core 0: LocalTensor::GetValue: ");
+    Run("S write read by a vector op without S_V", A2, gms, 1, [&] { syncKernel(3); },
+        "on pipe V, written on pipe S without a synchronisation in between: add SetFlag/WaitFlag<HardEvent::S_V>");
+    Run("MTE2_V flag between the copy and the vector op", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 512);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(xp, 1024);
+        LocalTensor<float> t = b.Get<float>();
+        DataCopy(t, g, 64);
+        SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+        Adds(t, t, 1.0f, 64);
+        SetFlag<HardEvent::V_S>(EVENT_ID1);
+        WaitFlag<HardEvent::V_S>(EVENT_ID1);
+        (void)t.GetValue(0);
+    }, nullptr);
+    setenv("AK_SIM_SYNC_CHECK", "0", 1);
+    Run("AK_SIM_SYNC_CHECK=0 disables the sync check", A2, gms, 1, [&] { syncKernel(0); }, nullptr);
+    unsetenv("AK_SIM_SYNC_CHECK");
 
     // --- runtime robustness
     Run("C++ exception inside a kernel is caught", A2, gms, 2, [&] {

@@ -36,7 +36,9 @@ int RunA5Tests()
         LocalTensor<fp8_e4m3fn_t> q4 = b.GetWithOffset<fp8_e4m3fn_t>(64, 256);
         LocalTensor<fp8_e5m2_t> q5 = b.GetWithOffset<fp8_e5m2_t>(64, 320);
         LocalTensor<float> r = b.GetWithOffset<float>(64, 512);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(f, g, 64);
+        PipeBarrier<PIPE_ALL>();
         Cast(q4, f, RoundMode::CAST_RINT, 64);
         Cast(q5, f, RoundMode::CAST_RINT, 64);
         Cast(r, q4, RoundMode::CAST_NONE, 64);
@@ -46,9 +48,15 @@ int RunA5Tests()
         g5.SetGlobalBuffer(reinterpret_cast<fp8_e5m2_t*>(e5.data()), 64);
         GlobalTensor<float> gb;
         gb.SetGlobalBuffer(back.data(), 64);
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g4, q4, 64);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(g5, q5, 64);
+        PipeBarrier<PIPE_ALL>();
+        PipeBarrier<PIPE_ALL>();
         DataCopy(gb, r, 64);
+        PipeBarrier<PIPE_ALL>();
     }, nullptr);
     // e4m3fn (step 0.25 in [2,4)): 2.125 ties to even 2.0 (0x40), -2.375 ties to even -2.5 (0xC2),
     // 448 = max (0x7E), 500 and -1e9 saturate, 2^-10 is half the smallest subnormal 2^-9 -> ties to 0,
