@@ -4,6 +4,7 @@
 pub(crate) mod fp8_block;
 pub(crate) mod matmul;
 pub(crate) mod mx;
+pub(crate) mod mx_fast;
 pub(crate) mod mx_matmul;
 pub(crate) mod rms_norm;
 pub(crate) mod rope;

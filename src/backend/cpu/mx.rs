@@ -1,54 +1,46 @@
 //! MX quantization and dequantization, per `docs/numerics.md`.
 
 use super::min_rows_per_task;
-use crate::formats::{pow2_f32, FloatElement, Fp8Format, E8M0};
+use crate::formats::{pow2_f32, DType, FloatElement, Fp8Format, E8M0};
 use crate::ops::{MxQuantOptions, ScaleAlg, TinyBlocks, MX_BLOCK};
 use rayon::prelude::*;
 
 /// The NaN element byte written for blocks whose scale is NaN.
-const NAN_ELEMENT: u8 = 0x7F;
+pub(crate) const NAN_ELEMENT: u8 = 0x7F;
 
 /// `f32(1/448)` and `f32(1/57344)` as the Ascend kernel multiplies by them (RCEIL).
 const RCP_E4M3_MAX: u32 = 0x3B12_4925;
 const RCP_E5M2_MAX: u32 = 0x3792_4925;
 
-/// The scale byte of one block, or `None` when the block's elements must all be ±0
-/// (an all-zero block, or a tiny block under `TinyBlocks::Flush`).
-enum BlockScale {
+/// The scale decision for one block.
+pub(crate) enum BlockScale {
     /// Multiply elements by `2^(127 - byte)`.
     Scaled(E8M0),
-    /// Elements become ±0; the byte is still written.
+    /// Elements become ±0; the byte is still written (an all-zero block, or a tiny block under
+    /// `TinyBlocks::Flush`).
     Flushed(E8M0),
     /// A NaN or Inf in the block: scale 0xFF, every element NaN.
     NonFinite,
 }
 
-/// OCP: the scale from the largest biased f32 exponent field of the block (exact for bf16,
-/// f16 and f32 inputs: f16 subnormals are normal in f32).
-fn ocp_scale(block: &[f32], format: Fp8Format, tiny: TinyBlocks) -> BlockScale {
-    let max_exp = block
-        .iter()
-        .map(|v| (v.to_bits() >> 23) & 0xFF)
-        .max()
-        .unwrap_or(0);
-    if max_exp == 0xFF {
+/// OCP: the scale from the largest biased f32 exponent field of the block's elements (exact for
+/// bf16, f16 and f32 inputs: f16 subnormals are normal in f32).
+pub(crate) fn ocp_scale(max_exp_field: u32, format: Fp8Format, tiny: TinyBlocks) -> BlockScale {
+    if max_exp_field == 0xFF {
         return BlockScale::NonFinite;
     }
-    let byte = (max_exp as i32 - format.emax()).max(0) as u8;
+    let byte = (max_exp_field as i32 - format.emax()).max(0) as u8;
     match (byte, tiny) {
         (0, TinyBlocks::Flush) => BlockScale::Flushed(E8M0(0)),
         _ => BlockScale::Scaled(E8M0(byte)),
     }
 }
 
-/// RCEIL: `S = amax * f32(1/max)`, its exponent field rounded up when the mantissa is nonzero.
-fn rceil_scale(block: &[f32], format: Fp8Format) -> BlockScale {
-    let mut amax = 0.0f32;
-    for v in block {
-        if !v.is_finite() {
-            return BlockScale::NonFinite;
-        }
-        amax = amax.max(v.abs());
+/// RCEIL: `S = amax * f32(1/max)`, its exponent field rounded up when the mantissa is nonzero;
+/// `amax` is the block's largest magnitude (NaN or Inf: non-finite).
+pub(crate) fn rceil_scale(amax: f32, format: Fp8Format) -> BlockScale {
+    if !amax.is_finite() {
+        return BlockScale::NonFinite;
     }
     if amax == 0.0 {
         return BlockScale::Flushed(E8M0(0));
@@ -65,13 +57,33 @@ fn rceil_scale(block: &[f32], format: Fp8Format) -> BlockScale {
     BlockScale::Scaled(E8M0(e as u8))
 }
 
+/// The scale of a block of f32 values.
+fn block_scale(block: &[f32], options: &MxQuantOptions) -> BlockScale {
+    match options.scale_alg {
+        ScaleAlg::Ocp => {
+            let max_exp = block
+                .iter()
+                .map(|v| (v.to_bits() >> 23) & 0xFF)
+                .max()
+                .unwrap_or(0);
+            ocp_scale(max_exp, options.dst, options.tiny_blocks)
+        }
+        ScaleAlg::Rceil => {
+            // NaN propagates through neither max nor comparisons: look for it first.
+            if block.iter().any(|v| v.is_nan()) {
+                return BlockScale::NonFinite;
+            }
+            rceil_scale(
+                block.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+                options.dst,
+            )
+        }
+    }
+}
+
 /// Quantizes one block of `x` (already widened to f32) into `out`; returns the scale byte.
 fn quantize_block(block: &[f32], options: &MxQuantOptions, out: &mut [u8]) -> E8M0 {
-    let scale = match options.scale_alg {
-        ScaleAlg::Ocp => ocp_scale(block, options.dst, options.tiny_blocks),
-        ScaleAlg::Rceil => rceil_scale(block, options.dst),
-    };
-    match scale {
+    match block_scale(block, options) {
         BlockScale::NonFinite => {
             out.fill(NAN_ELEMENT);
             E8M0::NAN
@@ -92,8 +104,24 @@ fn quantize_block(block: &[f32], options: &MxQuantOptions, out: &mut [u8]) -> E8
     }
 }
 
-/// Quantizes rows of length `k`; `scales` holds `2 * ceil(nb/2)` bytes per row.
+/// Quantizes rows of length `k`; `scales` holds `2 * ceil(nb/2)` bytes per row. bf16 input
+/// takes the table-driven path of `mx_fast`, which produces the same bytes.
 pub(crate) fn quantize<T: FloatElement>(
+    x: &[T],
+    k: usize,
+    options: &MxQuantOptions,
+    elements: &mut [u8],
+    scales: &mut [E8M0],
+) {
+    if T::DTYPE == DType::BF16 && super::mx_fast::supports(options) {
+        let bits: &[u16] = bytemuck::cast_slice(x);
+        return super::mx_fast::quantize_bf16(bits, k, options, elements, scales);
+    }
+    quantize_reference(x, k, options, elements, scales);
+}
+
+/// The reference: every block widened to f32 and quantized by [`quantize_block`].
+pub(crate) fn quantize_reference<T: FloatElement>(
     x: &[T],
     k: usize,
     options: &MxQuantOptions,
