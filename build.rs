@@ -16,6 +16,7 @@ fn sim_units() -> Vec<Unit> {
     const SELECTED: &[(&str, &[&str])] = &[
         ("rms_norm", &["v0", "v1", "v2"]),
         ("mx_dequant", &["v0", "v1"]),
+        ("mx_quant", &["v0", "v1"]),
         ("fp8_block_dequant", &["v0", "v1"]),
     ];
     let mut units = vec![Unit::new("sim_probe", Target::A2, "v0")];

@@ -14,6 +14,8 @@ extern "C" {
 #define AK_DTYPE_BF16 2u /* element dtype code: bfloat16 */
 #define AK_FP8_E4M3 0u /* FP8 element format code: E4M3FN */
 #define AK_FP8_E5M2 1u /* FP8 element format code: E5M2 */
+#define AK_MX_RCEIL 1u /* mx_quant flag: RCEIL scale rule (default OCP) */
+#define AK_MX_TINY_SCALE 2u /* mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed) */
 #define AK_RMS_NORM_FUSED 1u /* rms_norm flag: h = x + residual is written and normalised */
 #define AK_RMS_NORM_WEIGHT_F32 2u /* rms_norm flag: no rounding before the weight multiply */
 
@@ -43,6 +45,21 @@ typedef struct AkMxDequantTiling {
 } AkMxDequantTiling;
 typedef char AkMxDequantTiling_size_check[(sizeof(AkMxDequantTiling) == 32) ? 1 : -1];
 
+/* Tiling of mx_quant (by value to the kernel; 40 bytes). */
+typedef struct AkMxQuantTiling {
+    uint32_t rows; /* @0: number of rows */
+    uint32_t cols; /* @4: elements per row (K) */
+    uint32_t scale_stride; /* @8: scale bytes per row (2 * ceil(nb / 2)) */
+    uint32_t rows_per_core; /* @12: rows of every core but the last */
+    uint32_t rows_per_tile; /* @16: rows per UB tile (1 when rows are chunked) */
+    uint32_t blocks_per_tile; /* @20: 32-element blocks per tile and row (<= 255) */
+    uint32_t format; /* @24: AK_FP8_E4M3 or AK_FP8_E5M2 */
+    uint32_t dtype; /* @28: AK_DTYPE_* of x */
+    uint32_t flags; /* @32: AK_MX_RCEIL | AK_MX_TINY_SCALE */
+    uint8_t reserved[4]; /* padding to a multiple of 8 bytes */
+} AkMxQuantTiling;
+typedef char AkMxQuantTiling_size_check[(sizeof(AkMxQuantTiling) == 40) ? 1 : -1];
+
 /* Tiling of fp8_block_dequant (by value to the kernel; 40 bytes). */
 typedef struct AkFp8BlockDequantTiling {
     uint32_t rows; /* @0: weight rows (out features) */
@@ -69,6 +86,8 @@ int32_t ak_rms_norm_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, u
 int32_t ak_rms_norm_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* residual, uint8_t* weight, uint8_t* y, uint8_t* h, const AkRmsNormTiling* tiling);
 int32_t ak_mx_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* y, uint8_t* scales, uint8_t* out, const AkMxDequantTiling* tiling);
 int32_t ak_mx_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* y, uint8_t* scales, uint8_t* out, const AkMxDequantTiling* tiling);
+int32_t ak_mx_quant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* y, uint8_t* scales, const AkMxQuantTiling* tiling);
+int32_t ak_mx_quant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* y, uint8_t* scales, const AkMxQuantTiling* tiling);
 int32_t ak_fp8_block_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
 int32_t ak_fp8_block_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
 int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling);

@@ -11,6 +11,10 @@ pub const AK_DTYPE_BF16: u32 = 2;
 pub const AK_FP8_E4M3: u32 = 0;
 /// FP8 element format code: E5M2
 pub const AK_FP8_E5M2: u32 = 1;
+/// mx_quant flag: RCEIL scale rule (default OCP)
+pub const AK_MX_RCEIL: u32 = 1;
+/// mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)
+pub const AK_MX_TINY_SCALE: u32 = 2;
 /// rms_norm flag: h = x + residual is written and normalised
 pub const AK_RMS_NORM_FUSED: u32 = 1;
 /// rms_norm flag: no rounding before the weight multiply
@@ -43,6 +47,8 @@ pub static AK_UNITS: &[(&str, &str, &str, u32, u32)] = &[
     ("rms_norm", "a5", "v0", 2, 100),
     ("mx_dequant", "a2", "v0", 2, 100),
     ("mx_dequant", "a5", "v0", 2, 100),
+    ("mx_quant", "a2", "v0", 2, 100),
+    ("mx_quant", "a5", "v0", 2, 100),
     ("fp8_block_dequant", "a2", "v0", 2, 100),
     ("fp8_block_dequant", "a5", "v0", 2, 100),
     ("sim_probe", "a2", "v0", 1, 100),
@@ -133,6 +139,55 @@ extern "C" {
 pub static AK_MX_DEQUANT_VARIANTS: &[AkVariant<AkMxDequantLaunch>] = &[
     AkVariant { kernel: "mx_dequant", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_mx_dequant_a2_v0_launch },
     AkVariant { kernel: "mx_dequant", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_mx_dequant_a5_v0_launch },
+];
+
+/// Tiling of `mx_quant` (by value to the kernel; 40 bytes), as in `ak_kernels.h`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AkMxQuantTiling {
+    /// number of rows
+    pub rows: u32,
+    /// elements per row (K)
+    pub cols: u32,
+    /// scale bytes per row (2 * ceil(nb / 2))
+    pub scale_stride: u32,
+    /// rows of every core but the last
+    pub rows_per_core: u32,
+    /// rows per UB tile (1 when rows are chunked)
+    pub rows_per_tile: u32,
+    /// 32-element blocks per tile and row (<= 255)
+    pub blocks_per_tile: u32,
+    /// AK_FP8_E4M3 or AK_FP8_E5M2
+    pub format: u32,
+    /// AK_DTYPE_* of x
+    pub dtype: u32,
+    /// AK_MX_RCEIL | AK_MX_TINY_SCALE
+    pub flags: u32,
+    /// Padding to a multiple of 8 bytes.
+    pub reserved: [u8; 4],
+}
+const _: () = assert!(::core::mem::size_of::<AkMxQuantTiling>() == 40);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, rows) == 0);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, cols) == 4);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, scale_stride) == 8);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, rows_per_core) == 12);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, rows_per_tile) == 16);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, blocks_per_tile) == 20);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, format) == 24);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, dtype) == 28);
+const _: () = assert!(::core::mem::offset_of!(AkMxQuantTiling, flags) == 32);
+/// Signature of every launcher of `mx_quant`.
+pub type AkMxQuantLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *const AkMxQuantTiling) -> i32;
+extern "C" {
+    /// Launches `ak_mx_quant_a2_v0` (a2, double-buffered, largest tiles).
+    pub fn ak_mx_quant_a2_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, y: *mut u8, scales: *mut u8, tiling: *const AkMxQuantTiling) -> i32;
+    /// Launches `ak_mx_quant_a5_v0` (a5, double-buffered, largest tiles).
+    pub fn ak_mx_quant_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, y: *mut u8, scales: *mut u8, tiling: *const AkMxQuantTiling) -> i32;
+}
+/// The compiled variants of `mx_quant`.
+pub static AK_MX_QUANT_VARIANTS: &[AkVariant<AkMxQuantLaunch>] = &[
+    AkVariant { kernel: "mx_quant", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_mx_quant_a2_v0_launch },
+    AkVariant { kernel: "mx_quant", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_mx_quant_a5_v0_launch },
 ];
 
 /// Tiling of `fp8_block_dequant` (by value to the kernel; 40 bytes), as in `ak_kernels.h`.

@@ -37,6 +37,16 @@ pub fn consts() -> Vec<Const> {
         c("AK_FP8_E4M3", 0, "FP8 element format code: E4M3FN"),
         c("AK_FP8_E5M2", 1, "FP8 element format code: E5M2"),
         c(
+            "AK_MX_RCEIL",
+            1,
+            "mx_quant flag: RCEIL scale rule (default OCP)",
+        ),
+        c(
+            "AK_MX_TINY_SCALE",
+            2,
+            "mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)",
+        ),
+        c(
             "AK_RMS_NORM_FUSED",
             1,
             "rms_norm flag: h = x + residual is written and normalised",
@@ -54,6 +64,7 @@ pub fn kernels() -> Vec<KernelDesc> {
     vec![
         kernels::rms_norm::desc(),
         kernels::mx_dequant::desc(),
+        kernels::mx_quant::desc(),
         kernels::fp8_block_dequant::desc(),
         kernels::sim_probe::desc(),
     ]

@@ -143,7 +143,7 @@ pub fn mx_quant<T: FloatElement>(
     options: &MxQuantOptions,
 ) -> Result<MxTensor> {
     let x = super::named("x", x)?;
-    let (_, k) = rows_and_last("x", &x)?;
+    let (rows, k) = rows_and_last("x", &x)?;
     if !matches!(options.round, RoundMode::Rint | RoundMode::Round) {
         return Err(Error::option(
             "round",
@@ -159,7 +159,10 @@ pub fn mx_quant<T: FloatElement>(
     let mut scales = vec![E8M0::MIN; x.len() / k * scale_row];
     match backend {
         Backend::Cpu => cpu::mx::quantize(x.data(), k, options, &mut elements, &mut scales),
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_quant")),
+        Backend::Sim(cfg) => {
+            let (e, s) = (&mut elements, &mut scales);
+            crate::backend::sim::mx_quant(cfg, x.data(), rows, k, options, e, s)?;
+        }
     }
     Ok(MxTensor {
         format: options.dst,

@@ -5,6 +5,7 @@
 
 pub mod fp8_block_dequant;
 pub mod mx_dequant;
+pub mod mx_quant;
 pub mod rms_norm;
 
 use std::fmt;

@@ -2,5 +2,6 @@
 
 pub mod fp8_block_dequant;
 pub mod mx_dequant;
+pub mod mx_quant;
 pub mod rms_norm;
 pub mod sim_probe;

@@ -9,12 +9,14 @@
 
 mod fp8_block_dequant;
 mod mx_dequant;
+mod mx_quant;
 mod probe;
 mod rms_norm;
 mod session;
 
 pub use fp8_block_dequant::fp8_block_dequant;
 pub use mx_dequant::mx_dequant;
+pub use mx_quant::mx_quant;
 pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
 pub use session::{available, Counters, GmBuffer, Session};
