@@ -98,6 +98,8 @@ void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vecto
         core->ubInit.assign(core->ubCap, 0);
         core->ubWPipe.assign(core->ubCap, SP_ANY);
         core->ubWSeq.assign(core->ubCap, 0);
+        core->ubRPipe.assign(core->ubCap, SP_ANY);
+        core->ubRSeq.assign(core->ubCap, 0);
         const char* sc = std::getenv("AK_SIM_SYNC_CHECK");
         core->syncCheck = !(sc != nullptr && sc[0] == '0');
         core->regions = regions;
@@ -388,6 +390,7 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len,
     }
     const uint8_t* wp = c.ubWPipe.data() + addr;
     const uint32_t* ws = c.ubWSeq.data() + addr;
+    const uint32_t rseq = ++c.seq;
     for (uint64_t i = 0; i < len; ++i) {
         const uint8_t w = wp[i];
         if (w != SP_ANY && w != pipe && ws[i] > c.visible[w][pipe]) {
@@ -399,17 +402,39 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len,
                           PipeName(pipe), PipeName(w), PipeName(w), PipeName(pipe)));
         }
     }
+    // Remember the read for the write-after-read check. Scalar reads are exempt: GetValue completes
+    // before the scalar unit issues any later instruction.
+    if (pipe != SP_S) {
+        std::memset(c.ubRPipe.data() + addr, pipe, len);
+        std::fill(c.ubRSeq.begin() + addr, c.ubRSeq.begin() + addr + len, rseq);
+    }
 }
 
-void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe)
+void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe, const char* api)
 {
     CoreState* c = tl_core;
     if (c == nullptr || static_cast<uint64_t>(addr) + len > c->ubCap) {
         return;
     }
+    if (c->syncCheck && pipe != SP_ANY) {
+        const uint8_t* rp = c->ubRPipe.data() + addr;
+        const uint32_t* rs = c->ubRSeq.data() + addr;
+        for (uint64_t i = 0; i < len; ++i) {
+            const uint8_t r = rp[i];
+            if (r != SP_ANY && r != pipe && rs[i] > c->visible[r][pipe]) {
+                Fail(api, Fmt("pipe %s overwrites UB byte %llu that pipe %s read without a synchronisation in "
+                                     "between: add SetFlag/WaitFlag<HardEvent::%s_%s> before the write (or use a TQue, "
+                                     "whose FreeTensor/AllocTensor carry it, or PipeBarrier<PIPE_ALL>); on hardware "
+                                     "the write races with the read (write-after-read, npuchk ErrorSync2)",
+                                     PipeName(pipe), static_cast<unsigned long long>(addr + i), PipeName(r),
+                                     PipeName(r), PipeName(pipe)));
+            }
+        }
+    }
     std::memset(c->ubInit.data() + addr, 1, len);
     const uint32_t q = ++c->seq;
     std::memset(c->ubWPipe.data() + addr, pipe, len);
+    std::memset(c->ubRPipe.data() + addr, SP_ANY, len);
     std::fill(c->ubWSeq.begin() + addr, c->ubWSeq.begin() + addr + len, q);
 }
 
@@ -585,6 +610,7 @@ int QueAlloc(const char* api, int que)
                 std::memset(c.ubInit.data() + s.addr, 0, s.len);
                 std::memset(c.ub.data() + s.addr, 0xCD, s.len);
                 std::memset(c.ubWPipe.data() + s.addr, SP_ANY, s.len);
+                std::memset(c.ubRPipe.data() + s.addr, SP_ANY, s.len);
             } else {
                 std::memset(c.cube[s.mem].data.data() + s.addr, 0xCD, s.len);
             }

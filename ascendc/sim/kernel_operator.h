@@ -457,7 +457,7 @@ public:
         }
         const uint32_t a = simAddr_ + index * static_cast<uint32_t>(sizeof(T));
         sim::UbStore<T>(a, value);
-        sim::UbMarkWritten(a, sizeof(T), sim::SP_S);
+        sim::UbMarkWritten(a, sizeof(T), sim::SP_S, api);
     }
 
     uint32_t GetSize() const { return simSize_; }
@@ -936,11 +936,11 @@ inline std::vector<T> LoadN(uint32_t addr, uint64_t n)
 }
 
 template <typename T>
-inline void StoreN(uint32_t addr, const std::vector<T>& v, uint8_t pipe = SP_V)
+inline void StoreN(uint32_t addr, const std::vector<T>& v, uint8_t pipe = SP_V, const char* api = "UB write")
 {
     if (!v.empty()) {
         std::memcpy(Core("UB").ub.data() + addr, static_cast<const void*>(v.data()), v.size() * sizeof(T));
-        UbMarkWritten(addr, v.size() * sizeof(T), pipe);
+        UbMarkWritten(addr, v.size() * sizeof(T), pipe, api);
     }
 }
 
@@ -1083,7 +1083,7 @@ inline void BinaryCount(const char* api, BinOp op, uint32_t a2, uint32_t a5, con
     for (int32_t i = 0; i < count; ++i) {
         x[i] = Bin<T>(op, x[i], y[i]);
     }
-    StoreN<T>(dst.simAddr_, x);
+    StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -1100,7 +1100,7 @@ inline void ScalarCount(const char* api, BinOp op, uint32_t a2, uint32_t a5, con
     for (int32_t i = 0; i < count; ++i) {
         x[i] = Bin<T>(op, x[i], scalar);
     }
-    StoreN<T>(dst.simAddr_, x);
+    StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -1117,7 +1117,7 @@ inline void UnaryCount(const char* api, UnOp op, uint32_t a2, uint32_t a5, const
     for (int32_t i = 0; i < count; ++i) {
         x[i] = Un<T>(op, x[i]);
     }
-    StoreN<T>(dst.simAddr_, x);
+    StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -1192,7 +1192,7 @@ inline void ShiftCount(const char* api, bool left, const LocalTensor<T>& dst, co
             x[i] = sh >= bits ? T(0) : static_cast<T>(static_cast<UT>(x[i]) >> sh);
         }
     }
-    StoreN<T>(dst.simAddr_, x);
+    StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     CountVec(1, static_cast<uint64_t>(count));
 }
 AK_SIM_IMPL_END
@@ -1371,7 +1371,7 @@ inline void Level0(const L0Op& o, const LocalTensor<T>& dst, const LocalTensor<T
     }
     for (const auto& w : out) {
         UbStore<T>(w.first, w.second);
-        UbMarkWritten(w.first, sizeof(T));
+        UbMarkWritten(w.first, sizeof(T), sim::SP_V, api);
     }
     CountVec(repeatTime, static_cast<uint64_t>(repeatTime) * lanes.size());
 }
@@ -1471,7 +1471,7 @@ inline void Duplicate(const LocalTensor<T>& dst, const T& scalarValue, const int
     sim::CountCheck(api, count);
     sim::Operand(api, "dst", dst, count, false);
     std::vector<T> x(static_cast<size_t>(count), scalarValue);
-    sim::StoreN<T>(dst.simAddr_, x);
+    sim::StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     sim::CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -1718,7 +1718,7 @@ inline void Cast(const LocalTensor<T>& dst, const LocalTensor<U>& src, const Rou
     for (uint32_t i = 0; i < count; ++i) {
         y[i] = sim::ConvertOne<T, U>(x[i], rk);
     }
-    sim::StoreN<T>(dst.simAddr_, y);
+    sim::StoreN<T>(dst.simAddr_, y, sim::SP_V, api);
     sim::CountVec(1, count);
 }
 
@@ -1772,7 +1772,7 @@ inline void CompareImpl(const char* api, const LocalTensor<U>& dst, const LocalT
             bits[i / 8] = static_cast<uint8_t>(bits[i / 8] | (1u << (i % 8)));
         }
     }
-    StoreN<uint8_t>(dst.simAddr_, bits);
+    StoreN<uint8_t>(dst.simAddr_, bits, sim::SP_V, api);
     CountVec(1, count);
 }
 
@@ -1817,7 +1817,7 @@ inline void SelectImpl(const char* api, const LocalTensor<T>& dst, const LocalTe
             x[i] = src1 != nullptr ? y[i] : scalar;
         }
     }
-    StoreN<T>(dst.simAddr_, x);
+    StoreN<T>(dst.simAddr_, x, sim::SP_V, api);
     CountVec(1, count);
 }
 AK_SIM_IMPL_END
@@ -1931,7 +1931,7 @@ inline void ReduceSum(const LocalTensor<T>& dst, const LocalTensor<T>& src, cons
         acc = first ? part : sim::Bin<T>(sim::OP_ADD, acc, part);
         first = false;
     }
-    sim::StoreN<T>(dst.simAddr_, std::vector<T>{acc});
+    sim::StoreN<T>(dst.simAddr_, std::vector<T>{acc}, sim::SP_V, api);
     sim::CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -1957,7 +1957,7 @@ inline void ReduceMax(const LocalTensor<T>& dst, const LocalTensor<T>& src, cons
     if (calIndex) {
         out.push_back(sim::IndexAsT<T>(idx));
     }
-    sim::StoreN<T>(dst.simAddr_, out);
+    sim::StoreN<T>(dst.simAddr_, out, sim::SP_V, api);
     sim::CountVec(1, static_cast<uint64_t>(count));
 }
 
@@ -2037,7 +2037,7 @@ inline void WholeReduceImpl(const char* api, bool isMax, const LocalTensor<T>& d
         writes.emplace_back(da, std::move(bytes));
     }
     for (const auto& w : writes) {
-        StoreN<uint8_t>(static_cast<uint32_t>(w.first), w.second);
+        StoreN<uint8_t>(static_cast<uint32_t>(w.first), w.second, sim::SP_V, api);
     }
     CountVec(static_cast<uint64_t>(repeatTime), static_cast<uint64_t>(repeatTime) * lanes.size());
 }
@@ -2145,7 +2145,7 @@ inline void BlockReduceImpl(const char* api, int kind /*0 sum 1 max 2 min*/, con
     }
     for (const auto& w : out) {
         UbStore<T>(w.first, w.second);
-        UbMarkWritten(w.first, sizeof(T));
+        UbMarkWritten(w.first, sizeof(T), sim::SP_V, api);
     }
     CountVec(static_cast<uint64_t>(repeatTime), static_cast<uint64_t>(repeatTime) * lanes.size());
 }
@@ -2223,7 +2223,7 @@ inline void DuplicateL0(const LocalTensor<T>& dst, const T& v, uint64_t maskCoun
         for (uint32_t lane : lanes) {
             const uint32_t a = static_cast<uint32_t>(LaneAddr<T>(dst.simAddr_, r, lane, dstBlk, dstRep));
             UbStore<T>(a, v);
-            UbMarkWritten(a, sizeof(T));
+            UbMarkWritten(a, sizeof(T), sim::SP_V, api);
         }
     }
     CountVec(repeatTime, static_cast<uint64_t>(repeatTime) * lanes.size());
@@ -2274,7 +2274,7 @@ inline void Brcb(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uin
                                         "ErrorWrite3)", r, j, static_cast<unsigned long long>(a),
                                         static_cast<unsigned long long>(a + sim::kBlockBytes)));
             }
-            sim::StoreN<T>(static_cast<uint32_t>(a), std::vector<T>(perBlk, x[r * 8 + j]));
+            sim::StoreN<T>(static_cast<uint32_t>(a), std::vector<T>(perBlk, x[r * 8 + j]), sim::SP_V, api);
         }
     }
     sim::CountVec(repeatTime, static_cast<uint64_t>(repeatTime) * 8 * perBlk);
@@ -2343,7 +2343,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
     const uintptr_t p = src.simAccess(api, 0, bytes, false);
     if (bytes > 0) {
         std::memcpy(sim::Core(api).ub.data() + dst.simAddr_, reinterpret_cast<const void*>(p), bytes);
-        sim::UbMarkWritten(dst.simAddr_, bytes, sim::SP_MTE2);
+        sim::UbMarkWritten(dst.simAddr_, bytes, sim::SP_MTE2, api);
     }
     sim::CountGm(bytes, 0);
 }
@@ -2376,7 +2376,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     sim::Operand(api, "dst", dst, count, false);
     sim::NoPartialOverlap(api, dst, count, src, count, "src");
     const std::vector<uint8_t> v = sim::LoadN<uint8_t>(src.simAddr_, bytes);
-    sim::StoreN<uint8_t>(dst.simAddr_, v, sim::SP_ANY);
+    sim::StoreN<uint8_t>(dst.simAddr_, v, sim::SP_ANY, api);
 }
 
 AK_SIM_API_END
@@ -2412,7 +2412,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
     for (uint32_t i = 0; i < repeatParams.blockCount; ++i) {
         const uintptr_t p = src.simAccess(api, i * sp, len, false);
         std::memcpy(sim::Core(api).ub.data() + dst.simAddr_ + i * dp, reinterpret_cast<const void*>(p), len);
-        sim::UbMarkWritten(static_cast<uint32_t>(dst.simAddr_ + i * dp), len, sim::SP_MTE2);
+        sim::UbMarkWritten(static_cast<uint32_t>(dst.simAddr_ + i * dp), len, sim::SP_MTE2, api);
     }
     sim::CountGm(len * repeatParams.blockCount, 0);
 }
@@ -2460,7 +2460,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         const uint32_t s = static_cast<uint32_t>(src.simAddr_ + i * sp);
         sim::UbCheckInit(api, "src", s, len, sim::SP_ANY);
         const std::vector<uint8_t> v = sim::LoadN<uint8_t>(s, len);
-        sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v, sim::SP_ANY);
+        sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v, sim::SP_ANY, api);
     }
 }
 
@@ -2551,7 +2551,7 @@ inline void PadGmToUb(const char* api, const LocalTensor<T>& dst, const GlobalTe
             std::memset(u, 0xFF, blockUb);
         }
         std::memcpy(u + static_cast<uint64_t>(left) * es, reinterpret_cast<const void*>(p), blockLen);
-        UbMarkWritten(ua, blockUb, SP_MTE2);
+        UbMarkWritten(ua, blockUb, SP_MTE2, api);
     }
     c.gmToUb += static_cast<uint64_t>(blockLen) * blockCount;
 }

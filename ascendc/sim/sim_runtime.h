@@ -125,6 +125,8 @@ struct CoreState {
     uint32_t seq = 0;
     std::vector<uint8_t> ubWPipe;   // SimPipe of the last write of each UB byte (SP_ANY: synchronised)
     std::vector<uint32_t> ubWSeq;   // sequence number of that write
+    std::vector<uint8_t> ubRPipe;   // SimPipe of the last non-scalar read since the last write (SP_ANY: none)
+    std::vector<uint32_t> ubRSeq;   // sequence number of that read
     uint32_t visible[SP_COUNT][SP_COUNT] = {};  // writes of pipe Q with seq <= visible[Q][P] are visible to P
     uint32_t pendingSet[kMaxHardEvents][kMaxEventIds] = {};
     // vector mask register for Level-0 calls with isSetMask = false (SetVectorMask / SetMaskCount)
@@ -143,7 +145,7 @@ void GmAccess(const char* api, const void* p, uint64_t len, bool write);
 void UbCheckRange(const char* api, const char* what, uint32_t addr, uint64_t len);
 // read by `pipe`: bytes must have been written, and be visible to that pipe
 void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len, uint8_t pipe = SP_V);
-void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe = SP_V);
+void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe = SP_V, const char* api = "UB write");
 void UbMarkSynced(uint32_t addr, uint64_t len);
 void PipeBarrierAll();
 

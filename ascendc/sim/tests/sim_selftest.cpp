@@ -1161,6 +1161,34 @@ static void TestNegatives()
         WaitFlag<HardEvent::V_S>(EVENT_ID1);
         (void)t.GetValue(0);
     }, nullptr);
+    auto warKernel = [&](bool flag) {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 512);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(xp, 1024);
+        LocalTensor<float> t = b.Get<float>();
+        LocalTensor<float> u = b.GetWithOffset<float>(64, 256);
+        for (int it = 0; it < 2; ++it) {
+            DataCopy(t, g[it * 64], 64);  // MTE2 (re)fills t
+            SetFlag<HardEvent::MTE2_V>(EVENT_ID0);
+            WaitFlag<HardEvent::MTE2_V>(EVENT_ID0);
+            Adds(u, t, 1.0f, 64);  // V reads t
+            if (flag) {
+                SetFlag<HardEvent::V_MTE2>(EVENT_ID0);
+                WaitFlag<HardEvent::V_MTE2>(EVENT_ID0);
+            }
+        }
+        SetFlag<HardEvent::V_S>(EVENT_ID0);
+        WaitFlag<HardEvent::V_S>(EVENT_ID0);
+        (void)u.GetValue(0);        // S reads u ...
+        Duplicate(u, 0.0f, 64);     // ... V overwrites it: scalar reads are complete, no flag needed
+    };
+    Run("MTE2 overwrites a TBuf a vector op read, without V_MTE2 (write-after-read)", A2, gms, 1,
+        [&] { warKernel(false); },
+        "DataCopy(UB<-GM): pipe MTE2 overwrites UB byte 0 that pipe V read without a synchronisation in between: add "
+        "SetFlag/WaitFlag<HardEvent::V_MTE2>");
+    Run("ping-pong with V_MTE2 before the refill", A2, gms, 1, [&] { warKernel(true); }, nullptr);
     setenv("AK_SIM_SYNC_CHECK", "0", 1);
     Run("AK_SIM_SYNC_CHECK=0 disables the sync check", A2, gms, 1, [&] { syncKernel(0); }, nullptr);
     unsetenv("AK_SIM_SYNC_CHECK");
