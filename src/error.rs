@@ -62,6 +62,24 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A tensor is present that nothing accounts for (e.g. a scale without its quantized weight).
+    #[error("{tensor}: unexpected in {source_name}")]
+    UnexpectedTensor {
+        /// The tensor.
+        tensor: String,
+        /// Where it was found.
+        source_name: String,
+    },
+    /// A well-formed input asks for a feature this crate does not implement.
+    #[error("{source_name}: {feature} is not supported: {reason}")]
+    Unsupported {
+        /// The file or input that asks for it.
+        source_name: String,
+        /// The feature (e.g. a config key).
+        feature: String,
+        /// What exactly is not supported.
+        reason: String,
+    },
     /// The requested backend cannot run this operation here.
     #[error("backend {backend} is not available: {reason}")]
     BackendUnavailable {

@@ -54,7 +54,7 @@ impl RawTensor {
     }
 }
 
-fn to_dtype(d: StDtype) -> Option<DType> {
+pub(crate) fn to_dtype(d: StDtype) -> Option<DType> {
     Some(match d {
         StDtype::F32 => DType::F32,
         StDtype::F64 => DType::F64,
