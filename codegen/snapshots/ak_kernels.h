@@ -75,6 +75,23 @@ typedef struct AkFp8BlockDequantTiling {
 } AkFp8BlockDequantTiling;
 typedef char AkFp8BlockDequantTiling_size_check[(sizeof(AkFp8BlockDequantTiling) == 40) ? 1 : -1];
 
+/* Tiling of matmul (by value to the kernel; 48 bytes). */
+typedef struct AkMatmulTiling {
+    uint32_t m; /* @0: rows of x and out */
+    uint32_t n; /* @4: rows of w, columns of out */
+    uint32_t k; /* @8: inner dimension (<= 65535) */
+    uint32_t base_m; /* @12: output tile rows (multiple of 16) */
+    uint32_t base_n; /* @16: output tile columns (multiple of 16) */
+    uint32_t base_k; /* @20: K per Mmad / L0A-L0B buffer (multiple of 16) */
+    uint32_t k_l1; /* @24: K per L1 chunk (a multiple of base_k: the L1 staging depth) */
+    uint32_t tiles_n; /* @28: ceil(n / base_n) */
+    uint32_t tiles; /* @32: ceil(m / base_m) * tiles_n */
+    uint32_t has_bias; /* @36: 1: add bias3 (needs in_dtype bf16) */
+    uint32_t in_dtype; /* @40: AK_DTYPE_BF16 or AK_DTYPE_F16 of x and w */
+    uint32_t out_dtype; /* @44: AK_DTYPE_* of out */
+} AkMatmulTiling;
+typedef char AkMatmulTiling_size_check[(sizeof(AkMatmulTiling) == 48) ? 1 : -1];
+
 /* Tiling of sim_probe (by value to the kernel; 8 bytes). */
 typedef struct AkSimProbeTiling {
     uint32_t n; /* @0: elements to copy */
@@ -90,6 +107,8 @@ int32_t ak_mx_quant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, u
 int32_t ak_mx_quant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* y, uint8_t* scales, const AkMxQuantTiling* tiling);
 int32_t ak_fp8_block_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
 int32_t ak_fp8_block_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
+int32_t ak_matmul_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
+int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
 int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling);
 
 #ifdef __cplusplus

@@ -51,6 +51,8 @@ pub static AK_UNITS: &[(&str, &str, &str, u32, u32)] = &[
     ("mx_quant", "a5", "v0", 2, 100),
     ("fp8_block_dequant", "a2", "v0", 2, 100),
     ("fp8_block_dequant", "a5", "v0", 2, 100),
+    ("matmul", "a2", "v0", 2, 100),
+    ("matmul", "a5", "v0", 2, 100),
     ("sim_probe", "a2", "v0", 1, 100),
 ];
 
@@ -238,6 +240,62 @@ extern "C" {
 pub static AK_FP8_BLOCK_DEQUANT_VARIANTS: &[AkVariant<AkFp8BlockDequantLaunch>] = &[
     AkVariant { kernel: "fp8_block_dequant", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_fp8_block_dequant_a2_v0_launch },
     AkVariant { kernel: "fp8_block_dequant", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_fp8_block_dequant_a5_v0_launch },
+];
+
+/// Tiling of `matmul` (by value to the kernel; 48 bytes), as in `ak_kernels.h`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AkMatmulTiling {
+    /// rows of x and out
+    pub m: u32,
+    /// rows of w, columns of out
+    pub n: u32,
+    /// inner dimension (<= 65535)
+    pub k: u32,
+    /// output tile rows (multiple of 16)
+    pub base_m: u32,
+    /// output tile columns (multiple of 16)
+    pub base_n: u32,
+    /// K per Mmad / L0A-L0B buffer (multiple of 16)
+    pub base_k: u32,
+    /// K per L1 chunk (a multiple of base_k: the L1 staging depth)
+    pub k_l1: u32,
+    /// ceil(n / base_n)
+    pub tiles_n: u32,
+    /// ceil(m / base_m) * tiles_n
+    pub tiles: u32,
+    /// 1: add bias3 (needs in_dtype bf16)
+    pub has_bias: u32,
+    /// AK_DTYPE_BF16 or AK_DTYPE_F16 of x and w
+    pub in_dtype: u32,
+    /// AK_DTYPE_* of out
+    pub out_dtype: u32,
+}
+const _: () = assert!(::core::mem::size_of::<AkMatmulTiling>() == 48);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, m) == 0);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, n) == 4);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, k) == 8);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, base_m) == 12);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, base_n) == 16);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, base_k) == 20);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, k_l1) == 24);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, tiles_n) == 28);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, tiles) == 32);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, has_bias) == 36);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, in_dtype) == 40);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, out_dtype) == 44);
+/// Signature of every launcher of `matmul`.
+pub type AkMatmulLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulTiling) -> i32;
+extern "C" {
+    /// Launches `ak_matmul_a2_v0` (a2, double-buffered L1 and L0A/L0B).
+    pub fn ak_matmul_a2_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, w: *mut u8, bias3: *mut u8, ones: *mut u8, out: *mut u8, tiling: *const AkMatmulTiling) -> i32;
+    /// Launches `ak_matmul_a5_v0` (a5, double-buffered L1 and L0A/L0B).
+    pub fn ak_matmul_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, w: *mut u8, bias3: *mut u8, ones: *mut u8, out: *mut u8, tiling: *const AkMatmulTiling) -> i32;
+}
+/// The compiled variants of `matmul`.
+pub static AK_MATMUL_VARIANTS: &[AkVariant<AkMatmulLaunch>] = &[
+    AkVariant { kernel: "matmul", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_matmul_a2_v0_launch },
+    AkVariant { kernel: "matmul", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_matmul_a5_v0_launch },
 ];
 
 /// Tiling of `sim_probe` (by value to the kernel; 8 bytes), as in `ak_kernels.h`.

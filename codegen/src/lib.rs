@@ -66,6 +66,7 @@ pub fn kernels() -> Vec<KernelDesc> {
         kernels::mx_dequant::desc(),
         kernels::mx_quant::desc(),
         kernels::fp8_block_dequant::desc(),
+        kernels::matmul::desc(),
         kernels::sim_probe::desc(),
     ]
 }

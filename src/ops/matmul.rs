@@ -37,7 +37,17 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
         Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), m, n, k, &mut out),
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("matmul")),
+        Backend::Sim(cfg) => {
+            let args = crate::backend::sim::MatmulArgs {
+                x: x.data(),
+                w: w.data(),
+                bias: None,
+                m,
+                n,
+                k,
+            };
+            crate::backend::sim::matmul(cfg, &args, &mut out)?;
+        }
     }
     Ok(Tensor::from_parts(vec![m, n], out))
 }
@@ -67,7 +77,14 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
         Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_matmul_weight_only")),
+        Backend::Sim(cfg) => {
+            let wo = crate::backend::sim::MxOperand {
+                format: w.format,
+                elements: w.elements.data(),
+                scales: w.scales.data(),
+            };
+            crate::backend::sim::mx_matmul_weight_only(cfg, x.data(), &wo, m, n, k, &mut out)?;
+        }
     }
     Ok(Tensor::from_parts(vec![m, n], out))
 }

@@ -47,7 +47,19 @@ pub fn mx_matmul<O: FloatElement>(
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
         Backend::Cpu => cpu::mx_matmul::matmul(&x, &w, bias, m, n, k, &mut out),
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("mx_matmul")),
+        Backend::Sim(cfg) => {
+            let xo = crate::backend::sim::MxOperand {
+                format: x.format,
+                elements: x.elements.data(),
+                scales: x.scales.data(),
+            };
+            let wo = crate::backend::sim::MxOperand {
+                format: w.format,
+                elements: w.elements.data(),
+                scales: w.scales.data(),
+            };
+            crate::backend::sim::mx_matmul(cfg, &xo, &wo, bias, m, n, k, &mut out)?;
+        }
     }
     Ok(Tensor::from_parts(vec![m, n], out))
 }

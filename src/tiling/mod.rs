@@ -4,6 +4,7 @@
 //! `InitBuffer` calls of its generated source (`codegen/src/kernels/`).
 
 pub mod fp8_block_dequant;
+pub mod matmul;
 pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;

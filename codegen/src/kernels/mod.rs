@@ -1,6 +1,7 @@
 //! The kernel descriptions, one module per kernel.
 
 pub mod fp8_block_dequant;
+pub mod matmul;
 pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;

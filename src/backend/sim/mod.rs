@@ -8,6 +8,7 @@
 //! Nothing here panics across the FFI boundary.
 
 mod fp8_block_dequant;
+mod matmul;
 mod mx_dequant;
 mod mx_quant;
 mod probe;
@@ -15,6 +16,9 @@ mod rms_norm;
 mod session;
 
 pub use fp8_block_dequant::fp8_block_dequant;
+pub use matmul::{
+    bias_split, matmul, matmul_planned, mx_matmul, mx_matmul_weight_only, MatmulArgs, MxOperand,
+};
 pub use mx_dequant::mx_dequant;
 pub use mx_quant::mx_quant;
 pub use probe::{sim_probe, ProbeMode};

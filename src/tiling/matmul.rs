@@ -1,0 +1,224 @@
+//! Tiling of the cube `matmul` kernel (`codegen/src/kernels/matmul.rs`): output tiles of
+//! `base_m × base_n` dealt round-robin to the cube cores, K staged into L1 in chunks of `k_l1`
+//! and fed to L0A/L0B in steps of `base_k`. The memory accounting mirrors the kernel's
+//! `InitBuffer` calls buffer for buffer; the capacities are the sim's (docs/sim.md, cube subset).
+
+use super::{align_up, Knobs, Target, TilingError};
+
+/// Bytes of one L1 (A1/B1 positions) per core.
+pub const L1_BYTES: u32 = 512 * 1024;
+/// Bytes of L0A (A2 position) per core.
+pub const L0A_BYTES: u32 = 64 * 1024;
+/// Bytes of L0B (B2 position) per core.
+pub const L0B_BYTES: u32 = 64 * 1024;
+/// Rows (and 16-bit columns) of a cube fractal.
+pub const FRACTAL: u32 = 16;
+/// Largest output tile side the planner picks.
+pub const MAX_BASE: u32 = 256;
+/// Largest K the kernel takes (`Nd2NzParams::srcDValue` is 16-bit on a2).
+pub const MAX_K: u32 = 65_535;
+/// Largest L1 staging depth (`k_l1 / base_k`) the planner picks.
+pub const MAX_L1_DEPTH: u32 = 8;
+
+/// L0C bytes per core on `target` (a2 128 KiB, a5 256 KiB).
+pub fn l0c_bytes(target: Target) -> u32 {
+    match target {
+        Target::A2 => 128 * 1024,
+        Target::A5 => 256 * 1024,
+    }
+}
+
+/// Cube cores the planner spreads tiles over, from a vector-core count (AIC:AIV = 1:2).
+pub fn cube_cores(vector_cores: u32) -> u32 {
+    vector_cores.div_ceil(2).max(1)
+}
+
+/// What `matmul` is asked to do (16-bit operands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatmulShape {
+    /// Rows of x and of the output.
+    pub m: u32,
+    /// Rows of w, columns of the output.
+    pub n: u32,
+    /// Inner dimension.
+    pub k: u32,
+}
+
+/// The plan: launch geometry and tiling fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatmulPlan {
+    /// Cores to launch (0: nothing to do).
+    pub block_dim: u32,
+    /// Output tile rows (multiple of 16).
+    pub base_m: u32,
+    /// Output tile columns (multiple of 16).
+    pub base_n: u32,
+    /// K per Mmad (multiple of 16).
+    pub base_k: u32,
+    /// K per L1 chunk (multiple of `base_k`).
+    pub k_l1: u32,
+    /// `ceil(n / base_n)`.
+    pub tiles_n: u32,
+    /// `ceil(m / base_m) * tiles_n`.
+    pub tiles: u32,
+}
+
+/// Bytes one core allocates in (L1, L0A, L0B, L0C) for a plan (mirrors the kernel's `Init`).
+pub fn usage(knobs: Knobs, p: &MatmulPlan) -> (u64, u64, u64, u64) {
+    let r = |n: u64| n.div_ceil(32) * 32;
+    let bn = u64::from(knobs.buffer_num);
+    let (bm, bnn, bk, kl1) = (
+        u64::from(p.base_m),
+        u64::from(p.base_n),
+        u64::from(p.base_k),
+        u64::from(p.k_l1),
+    );
+    (
+        bn * (r(bm * kl1 * 2) + r(bnn * kl1 * 2)),
+        bn * r(bm * bk * 2),
+        bn * r(bnn * bk * 2),
+        r(bm * bnn * 4),
+    )
+}
+
+/// Checks a plan against the target's capacities and the kernel's alignment rules.
+pub fn check(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), TilingError> {
+    let err = |s: String| Err(TilingError(format!("matmul: {s}")));
+    for (name, v) in [
+        ("base_m", p.base_m),
+        ("base_n", p.base_n),
+        ("base_k", p.base_k),
+    ] {
+        if v == 0 || v % FRACTAL != 0 || v > MAX_BASE {
+            return err(format!(
+                "{name} = {v} must be a multiple of 16 in [16, {MAX_BASE}]"
+            ));
+        }
+    }
+    if p.k_l1 == 0 || p.k_l1 % p.base_k != 0 {
+        return err(format!(
+            "k_l1 = {} is not a multiple of base_k = {}",
+            p.k_l1, p.base_k
+        ));
+    }
+    let (l1, l0a, l0b, l0c) = usage(knobs, p);
+    let caps = [
+        ("L1", l1, L1_BYTES),
+        ("L0A", l0a, L0A_BYTES),
+        ("L0B", l0b, L0B_BYTES),
+        ("L0C", l0c, l0c_bytes(target)),
+    ];
+    for (mem, used, cap) in caps {
+        if used > u64::from(cap) {
+            return err(format!("{mem} needs {used} B, {target} has {cap} B"));
+        }
+    }
+    Ok(())
+}
+
+/// Plans `matmul` for `target` and a variant's `knobs` on at most `vector_cores` vector cores.
+pub fn plan(
+    target: Target,
+    knobs: Knobs,
+    vector_cores: u32,
+    shape: &MatmulShape,
+) -> Result<MatmulPlan, TilingError> {
+    if shape.k == 0 || shape.k > MAX_K {
+        return Err(TilingError(format!(
+            "matmul: K = {} outside [1, {MAX_K}]",
+            shape.k
+        )));
+    }
+    if shape.m == 0 || shape.n == 0 {
+        return Ok(MatmulPlan {
+            block_dim: 0,
+            base_m: 0,
+            base_n: 0,
+            base_k: 0,
+            k_l1: 0,
+            tiles_n: 0,
+            tiles: 0,
+        });
+    }
+    let double = knobs.buffer_num > 1;
+    let base_m = align_up(shape.m, FRACTAL).min(128);
+    let base_n = align_up(shape.n, FRACTAL).min(if double { 128 } else { 256 });
+    let base_k = align_up(shape.k, FRACTAL).min(64);
+    let mut p = MatmulPlan {
+        block_dim: 0,
+        base_m,
+        base_n,
+        base_k,
+        k_l1: base_k,
+        tiles_n: shape.n.div_ceil(base_n),
+        tiles: shape.m.div_ceil(base_m) * shape.n.div_ceil(base_n),
+    };
+    check(target, knobs, &p)?;
+    // the deepest L1 staging that fits (no deeper than K needs)
+    let need = align_up(shape.k, base_k) / base_k;
+    for depth in (1..=need.min(MAX_L1_DEPTH)).rev() {
+        let q = MatmulPlan {
+            k_l1: depth * base_k,
+            ..p
+        };
+        if check(target, knobs, &q).is_ok() {
+            p = q;
+            break;
+        }
+    }
+    p.block_dim = p.tiles.min(cube_cores(vector_cores));
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V0: Knobs = Knobs {
+        buffer_num: 2,
+        ub_share_pct: 100,
+    };
+    const V1: Knobs = Knobs {
+        buffer_num: 1,
+        ub_share_pct: 100,
+    };
+
+    #[test]
+    fn plans_fit_and_cover() {
+        for t in Target::ALL {
+            for knobs in [V0, V1] {
+                for &(m, n, k) in &[
+                    (1, 1, 1),
+                    (1, 4096, 4096),
+                    (17, 33, 100),
+                    (4096, 4096, 65535),
+                ] {
+                    let p = plan(t, knobs, 40, &MatmulShape { m, n, k }).unwrap();
+                    check(t, knobs, &p).unwrap();
+                    assert!(p.base_m * p.tiles.div_ceil(p.tiles_n) >= m);
+                    assert!(p.base_n * p.tiles_n >= n);
+                    assert!(p.block_dim >= 1 && p.block_dim <= 20);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_plans_are_named() {
+        let p = MatmulPlan {
+            block_dim: 1,
+            base_m: 256,
+            base_n: 256,
+            base_k: 16,
+            k_l1: 16,
+            tiles_n: 1,
+            tiles: 1,
+        };
+        let e = check(Target::A2, V1, &p).unwrap_err();
+        assert!(e.0.contains("L0C"), "{e}");
+        assert!(check(Target::A5, V1, &p).is_ok());
+        let q = MatmulPlan { base_k: 24, ..p };
+        assert!(check(Target::A5, V1, &q).unwrap_err().0.contains("base_k"));
+        assert!(plan(Target::A2, V0, 4, &MatmulShape { m: 1, n: 1, k: 0 }).is_err());
+    }
+}
