@@ -20,6 +20,27 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Parses the command line's `--backend cpu|sim` and `--target a2|a5` (the target applies
+    /// to `sim` only, and defaults to `a2`).
+    pub fn from_cli(backend: &str, target: Option<&str>) -> crate::Result<Backend> {
+        let bad = |flag: &str, reason: String| crate::Error::option(flag, reason);
+        match (backend, target) {
+            ("cpu", None) => Ok(Backend::Cpu),
+            ("cpu", Some(_)) => Err(bad("--target", "applies to --backend sim only".into())),
+            ("sim", t) => {
+                let target = t
+                    .unwrap_or("a2")
+                    .parse::<crate::tiling::Target>()
+                    .map_err(|e| bad("--target", e.to_string()))?;
+                Ok(Backend::Sim(sim::SimConfig::new(target)))
+            }
+            (other, _) => Err(bad(
+                "--backend",
+                format!("unknown backend `{other}` (expected cpu or sim)"),
+            )),
+        }
+    }
+
     /// A short name for messages and timings (`cpu`, `sim-a2`, ...).
     pub fn name(&self) -> String {
         match self {

@@ -6,8 +6,11 @@
 //! against the config, and [`Checkpoint::into_weights`] prepares the forward's weights for a mode.
 
 pub mod checkpoint;
+pub mod compare;
 pub mod config;
+pub mod embedded;
 pub mod forward;
+pub mod proof;
 
 pub use checkpoint::{Checkpoint, CheckpointFormat, Layer, Linear};
 pub use config::{QuantizationConfig, Qwen3Config};

@@ -2,6 +2,7 @@
 //! later features, run a Qwen3 forward, convert checkpoints, emit kernels).
 
 mod op;
+mod qwen3;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,9 @@ enum Command {
     /// Run every golden fixture (independent references: torchao, torch, transformers) through
     /// the library and report agreement.
     Verify(verify::VerifyArgs),
+    /// Run a Qwen3 checkpoint (bf16, FP8-block or MXFP8) through the library's ops; without
+    /// --model and a prompt, the end-to-end proof on the embedded tiny checkpoints.
+    Qwen3(qwen3::Qwen3Args),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +33,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Op(args) => op::run(&args),
         Command::Verify(args) => match verify::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Qwen3(args) => match qwen3::run(&args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),

@@ -4,7 +4,7 @@
 use ascend_kernels::io::{serialize, write_atomic, TensorFile};
 use ascend_kernels::ops::{ScaleAlg, TinyBlocks};
 use ascend_kernels::runner::{run_op, OpName, OpOptions, OutDType};
-use ascend_kernels::{Backend, Error, Fp8Format, Result, RoundMode};
+use ascend_kernels::{Backend, Fp8Format, Result, RoundMode};
 use clap::Args;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,9 +20,12 @@ pub struct OpArgs {
     /// Output safetensors file (written only if the op succeeds).
     #[arg(long)]
     output: PathBuf,
-    /// Where to run: cpu.
+    /// Where to run: cpu or sim.
     #[arg(long, default_value = "cpu")]
     backend: String,
+    /// With `--backend sim`: the target whose generated kernels run (a2 | a5) [default: a2].
+    #[arg(long)]
+    target: Option<String>,
     /// mx-quant: element format (e4m3 | e5m2) [default: e4m3].
     #[arg(long)]
     dst: Option<Fp8Format>,
@@ -77,14 +80,11 @@ impl OpArgs {
     }
 }
 
-/// Parses `--backend`.
+/// Parses a backend name as `verify` lists them: `cpu`, `sim-a2`, `sim-a5` (or `sim`).
 pub fn parse_backend(name: &str) -> Result<Backend> {
-    match name {
-        "cpu" => Ok(Backend::Cpu),
-        other => Err(Error::option(
-            "--backend",
-            format!("unknown backend `{other}` (expected cpu)"),
-        )),
+    match name.split_once('-') {
+        Some((backend, target)) => Backend::from_cli(backend, Some(target)),
+        None => Backend::from_cli(name, None),
     }
 }
 
@@ -92,7 +92,7 @@ pub fn parse_backend(name: &str) -> Result<Backend> {
 pub fn run(args: &OpArgs) -> Result<()> {
     let options = args.options();
     options.check_applicable(args.op)?;
-    let backend = parse_backend(&args.backend)?;
+    let backend = Backend::from_cli(&args.backend, args.target.as_deref())?;
     let input = TensorFile::read(&args.input)?;
     let outputs = run_op(&backend, args.op, &input, &options)?;
     let metadata = HashMap::from([

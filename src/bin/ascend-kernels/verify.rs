@@ -13,7 +13,7 @@ pub struct VerifyArgs {
     /// Directory of fixtures (`<op>/<case>.safetensors` with `expected.*` tensors).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops"))]
     fixtures: PathBuf,
-    /// Backends to check, comma-separated: cpu.
+    /// Backends to check, comma-separated: cpu, sim-a2, sim-a5.
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// Print only failures and the summary.

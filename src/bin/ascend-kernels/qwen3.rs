@@ -1,0 +1,288 @@
+//! `ascend-kernels qwen3`: run a Qwen3 checkpoint through the library's ops. Without `--model`
+//! and without a prompt it runs the end-to-end proof on the embedded tiny checkpoints.
+
+use ascend_kernels::io::{serialize, write_atomic, RawTensor};
+use ascend_kernels::ops::MxQuantOptions;
+use ascend_kernels::qwen3::embedded::EMBEDDED;
+use ascend_kernels::qwen3::forward::{Mode, Profile, Qwen3};
+use ascend_kernels::qwen3::proof::evaluate;
+use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
+use ascend_kernels::{Backend, Error, Result};
+use clap::Args;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `ascend-kernels qwen3`.
+#[derive(Args, Debug)]
+pub struct Qwen3Args {
+    /// Checkpoint directory (config.json + safetensors; bf16, FP8-block or MXFP8) [default: the
+    /// embedded tiny model].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Where the ops run: cpu or sim.
+    #[arg(long)]
+    backend: Option<String>,
+    /// With `--backend sim`: a2 or a5 [default: a2].
+    #[arg(long)]
+    target: Option<String>,
+    /// dequant | w8a8-mxfp8 | w8a16-mxfp8 [default: dequant].
+    #[arg(long)]
+    mode: Option<Mode>,
+    /// Prompt token ids, comma-separated.
+    #[arg(long, conflicts_with = "prompt")]
+    prompt_ids: Option<String>,
+    /// Prompt text (needs tokenizer.json in the model directory).
+    #[arg(long)]
+    prompt: Option<String>,
+    /// Tokens to generate greedily.
+    #[arg(long, default_value_t = 16)]
+    max_new_tokens: usize,
+    /// Write the prompt's logits (`logits` F32 `[T, vocab]`) to this safetensors file.
+    #[arg(long)]
+    logits_out: Option<PathBuf>,
+}
+
+/// Runs the command; `Ok(false)` when the proof found a disagreement.
+pub fn run(args: &Qwen3Args) -> Result<bool> {
+    if args.model.is_none()
+        && args.prompt_ids.is_none()
+        && args.prompt.is_none()
+        && args.logits_out.is_none()
+    {
+        return prove(args);
+    }
+    generate(args).map(|()| true)
+}
+
+fn backends(args: &Qwen3Args) -> Result<Vec<Backend>> {
+    match &args.backend {
+        Some(b) => Ok(vec![Backend::from_cli(b, args.target.as_deref())?]),
+        None if args.target.is_some() => {
+            Ok(vec![Backend::from_cli("sim", args.target.as_deref())?])
+        }
+        None => ["a2", "a5"]
+            .iter()
+            .map(|t| Backend::from_cli("sim", Some(t)))
+            .collect::<Result<Vec<_>>>()
+            .map(|sims| std::iter::once(Backend::Cpu).chain(sims).collect()),
+    }
+}
+
+/// Every embedded format x mode x backend against transformers' logits and generation.
+fn prove(args: &Qwen3Args) -> Result<bool> {
+    let modes = match args.mode {
+        Some(m) => vec![m],
+        None => vec![Mode::Dequant, Mode::W8A16Mxfp8, Mode::W8A8Mxfp8],
+    };
+    let backends = backends(args)?;
+    println!("Qwen3 end to end: embedded tiny checkpoints (made by transformers; tests/golden/README.md)");
+    println!("against transformers' bf16 logits and greedy generation (on the dequantized weights for FP8/MXFP8)\n");
+    println!(
+        "{:<6} {:<12} {:<10} {:>7} {:>10} {:>10} {:>9}  {:<10} {:>10} {:>10}",
+        "format",
+        "mode",
+        "backend",
+        "argmax",
+        "max|dlog|",
+        "mean KL",
+        "bound",
+        "generate",
+        "prefill",
+        "decode"
+    );
+    let (mut passed, mut failed, mut unavailable) = (0, 0, 0);
+    for model in &EMBEDDED {
+        let dir = model.materialize()?;
+        for &mode in &modes {
+            for backend in &backends {
+                let row = format!(
+                    "{:<6} {:<12} {:<10}",
+                    model.format,
+                    mode.name(),
+                    backend.name()
+                );
+                match evaluate(&dir, mode, backend) {
+                    Ok(e) => {
+                        let a = e.agreement;
+                        let ok = e.passed();
+                        if ok {
+                            passed += 1;
+                        } else {
+                            failed += 1;
+                        }
+                        let tok_s = |(n, t): (usize, std::time::Duration)| {
+                            n as f64 / t.as_secs_f64().max(1e-9)
+                        };
+                        println!(
+                            "{row} {:>3}/{:<3} {:>10.4} {:>10.2e} {:>9}  {:<10} {:>6.0} t/s {:>6.0} t/s  {}",
+                            a.argmax_matches,
+                            a.positions,
+                            a.max_abs_diff,
+                            a.mean_kl,
+                            format!("{}/{:.0e}", e.tolerance.max_abs_diff, e.tolerance.mean_kl),
+                            if e.generated == e.expected_generated { "16/16 same".to_string() } else { "DIFFERENT".to_string() },
+                            tok_s(e.prefill),
+                            tok_s(e.decode),
+                            if ok { "ok" } else { "FAIL" }
+                        );
+                        if e.generated != e.expected_generated {
+                            println!(
+                                "       ours {:?}\n       want {:?}",
+                                e.generated, e.expected_generated
+                            );
+                        }
+                    }
+                    Err(Error::BackendUnavailable { reason, .. }) => {
+                        unavailable += 1;
+                        println!("{row} not available yet: {reason}");
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        println!("{row} FAIL: {e}");
+                    }
+                }
+            }
+        }
+    }
+    println!("\nbounds: docs/qwen3.md (\"Tolerances\"); 'not available' = the Sim backend has no generated kernel for an op yet");
+    println!("qwen3: {passed} passed, {failed} failed, {unavailable} not available");
+    Ok(failed == 0)
+}
+
+fn parse_ids(text: &str) -> Result<Vec<u32>> {
+    let ids: std::result::Result<Vec<u32>, _> =
+        text.split(',').map(|s| s.trim().parse::<u32>()).collect();
+    match ids {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(Error::option(
+            "--prompt-ids",
+            format!("expected comma-separated token ids, got `{text}`"),
+        )),
+    }
+}
+
+/// One checkpoint, one mode, one backend: generate and report.
+fn generate(args: &Qwen3Args) -> Result<()> {
+    let dir = match &args.model {
+        Some(d) => d.clone(),
+        None => EMBEDDED[0].materialize()?,
+    };
+    let backend = Backend::from_cli(
+        args.backend.as_deref().unwrap_or("cpu"),
+        args.target.as_deref(),
+    )?;
+    let mode = args.mode.unwrap_or_default();
+    let tokenizer = load_tokenizer(&dir)?;
+    let prompt = match (&args.prompt_ids, &args.prompt, &tokenizer) {
+        (Some(ids), _, _) => parse_ids(ids)?,
+        (None, Some(text), Some(t)) => t
+            .encode(text.as_str(), false)
+            .map_err(|e| Error::option("--prompt", format!("cannot tokenize: {e}")))?
+            .get_ids()
+            .to_vec(),
+        (None, Some(_), None) => {
+            return Err(Error::option(
+                "--prompt",
+                format!(
+                    "{} has no tokenizer.json; pass --prompt-ids instead",
+                    dir.display()
+                ),
+            ))
+        }
+        (None, None, _) => vec![1, 2, 3],
+    };
+    let start = Instant::now();
+    eprintln!("loading {} ...", dir.display());
+    let checkpoint = Checkpoint::load(&dir)?;
+    let format = checkpoint.format;
+    let max_positions = (prompt.len() + args.max_new_tokens)
+        .min(checkpoint.config.max_position_embeddings)
+        .max(1);
+    let dims = checkpoint.config.dims(max_positions);
+    let weights = checkpoint.into_weights(mode, &backend, &MxQuantOptions::default())?;
+    let mut model = Qwen3::new(dims.clone(), weights, mode, backend.clone())?;
+    println!(
+        "model {} ({}), mode {}, backend {}, loaded in {:.2?}",
+        dir.display(),
+        format_name(format),
+        mode.name(),
+        backend.name(),
+        start.elapsed()
+    );
+    let (ids, logits, times) = model.generate(&prompt, args.max_new_tokens)?;
+    println!("prompt ids:    {prompt:?}");
+    println!("generated ids: {ids:?}");
+    if let Some(t) = &tokenizer {
+        if let Ok(text) = t.decode(&ids, true) {
+            println!("generated text: {text:?}");
+        }
+    }
+    println!(
+        "prefill: {} tokens in {:.2?} ({:.1} tokens/s); decode: {} tokens in {:.2?} ({:.1} tokens/s)",
+        times.prompt_tokens,
+        times.prefill,
+        times.prompt_tokens as f64 / times.prefill.as_secs_f64().max(1e-9),
+        times.decode_tokens,
+        times.decode,
+        times.decode_tokens as f64 / times.decode.as_secs_f64().max(1e-9)
+    );
+    print_profile(&model.profile);
+    if let Some(path) = &args.logits_out {
+        let meta = HashMap::from([(
+            "producer".to_string(),
+            format!("ascend-kernels {}", env!("CARGO_PKG_VERSION")),
+        )]);
+        write_atomic(
+            path,
+            &serialize(
+                &[("logits".to_string(), RawTensor::from_tensor(&logits))],
+                &meta,
+            )?,
+        )?;
+        println!(
+            "logits [{}, {}] written to {}",
+            prompt.len(),
+            dims.vocab,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn format_name(f: CheckpointFormat) -> String {
+    match f {
+        CheckpointFormat::Dense(d) => d.name().to_lowercase(),
+        CheckpointFormat::Fp8Block { block } => format!("fp8 block {}x{}", block[0], block[1]),
+        CheckpointFormat::Mxfp8 => "mxfp8".into(),
+    }
+}
+
+fn print_profile(p: &Profile) {
+    let total: f64 = p.ops.values().map(|(d, _)| d.as_secs_f64()).sum();
+    println!("time per op:");
+    let mut rows: Vec<_> = p.ops.iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    for (name, (d, calls)) in rows {
+        println!(
+            "  {:<22} {:>9.2?} {:>5.1}%  {:>6} calls",
+            name,
+            d,
+            100.0 * d.as_secs_f64() / total.max(1e-12),
+            calls
+        );
+    }
+}
+
+fn load_tokenizer(dir: &Path) -> Result<Option<tokenizers::Tokenizer>> {
+    let path = dir.join("tokenizer.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    tokenizers::Tokenizer::from_file(&path)
+        .map(Some)
+        .map_err(|e| Error::Format {
+            path: path.display().to_string(),
+            reason: format!("not a tokenizer: {e}"),
+        })
+}
