@@ -153,7 +153,7 @@ fn to_f64<T: FloatElement>(v: &[T]) -> Vec<f64> {
 }
 
 /// bf16 x bf16 through `ops::matmul` (host-planned tiling).
-fn run_dense<O: FloatElement>(
+fn run_dense<T: FloatElement, O: FloatElement>(
     cfg: &SimConfig,
     m: usize,
     n: usize,
@@ -161,15 +161,25 @@ fn run_dense<O: FloatElement>(
     seed: u64,
 ) -> Result<(), String> {
     let mut r = Rng(seed | 1);
-    let x = bf16_vec(&mut r, m * k);
-    let w = bf16_vec(&mut r, n * k);
+    let x: Vec<T> = bf16_vec(&mut r, m * k)
+        .iter()
+        .map(|v| T::from_f32(v.to_f32()))
+        .collect();
+    let w: Vec<T> = bf16_vec(&mut r, n * k)
+        .iter()
+        .map(|v| T::from_f32(v.to_f32()))
+        .collect();
     let (xs, ws) = ([m, k], [n, k]);
     let xv = TensorView::new(&xs, &x).unwrap();
     let wv = TensorView::new(&ws, &w).unwrap();
-    let got =
-        ops::matmul::<bf16, O>(&Backend::Sim(cfg.clone()), xv, wv).map_err(|e| e.to_string())?;
-    let cpu = ops::matmul::<bf16, O>(&Backend::Cpu, xv, wv).map_err(|e| e.to_string())?;
-    let what = format!("{} {} dense {m}x{n}x{k}", cfg.target, cfg.variant);
+    let got = ops::matmul::<T, O>(&Backend::Sim(cfg.clone()), xv, wv).map_err(|e| e.to_string())?;
+    let cpu = ops::matmul::<T, O>(&Backend::Cpu, xv, wv).map_err(|e| e.to_string())?;
+    let what = format!(
+        "{} {} dense {:?} {m}x{n}x{k}",
+        cfg.target,
+        cfg.variant,
+        T::DTYPE
+    );
     check_bound(&what, got.data(), &to_f64(&x), &to_f64(&w), None, m, n, k)?;
     // and the CPU reference itself is within half an output ulp of the same exact value
     check_bound(
@@ -406,14 +416,16 @@ fn mid_scale(r: &mut Rng, _row: usize) -> u8 {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
-    /// bf16 x bf16 with the host tiling, every config, every output dtype.
+    /// bf16 x bf16 with the host tiling, every config, every output dtype; f16 x f16 to f32.
     #[test]
     fn dense_bf16_parity(m in 1usize..40, n in 1usize..40, k in 1usize..150, seed in any::<u64>()) {
         if !require_sim() { return Ok(()); }
         for cfg in configs() {
-            run_dense::<f32>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
-            run_dense::<bf16>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
-            run_dense::<f16>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
+            run_dense::<bf16, f32>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
+            run_dense::<bf16, bf16>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
+            run_dense::<bf16, f16>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
+            // f16 operands take the same cube path (half x half -> f32)
+            run_dense::<f16, f32>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
         }
     }
 
@@ -690,4 +702,17 @@ fn host_tiling_checks_capacities() {
         tiles: 1,
     };
     assert!(check(Target::A2, v1, &p).unwrap_err().0.contains("L0C"));
+}
+
+/// f32 operands have no cube path here: a clear dtype error, not a wrong answer.
+#[test]
+fn f32_operands_are_refused() {
+    if !require_sim() {
+        return;
+    }
+    let x = vec![1f32; 4];
+    let (s, cfg) = ([2, 2], SimConfig::new(Target::A2));
+    let v = TensorView::new(&s, &x).unwrap();
+    let r = ops::matmul::<f32, f32>(&Backend::Sim(cfg), v, v);
+    assert!(matches!(r, Err(Error::DType { .. })), "{r:?}");
 }
