@@ -18,6 +18,7 @@ fn sim_units() -> Vec<Unit> {
         ("mx_dequant", &["v0", "v1"]),
         ("mx_quant", &["v0", "v1"]),
         ("fp8_block_dequant", &["v0", "v1"]),
+        ("rope_qk", &["v0", "v1"]),
         ("matmul", &["v0", "v1"]),
     ];
     let mut units = vec![Unit::new("sim_probe", Target::A2, "v0")];

@@ -16,6 +16,7 @@ extern "C" {
 #define AK_FP8_E5M2 1u /* FP8 element format code: E5M2 */
 #define AK_MX_RCEIL 1u /* mx_quant flag: RCEIL scale rule (default OCP) */
 #define AK_MX_TINY_SCALE 2u /* mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed) */
+#define AK_ROPE_F32_COMPUTE 1u /* rope_qk flag: one rounding at the end (default: HF rounding) */
 #define AK_RMS_NORM_FUSED 1u /* rms_norm flag: h = x + residual is written and normalised */
 #define AK_RMS_NORM_WEIGHT_F32 2u /* rms_norm flag: no rounding before the weight multiply */
 
@@ -75,6 +76,21 @@ typedef struct AkFp8BlockDequantTiling {
 } AkFp8BlockDequantTiling;
 typedef char AkFp8BlockDequantTiling_size_check[(sizeof(AkFp8BlockDequantTiling) == 40) ? 1 : -1];
 
+/* Tiling of rope_qk (by value to the kernel; 40 bytes). */
+typedef struct AkRopeQkTiling {
+    uint32_t tokens; /* @0: number of tokens */
+    uint32_t heads_q; /* @4: heads of q */
+    uint32_t heads_k; /* @8: heads of k */
+    uint32_t head_dim; /* @12: elements per head */
+    uint32_t rotary_dim; /* @16: rotated leading dims (even, <= head_dim) */
+    uint32_t max_positions; /* @20: rows of the cache */
+    uint32_t rows_per_core; /* @24: tokens of every core but the last */
+    uint32_t rows_per_tile; /* @28: tokens per UB tile */
+    uint32_t dtype; /* @32: AK_DTYPE_* of q, k and the outputs */
+    uint32_t flags; /* @36: AK_ROPE_F32_COMPUTE */
+} AkRopeQkTiling;
+typedef char AkRopeQkTiling_size_check[(sizeof(AkRopeQkTiling) == 40) ? 1 : -1];
+
 /* Tiling of matmul (by value to the kernel; 48 bytes). */
 typedef struct AkMatmulTiling {
     uint32_t m; /* @0: rows of x and out */
@@ -107,6 +123,8 @@ int32_t ak_mx_quant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, u
 int32_t ak_mx_quant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* y, uint8_t* scales, const AkMxQuantTiling* tiling);
 int32_t ak_fp8_block_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
 int32_t ak_fp8_block_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
+int32_t ak_rope_qk_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, uint8_t* k, uint8_t* positions, uint8_t* cache, uint8_t* q_out, uint8_t* k_out, const AkRopeQkTiling* tiling);
+int32_t ak_rope_qk_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, uint8_t* k, uint8_t* positions, uint8_t* cache, uint8_t* q_out, uint8_t* k_out, const AkRopeQkTiling* tiling);
 int32_t ak_matmul_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
 int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
 int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling);

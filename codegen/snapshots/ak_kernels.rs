@@ -15,6 +15,8 @@ pub const AK_FP8_E5M2: u32 = 1;
 pub const AK_MX_RCEIL: u32 = 1;
 /// mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)
 pub const AK_MX_TINY_SCALE: u32 = 2;
+/// rope_qk flag: one rounding at the end (default: HF rounding)
+pub const AK_ROPE_F32_COMPUTE: u32 = 1;
 /// rms_norm flag: h = x + residual is written and normalised
 pub const AK_RMS_NORM_FUSED: u32 = 1;
 /// rms_norm flag: no rounding before the weight multiply
@@ -51,6 +53,8 @@ pub static AK_UNITS: &[(&str, &str, &str, u32, u32)] = &[
     ("mx_quant", "a5", "v0", 2, 100),
     ("fp8_block_dequant", "a2", "v0", 2, 100),
     ("fp8_block_dequant", "a5", "v0", 2, 100),
+    ("rope_qk", "a2", "v0", 2, 100),
+    ("rope_qk", "a5", "v0", 2, 100),
     ("matmul", "a2", "v0", 2, 100),
     ("matmul", "a5", "v0", 2, 100),
     ("sim_probe", "a2", "v0", 1, 100),
@@ -240,6 +244,56 @@ extern "C" {
 pub static AK_FP8_BLOCK_DEQUANT_VARIANTS: &[AkVariant<AkFp8BlockDequantLaunch>] = &[
     AkVariant { kernel: "fp8_block_dequant", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_fp8_block_dequant_a2_v0_launch },
     AkVariant { kernel: "fp8_block_dequant", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_fp8_block_dequant_a5_v0_launch },
+];
+
+/// Tiling of `rope_qk` (by value to the kernel; 40 bytes), as in `ak_kernels.h`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AkRopeQkTiling {
+    /// number of tokens
+    pub tokens: u32,
+    /// heads of q
+    pub heads_q: u32,
+    /// heads of k
+    pub heads_k: u32,
+    /// elements per head
+    pub head_dim: u32,
+    /// rotated leading dims (even, <= head_dim)
+    pub rotary_dim: u32,
+    /// rows of the cache
+    pub max_positions: u32,
+    /// tokens of every core but the last
+    pub rows_per_core: u32,
+    /// tokens per UB tile
+    pub rows_per_tile: u32,
+    /// AK_DTYPE_* of q, k and the outputs
+    pub dtype: u32,
+    /// AK_ROPE_F32_COMPUTE
+    pub flags: u32,
+}
+const _: () = assert!(::core::mem::size_of::<AkRopeQkTiling>() == 40);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, tokens) == 0);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, heads_q) == 4);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, heads_k) == 8);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, head_dim) == 12);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, rotary_dim) == 16);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, max_positions) == 20);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, rows_per_core) == 24);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, rows_per_tile) == 28);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, dtype) == 32);
+const _: () = assert!(::core::mem::offset_of!(AkRopeQkTiling, flags) == 36);
+/// Signature of every launcher of `rope_qk`.
+pub type AkRopeQkLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkRopeQkTiling) -> i32;
+extern "C" {
+    /// Launches `ak_rope_qk_a2_v0` (a2, double-buffered).
+    pub fn ak_rope_qk_a2_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, q: *mut u8, k: *mut u8, positions: *mut u8, cache: *mut u8, q_out: *mut u8, k_out: *mut u8, tiling: *const AkRopeQkTiling) -> i32;
+    /// Launches `ak_rope_qk_a5_v0` (a5, double-buffered).
+    pub fn ak_rope_qk_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, q: *mut u8, k: *mut u8, positions: *mut u8, cache: *mut u8, q_out: *mut u8, k_out: *mut u8, tiling: *const AkRopeQkTiling) -> i32;
+}
+/// The compiled variants of `rope_qk`.
+pub static AK_ROPE_QK_VARIANTS: &[AkVariant<AkRopeQkLaunch>] = &[
+    AkVariant { kernel: "rope_qk", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_rope_qk_a2_v0_launch },
+    AkVariant { kernel: "rope_qk", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_rope_qk_a5_v0_launch },
 ];
 
 /// Tiling of `matmul` (by value to the kernel; 48 bytes), as in `ak_kernels.h`.

@@ -47,6 +47,11 @@ pub fn consts() -> Vec<Const> {
             "mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)",
         ),
         c(
+            "AK_ROPE_F32_COMPUTE",
+            1,
+            "rope_qk flag: one rounding at the end (default: HF rounding)",
+        ),
+        c(
             "AK_RMS_NORM_FUSED",
             1,
             "rms_norm flag: h = x + residual is written and normalised",
@@ -66,6 +71,7 @@ pub fn kernels() -> Vec<KernelDesc> {
         kernels::mx_dequant::desc(),
         kernels::mx_quant::desc(),
         kernels::fp8_block_dequant::desc(),
+        kernels::rope_qk::desc(),
         kernels::matmul::desc(),
         kernels::sim_probe::desc(),
     ]

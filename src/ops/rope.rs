@@ -178,7 +178,11 @@ pub fn rope_qk<T: FloatElement>(
             cpu::rope::apply(&mut q_out, d, positions, cache, options);
             cpu::rope::apply(&mut k_out, d, positions, cache, options);
         }
-        Backend::Sim(_) => return Err(crate::backend::sim::unsupported("rope_qk")),
+        Backend::Sim(cfg) => {
+            let (qd, kd) = (q.data(), k.data());
+            let (qo, ko) = (&mut q_out, &mut k_out);
+            crate::backend::sim::rope_qk(cfg, qd, kd, d, positions, cache, options, qo, ko)?;
+        }
     }
     Ok((
         Tensor::from_parts(q.shape().to_vec(), q_out),

@@ -8,6 +8,7 @@ pub mod matmul;
 pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;
+pub mod rope_qk;
 
 use std::fmt;
 

@@ -5,4 +5,5 @@ pub mod matmul;
 pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;
+pub mod rope_qk;
 pub mod sim_probe;
