@@ -8,6 +8,7 @@
 pub mod checkpoint;
 pub mod compare;
 pub mod config;
+pub mod convert;
 pub mod embedded;
 pub mod forward;
 pub mod proof;
