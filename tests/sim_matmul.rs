@@ -354,8 +354,10 @@ fn run_mx<O: FloatElement>(
     let got =
         ops::mx_matmul::<O>(&Backend::Sim(cfg.clone()), xv, wv, bv).map_err(|e| e.to_string())?;
     let cpu = ops::mx_matmul::<O>(&Backend::Cpu, xv, wv, bv).map_err(|e| e.to_string())?;
-    let (xf, xb) = decoded(xv);
-    let (wf, wb) = decoded(wv);
+    // the sim rebalances the scales per block (products unchanged), then decodes to bf16
+    let (xs2, ws2) = sim::mx_rebalance(fx, &xs, fw, &ws, k);
+    let (xf, xb) = decoded(mx_view(fx, &xsh, &xss, &xe, &xs2));
+    let (wf, wb) = decoded(mx_view(fw, &wsh, &wss, &we, &ws2));
     let what = format!(
         "{} {} mx {fx:?}x{fw:?} {m}x{n}x{k} bias {bias}",
         cfg.target, cfg.variant
@@ -715,4 +717,44 @@ fn f32_operands_are_refused() {
     let v = TensorView::new(&s, &x).unwrap();
     let r = ops::matmul::<f32, f32>(&Backend::Sim(cfg), v, v);
     assert!(matches!(r, Err(Error::DType { .. })), "{r:?}");
+}
+
+/// One operand's scales at the bottom of the E8M0 range and the other's at the top (the
+/// `ends_lo_hi` golden fixtures): per-block rebalancing makes every decode exact, so the sim
+/// agrees with the CPU reference everywhere.
+#[test]
+fn mx_one_sided_extremes_are_exact() {
+    if !require_sim() {
+        return;
+    }
+    let (m, n, k) = (5, 21, 96);
+    for cfg in configs() {
+        for flip in [false, true] {
+            let mut low = |r: &mut Rng, _row: usize| r.below(3) as u8;
+            let mut high = |r: &mut Rng, _row: usize| 252 + r.below(3) as u8;
+            let (sx, sw): (
+                &mut dyn FnMut(&mut Rng, usize) -> u8,
+                &mut dyn FnMut(&mut Rng, usize) -> u8,
+            ) = if flip {
+                (&mut high, &mut low)
+            } else {
+                (&mut low, &mut high)
+            };
+            let (exact, inexact) = run_mx::<f32>(
+                &cfg,
+                Fp8Format::E4M3,
+                Fp8Format::E5M2,
+                m,
+                n,
+                k,
+                true,
+                false,
+                5,
+                sx,
+                sw,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((exact, inexact), (m * n, 0));
+        }
+    }
 }

@@ -253,8 +253,79 @@ fn decode(
     Ok((ws, c))
 }
 
-/// MXFP8 × MXFP8 (`mx_matmul`): both operands decoded to bf16 (vector kernel), then the cube
-/// kernel with f32 accumulation and the optional f32 bias.
+/// The scale bytes for which every element of a block decodes exactly to bf16: E4M3 `[3, 246]`,
+/// E5M2 `[10, 239]` (`docs/kernels/matmul.md`, "Exactness").
+pub fn exact_scale_window(format: Fp8Format) -> (i32, i32) {
+    match format {
+        Fp8Format::E4M3 => (3, 246),
+        Fp8Format::E5M2 => (10, 239),
+    }
+}
+
+/// Per-block exponent rebalancing of the two operands' scales (host side, on the scale bytes
+/// only): block `j` of every x row gets `sx - c_j` and of every w row `sw + c_j`, which leaves
+/// every product `2^(sx + sw - 254)` unchanged. `c_j` is 0 when both operands already lie in
+/// their exact windows, else the value nearest 0 that puts them all there; when no shift can
+/// (the scales of one operand in one block span more than the window), the middle of the
+/// wanted range, limited so no byte leaves `[0, 254]`. NaN scales (255) and the pad byte are
+/// kept. Returns the adjusted pair-layout scales `(x, w)`.
+pub fn mx_rebalance(
+    fx: Fp8Format,
+    x_scales: &[E8M0],
+    fw: Fp8Format,
+    w_scales: &[E8M0],
+    k: usize,
+) -> (Vec<E8M0>, Vec<E8M0>) {
+    let pl = k.div_ceil(32).div_ceil(2) * 2;
+    let nb = k.div_ceil(32);
+    let (mut xs, mut ws) = (x_scales.to_vec(), w_scales.to_vec());
+    if pl == 0 {
+        return (xs, ws);
+    }
+    let range = |s: &[E8M0], j: usize| {
+        s.chunks(pl)
+            .map(|r| i32::from(r[j].to_bits()))
+            .filter(|&b| b != 255)
+            .fold(None, |acc: Option<(i32, i32)>, b| match acc {
+                None => Some((b, b)),
+                Some((lo, hi)) => Some((lo.min(b), hi.max(b))),
+            })
+    };
+    let ((xlo, xhi), (wlo, whi)) = (exact_scale_window(fx), exact_scale_window(fw));
+    for j in 0..nb {
+        let (Some((amin, amax)), Some((bmin, bmax))) = (range(x_scales, j), range(w_scales, j))
+        else {
+            continue;
+        };
+        let lo = (amax - xhi).max(wlo - bmin);
+        let hi = (amin - xlo).min(whi - bmax);
+        let safe_lo = (amax - 254).max(-bmin);
+        let safe_hi = amin.min(254 - bmax);
+        let c = if lo <= hi {
+            0.clamp(lo, hi)
+        } else {
+            ((lo + hi) / 2).clamp(safe_lo, safe_hi)
+        };
+        if c == 0 {
+            continue;
+        }
+        let shift = |s: &mut [E8M0], d: i32| {
+            for r in s.chunks_mut(pl) {
+                let b = r[j].to_bits();
+                if b != 255 {
+                    r[j] = E8M0::from_bits((i32::from(b) + d) as u8);
+                }
+            }
+        };
+        shift(&mut xs, -c);
+        shift(&mut ws, c);
+    }
+    (xs, ws)
+}
+
+/// MXFP8 × MXFP8 (`mx_matmul`): scales rebalanced per block ([`mx_rebalance`]), both operands
+/// decoded to bf16 (vector kernel), then the cube kernel with f32 accumulation and the optional
+/// f32 bias.
 #[allow(clippy::too_many_arguments)]
 pub fn mx_matmul<O: FloatElement>(
     cfg: &SimConfig,
@@ -267,8 +338,13 @@ pub fn mx_matmul<O: FloatElement>(
     out: &mut [O],
 ) -> Result<Counters> {
     super::knobs_of("matmul", cfg)?;
-    let (xb, c1) = decode(cfg, x, m, k)?;
-    let (wb, c2) = decode(cfg, w, n, k)?;
+    let (xs, ws) = mx_rebalance(x.format, x.scales, w.format, w.scales, k);
+    let (xr, wr) = (
+        MxOperand { scales: &xs, ..*x },
+        MxOperand { scales: &ws, ..*w },
+    );
+    let (xb, c1) = decode(cfg, &xr, m, k)?;
+    let (wb, c2) = decode(cfg, &wr, n, k)?;
     let args = MatmulArgs {
         x: &xb,
         w: &wb,

@@ -13,18 +13,17 @@ mod mx_dequant;
 mod mx_quant;
 mod probe;
 mod rms_norm;
-mod rope_qk;
 mod session;
 
 pub use fp8_block_dequant::fp8_block_dequant;
 pub use matmul::{
-    bias_split, matmul, matmul_planned, mx_matmul, mx_matmul_weight_only, MatmulArgs, MxOperand,
+    bias_split, exact_scale_window, matmul, matmul_planned, mx_matmul, mx_matmul_weight_only,
+    mx_rebalance, MatmulArgs, MxOperand,
 };
 pub use mx_dequant::mx_dequant;
 pub use mx_quant::mx_quant;
 pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
-pub use rope_qk::rope_qk;
 pub use session::{available, Counters, GmBuffer, Session};
 
 use crate::tiling::{Knobs, Target};
