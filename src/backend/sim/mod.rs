@@ -13,6 +13,7 @@ mod mx_dequant;
 mod mx_quant;
 mod probe;
 mod rms_norm;
+mod rope_qk;
 mod session;
 
 pub use fp8_block_dequant::fp8_block_dequant;
@@ -24,6 +25,7 @@ pub use mx_dequant::mx_dequant;
 pub use mx_quant::mx_quant;
 pub use probe::{sim_probe, ProbeMode};
 pub use rms_norm::{rms_norm, rms_norm_planned, RmsNormArgs};
+pub use rope_qk::rope_qk;
 pub use session::{available, Counters, GmBuffer, Session};
 
 use crate::tiling::{Knobs, Target};
