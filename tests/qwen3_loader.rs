@@ -602,3 +602,60 @@ fn tied_checkpoint_with_a_different_lm_head_is_refused() {
     });
     assert!(Checkpoint::load(d.path()).unwrap().lm_head.is_none());
 }
+
+#[test]
+fn f32_weights_bf16_fp8_scales_and_e8m0_scales_load() {
+    // an f32 checkpoint: widened exactly from the bf16 fixture, so rounding back is exact
+    let d = copy("untied", "bf16");
+    rewrite(d.path(), "model.safetensors", |t| {
+        for r in t.values_mut() {
+            let v: Vec<f32> = r
+                .bytes
+                .chunks(2)
+                .map(|b| bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect();
+            r.dtype = DType::F32;
+            r.bytes = bytemuck::cast_slice(&v).to_vec();
+        }
+    });
+    let c = Checkpoint::load(d.path()).unwrap();
+    let reference = load("untied", "bf16");
+    assert_eq!(c.format, CheckpointFormat::Dense(DType::F32));
+    assert_eq!(c.layers, reference.layers);
+    assert_eq!(c.lm_head, reference.lm_head);
+
+    // FP8 with BF16 scales (the fixture's f32 scales rounded to bf16)
+    let d = copy("tied", "fp8");
+    let name = "model.layers.0.mlp.gate_proj.weight_scale_inv";
+    let mut rounded = Vec::new();
+    rewrite(d.path(), "model.safetensors", |t| {
+        let r = t.get_mut(name).unwrap();
+        let v: Vec<bf16> = r
+            .bytes
+            .chunks(4)
+            .map(|b| bf16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect();
+        rounded = v.iter().map(|x| x.to_f32()).collect();
+        r.dtype = DType::BF16;
+        r.bytes = bytemuck::cast_slice(&v).to_vec();
+    });
+    let c = Checkpoint::load(d.path()).unwrap();
+    let Linear::Fp8Block { scale_inv, .. } = &c.layers[0].gate else {
+        panic!()
+    };
+    assert_eq!(scale_inv.data(), rounded.as_slice());
+
+    // MXFP8 with F8_E8M0 scales instead of U8
+    let d = copy("tied", "mxfp8");
+    rewrite(d.path(), "quant_model_weight_w8a8_mxfp8.safetensors", |t| {
+        for (n, r) in t.iter_mut() {
+            if n.ends_with("weight_scale") {
+                r.dtype = DType::F8E8M0;
+            }
+        }
+    });
+    assert_eq!(
+        Checkpoint::load(d.path()).unwrap().layers,
+        load("tied", "mxfp8").layers
+    );
+}
