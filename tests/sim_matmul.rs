@@ -722,6 +722,9 @@ fn f32_operands_are_refused() {
 /// One operand's scales at the bottom of the E8M0 range and the other's at the top (the
 /// `ends_lo_hi` golden fixtures): per-block rebalancing makes every decode exact, so the sim
 /// agrees with the CPU reference everywhere.
+/// Picks a scale byte for a row.
+type ScalePick<'a> = &'a mut dyn FnMut(&mut Rng, usize) -> u8;
+
 #[test]
 fn mx_one_sided_extremes_are_exact() {
     if !require_sim() {
@@ -732,10 +735,7 @@ fn mx_one_sided_extremes_are_exact() {
         for flip in [false, true] {
             let mut low = |r: &mut Rng, _row: usize| r.below(3) as u8;
             let mut high = |r: &mut Rng, _row: usize| 252 + r.below(3) as u8;
-            let (sx, sw): (
-                &mut dyn FnMut(&mut Rng, usize) -> u8,
-                &mut dyn FnMut(&mut Rng, usize) -> u8,
-            ) = if flip {
+            let (sx, sw): (ScalePick<'_>, ScalePick<'_>) = if flip {
                 (&mut high, &mut low)
             } else {
                 (&mut low, &mut high)

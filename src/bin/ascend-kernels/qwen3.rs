@@ -262,7 +262,7 @@ fn print_profile(p: &Profile) {
     let total: f64 = p.ops.values().map(|(d, _)| d.as_secs_f64()).sum();
     println!("time per op:");
     let mut rows: Vec<_> = p.ops.iter().collect();
-    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1 .0));
     for (name, (d, calls)) in rows {
         println!(
             "  {:<22} {:>9.2?} {:>5.1}%  {:>6} calls",
