@@ -261,3 +261,40 @@ fn wrong_dtype_is_named() {
         "y: expected dtype F8_E4M3 or F8_E5M2, got BF16",
     );
 }
+
+#[test]
+fn convert_writes_checkpoints_the_loader_reads() {
+    use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
+    let fp8 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/qwen3/untied/fp8");
+    let dir = tempfile::tempdir().unwrap();
+    let (mx, back) = (dir.path().join("mx"), dir.path().join("bf16"));
+    for (input, output, to) in [(&fp8, &mx, "mxfp8"), (&mx, &back, "bf16")] {
+        let out = bin()
+            .args(["convert", "--to", to, "--input"])
+            .arg(input)
+            .arg("--output")
+            .arg(output)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        Checkpoint::load(&mx).unwrap().format,
+        CheckpointFormat::Mxfp8
+    );
+    let reloaded = Checkpoint::load(&back).unwrap();
+    assert!(matches!(reloaded.format, CheckpointFormat::Dense(_)));
+    // Refused before anything is written: converting a directory onto itself.
+    let same = bin()
+        .args(["convert", "--to", "bf16", "--input"])
+        .arg(&mx)
+        .arg("--output")
+        .arg(&mx)
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(2));
+}

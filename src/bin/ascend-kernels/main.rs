@@ -1,6 +1,7 @@
 //! The `ascend-kernels` command line: run one op on tensors in a safetensors file (and, with
 //! later features, run a Qwen3 forward, convert checkpoints, emit kernels).
 
+mod convert;
 mod emit;
 mod op;
 mod qwen3;
@@ -27,6 +28,9 @@ enum Command {
     /// Run a Qwen3 checkpoint (bf16, FP8-block or MXFP8) through the library's ops; without
     /// --model and a prompt, the end-to-end proof on the embedded tiny checkpoints.
     Qwen3(qwen3::Qwen3Args),
+    /// Convert a checkpoint: FP8-block or MXFP8 to bf16, bf16 or FP8-block to MXFP8
+    /// (msmodelslim layout).
+    Convert(convert::ConvertArgs),
     /// Write the generated AscendC kernels of a target with a CMake project for CANN.
     Emit(emit::EmitArgs),
 }
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Emit(args) => emit::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Qwen3(args) => match qwen3::run(&args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
