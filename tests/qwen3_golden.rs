@@ -133,3 +133,13 @@ fn untied_on_sim_a2() {
 fn untied_on_sim_a5() {
     check_sim("untied", "a5");
 }
+
+#[test]
+fn tied_on_sim_a2() {
+    check_sim("tied", "a2");
+}
+
+#[test]
+fn tied_on_sim_a5() {
+    check_sim("tied", "a5");
+}
