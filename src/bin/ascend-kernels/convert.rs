@@ -34,11 +34,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     };
     let mut progress = |done: usize, total: usize| {
         let width = 40;
-        let filled = if total == 0 {
-            width
-        } else {
-            done * width / total
-        };
+        let filled = (done * width).checked_div(total).unwrap_or(width);
         eprint!(
             "\rconverting [{}{}] {done}/{total} linear weights",
             "#".repeat(filled),
