@@ -445,3 +445,32 @@ fn dense_and_weight_only_matmul_reject_bad_shapes() {
     let r: Result<Tensor<f32>, _> = ops::mx_matmul_weight_only(&CPU, x16, w);
     assert_shape_error(r, "w");
 }
+
+#[test]
+fn rms_norm_sum_of_squares_beyond_f32_is_infinite() {
+    // 128 values of 2e19: each square (4e38) overflows f32, as HF's f32 sum does: r = 0.
+    let x = vec![2e19f32; 128];
+    let w = vec![1.0f32; 128];
+    let y = ops::rms_norm(
+        &CPU,
+        TensorView::new(&[1, 128], &x).unwrap(),
+        TensorView::new(&[128], &w).unwrap(),
+        &RmsNormOptions::default(),
+    )
+    .unwrap();
+    assert!(y.data().iter().all(|&v| v == 0.0));
+    // Just inside the range the f64 sum is used as usual.
+    let x = vec![1e18f32; 128];
+    let y = ops::rms_norm(
+        &CPU,
+        TensorView::new(&[1, 128], &x).unwrap(),
+        TensorView::new(&[128], &w).unwrap(),
+        &RmsNormOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        y.data().iter().all(|&v| (v - 1.0).abs() < 1e-6),
+        "{:?}",
+        &y.data()[..2]
+    );
+}

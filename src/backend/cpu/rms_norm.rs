@@ -1,9 +1,10 @@
 //! RMSNorm reference.
 //!
 //! Rounding points (`docs/numerics.md`, "rms_norm"): the mean square is summed in f64 and
-//! rounded once to f32; `eps` is added in f32; the reciprocal square root is computed in f64 and
-//! rounded to f32; `x * r` is an f32 product; then either `round(round(x * r) * w)` (HF) or
-//! `round(x * r * w)` with f32 products (`weight_in_f32`).
+//! rounded once to f32 (a sum beyond the f32 range is +inf, as in f32); `eps` is added in f32;
+//! the reciprocal square root is computed in f64 and rounded to f32; `x * r` is an f32 product;
+//! then either `round(round(x * r) * w)` (HF) or `round(x * r * w)` with f32 products
+//! (`weight_in_f32`).
 
 use super::min_rows_per_task;
 use crate::formats::FloatElement;
@@ -19,7 +20,13 @@ pub(crate) fn inv_rms<T: FloatElement>(row: &[T], eps: f32) -> f32 {
             v * v
         })
         .sum();
-    let mean_sq = (sum_sq / row.len() as f64) as f32;
+    // HF and the NPU hold the sum of squares in f32: past the f32 range it is +inf, so r = 0
+    // and the outputs are ±0 (NaN for infinite inputs), whatever the mean would be in f64.
+    let mean_sq = if sum_sq > f32::MAX as f64 {
+        f32::INFINITY
+    } else {
+        (sum_sq / row.len() as f64) as f32
+    };
     (1.0 / ((mean_sq + eps) as f64).sqrt()) as f32
 }
 
