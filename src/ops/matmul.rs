@@ -27,8 +27,6 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     x: TensorView<'_, T>,
     w: TensorView<'_, T>,
 ) -> Result<Tensor<O>> {
-    let x = super::named("x", x)?;
-    let w = super::named("w", w)?;
     let (m, k) = check_2d("x", &x, "[M, K]")?;
     let (n, kw) = check_2d("w", &w, "[N, K]")?;
     if kw != k {
@@ -61,7 +59,6 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
     x: TensorView<'_, T>,
     w: MxView<'_>,
 ) -> Result<Tensor<O>> {
-    let x = super::named("x", x)?;
     let (m, k) = check_2d("x", &x, "[M, K]")?;
     let (n, kw) = w.validate("w")?;
     if w.elements.rank() != 2 {

@@ -24,19 +24,6 @@ use crate::error::{Error, Result};
 use crate::formats::Element;
 use crate::tensor::TensorView;
 
-/// Re-validates a view under the caller's name for it, so errors name the argument.
-pub(crate) fn named<'a, T: Element>(
-    name: &str,
-    view: TensorView<'a, T>,
-) -> Result<TensorView<'a, T>> {
-    TensorView::new(view.shape(), view.data()).map_err(|_| Error::ShapeDataMismatch {
-        tensor: name.to_string(),
-        shape: view.shape().to_vec(),
-        expected: crate::tensor::element_count(view.shape()).unwrap_or(usize::MAX),
-        actual: view.len(),
-    })
-}
-
 /// Checks that a tensor has rank >= 1 and a non-empty last axis; returns (rows, last).
 pub(crate) fn rows_and_last<T: Element>(
     name: &str,

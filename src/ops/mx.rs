@@ -116,14 +116,12 @@ impl MxView<'_> {
     /// Validates the view; returns (rows, K). `name` prefixes the tensor names in errors
     /// (`x` gives `x` and `x_scale`).
     pub(crate) fn validate(&self, name: &str) -> Result<(usize, usize)> {
-        let elements = super::named(name, self.elements)?;
-        let scale_name = format!("{name}_scale");
-        let scales = super::named(&scale_name, self.scales)?;
+        let (elements, scales) = (self.elements, self.scales);
         let (rows, k) = rows_and_last(name, &elements)?;
         let expected = pair_scale_shape(elements.shape());
         if scales.shape() != expected.as_slice() {
             return Err(Error::shape(
-                &scale_name,
+                &format!("{name}_scale"),
                 format!(
                     "{expected:?} (pair layout for {name} {:?})",
                     elements.shape()
@@ -142,7 +140,6 @@ pub fn mx_quant<T: FloatElement>(
     x: TensorView<'_, T>,
     options: &MxQuantOptions,
 ) -> Result<MxTensor> {
-    let x = super::named("x", x)?;
     let (rows, k) = rows_and_last("x", &x)?;
     if !matches!(options.round, RoundMode::Rint | RoundMode::Round) {
         return Err(Error::option(
@@ -190,7 +187,6 @@ pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<T
 /// Converts pair-layout scales `[..., ceil(nb/2), 2]` to the msmodelslim checkpoint layout
 /// `[..., nb]` with `nb = ceil(k/32)` (the pad byte of an odd count is dropped).
 pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<Tensor<E8M0>> {
-    let scales = super::named("scale", scales)?;
     let nb = ceil_div(k, MX_BLOCK);
     let pairs = ceil_div(nb, 2);
     let shape = scales.shape();
@@ -216,7 +212,6 @@ pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<T
 /// Converts msmodelslim-layout scales `[..., nb]` to the Ascend pair layout
 /// `[..., ceil(nb/2), 2]`, padding an odd count with `0x00`.
 pub fn block_scales_to_pair(blocks: TensorView<'_, E8M0>) -> Result<Tensor<E8M0>> {
-    let blocks = super::named("weight_scale", blocks)?;
     let (rows, nb) = rows_and_last("weight_scale", &blocks)?;
     let pairs = ceil_div(nb, 2);
     let mut out = Vec::with_capacity(rows * pairs * 2);

@@ -36,7 +36,6 @@ pub fn mx_matmul<O: FloatElement>(
     }
     let bias = match bias {
         Some(b) => {
-            let b = super::named("bias", b)?;
             if b.shape() != [n] {
                 return Err(Error::shape("bias", format!("[{n}] (N of w)"), b.shape()));
             }

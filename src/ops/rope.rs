@@ -140,8 +140,6 @@ pub fn rope_qk<T: FloatElement>(
     cache: &RopeCache,
     options: &RopeOptions,
 ) -> Result<(Tensor<T>, Tensor<T>)> {
-    let q = super::named("q", q)?;
-    let k = super::named("k", k)?;
     let tokens = positions.len();
     let d = validate_heads("q", &q, tokens)?;
     let dk = validate_heads("k", &k, tokens)?;
