@@ -34,7 +34,10 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
-        Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), m, n, k, &mut out),
+        Backend::Cpu if cpu::fast::matmul::supports::<T>() => {
+            cpu::fast::matmul::dense(x.data(), w.data(), m, n, k, &mut out)
+        }
+        Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), n, k, &mut out),
         Backend::Sim(cfg) => {
             let args = crate::backend::sim::MatmulArgs {
                 x: x.data(),
@@ -73,6 +76,9 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
+        Backend::Cpu if cpu::fast::matmul::supports::<T>() => {
+            cpu::fast::matmul::weight_only(x.data(), &w, m, n, k, &mut out)
+        }
         Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
         Backend::Sim(cfg) => {
             let wo = crate::backend::sim::MxOperand {

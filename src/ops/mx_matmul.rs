@@ -45,7 +45,7 @@ pub fn mx_matmul<O: FloatElement>(
     };
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
-        Backend::Cpu => cpu::mx_matmul::matmul(&x, &w, bias, m, n, k, &mut out),
+        Backend::Cpu => cpu::fast::matmul::mx(&x, &w, bias, m, n, k, &mut out),
         Backend::Sim(cfg) => {
             let xo = crate::backend::sim::MxOperand {
                 format: x.format,

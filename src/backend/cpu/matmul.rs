@@ -1,7 +1,9 @@
 //! Dense and weight-only matmul references: exact products (an f64 holds the product of two
 //! values of at most 24 significant bits each), Neumaier-compensated f64 sums, one rounding.
+//! The per-output functions (`dense_dot`, `weight_only_dot`) are also what the fast path
+//! (`super::fast::matmul`) falls back on when it cannot certify its own rounding.
 
-use crate::formats::FloatElement;
+use crate::formats::{FloatElement, Fp8Format, E8M0};
 use crate::ops::{MxView, MX_BLOCK};
 use rayon::prelude::*;
 
@@ -36,12 +38,7 @@ impl CompensatedSum {
     }
 }
 
-/// Widens a row to f64 once, so the inner loops read plain numbers.
-fn widen<T: FloatElement>(v: &[T]) -> Vec<f64> {
-    v.iter().map(|x| x.to_f32() as f64).collect()
-}
-
-/// Output rows are independent: parallel over rows of x for prefill, over columns for decode.
+/// Output rows are independent: parallel over every output element.
 fn for_each_output<O: FloatElement>(
     out: &mut [O],
     n: usize,
@@ -53,27 +50,47 @@ fn for_each_output<O: FloatElement>(
         .for_each(|(idx, o)| *o = O::from_f64(f(idx / n, idx % n)));
 }
 
+/// The reference value of one dense output before rounding: the exact products (two values of
+/// at most 24 significant bits each) summed with compensation.
+pub(crate) fn dense_dot<T: FloatElement>(x: &[T], w: &[T]) -> f64 {
+    let mut acc = CompensatedSum::default();
+    for (a, b) in x.iter().zip(w) {
+        acc.add(a.to_f32() as f64 * b.to_f32() as f64);
+    }
+    acc.value()
+}
+
+/// The reference value of one weight-only output before rounding: `x` against one weight row's
+/// codes and its block scales (a scale is a power of two, so each scaled product is exact).
+pub(crate) fn weight_only_dot<T: FloatElement>(
+    x: &[T],
+    codes: &[u8],
+    scales: &[E8M0],
+    format: Fp8Format,
+) -> f64 {
+    let table = format.table();
+    let mut acc = CompensatedSum::default();
+    for ((xs, ws), s) in x.chunks(MX_BLOCK).zip(codes.chunks(MX_BLOCK)).zip(scales) {
+        let s = s.to_f32() as f64;
+        for (a, &c) in xs.iter().zip(ws) {
+            acc.add(a.to_f32() as f64 * table[c as usize] as f64 * s);
+        }
+    }
+    acc.value()
+}
+
 /// `y = x · wᵀ`, `x [m,k]`, `w [n,k]`.
 pub(crate) fn dense<T: FloatElement, O: FloatElement>(
     x: &[T],
     w: &[T],
-    m: usize,
     n: usize,
     k: usize,
     out: &mut [O],
 ) {
-    let (xf, wf) = (widen(x), widen(w));
-    debug_assert_eq!(out.len(), m * n);
-    for_each_output(out, n, |i, j| {
-        let mut acc = CompensatedSum::default();
-        for (a, b) in xf[i * k..][..k].iter().zip(&wf[j * k..][..k]) {
-            acc.add(a * b);
-        }
-        acc.value()
-    });
+    for_each_output(out, n, |i, j| dense_dot(&x[i * k..][..k], &w[j * k..][..k]));
 }
 
-/// `y = x · dequant(w)ᵀ` with MX weights; the scale multiplies each block's exact partial sum.
+/// `y = x · dequant(w)ᵀ` with MX weights; the scale multiplies each block's exact products.
 pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
     x: &[T],
     w: &MxView<'_>,
@@ -81,30 +98,14 @@ pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let xf = widen(x);
-    debug_assert_eq!(out.len() * k, x.len() * n);
-    let table = w.format.table();
-    let wf: Vec<f64> = w
-        .elements
-        .data()
-        .iter()
-        .map(|&b| table[b as usize] as f64)
-        .collect();
     let scale_row = k.div_ceil(MX_BLOCK).div_ceil(2) * 2;
-    let scales = w.scales.data();
+    let (codes, scales) = (w.elements.data(), w.scales.data());
     for_each_output(out, n, |i, j| {
-        let mut acc = CompensatedSum::default();
-        for (b, (xs, ws)) in xf[i * k..][..k]
-            .chunks(MX_BLOCK)
-            .zip(wf[j * k..][..k].chunks(MX_BLOCK))
-            .enumerate()
-        {
-            // Scales are powers of two: multiplying each exact product by one is exact.
-            let s = scales[j * scale_row + b].to_f32() as f64;
-            for (a, c) in xs.iter().zip(ws) {
-                acc.add(a * c * s);
-            }
-        }
-        acc.value()
+        weight_only_dot(
+            &x[i * k..][..k],
+            &codes[j * k..][..k],
+            &scales[j * scale_row..][..scale_row],
+            w.format,
+        )
     });
 }

@@ -1,6 +1,7 @@
 //! The CPU reference: the spec of `docs/numerics.md` made executable. Simple, exact, readable;
 //! parallel over rows with rayon. Shapes are validated by `crate::ops` before these run.
 
+pub(crate) mod fast;
 pub(crate) mod fp8_block;
 pub(crate) mod matmul;
 pub(crate) mod mx;

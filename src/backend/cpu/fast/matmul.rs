@@ -1,0 +1,421 @@
+//! Certified fast matmuls (dense bf16/f16, weight-only MX, MX × MX).
+//!
+//! Every operand value has at most 8 (bf16), 11 (f16) or 4 (FP8) significant bits, so the f32
+//! product of two of them is exact unless it underflows; scales are powers of two. The fast sum
+//! `s` adds those products in f64 (block sums, then scaled by `c_b`, in the order of
+//! [`simd::scaled_dot`]); with `A = Σ|terms|` (from f32 block sums of absolute products) and `L`
+//! the longest chain of additions any term goes through, `|s − S| ≤ γ_L · A` (Higham, *Accuracy
+//! and Stability*, §4.2, for any order) plus `2^-150` per underflowed product times its scale.
+//! The reference's compensated value lies within `2u·|S| + 2γ_n²·A` of `S` (Neumaier). If both
+//! ends of `s ± (both bounds)` round to the same output, so does the reference's value, and that
+//! output is returned; otherwise (and for every NaN/Inf case) the reference function computes it.
+
+use super::simd::{self, BLOCK};
+use crate::backend::cpu::matmul::{dense_dot, weight_only_dot};
+use crate::backend::cpu::mx_matmul::{mx_dot, MxRow};
+use crate::formats::{DType, FloatElement, E8M0};
+use crate::ops::MxView;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Outputs recomputed by the reference since the process started (for tests and profiling).
+static FALLBACKS: AtomicUsize = AtomicUsize::new(0);
+
+/// Outputs the fast matmuls handed to the reference so far.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn fallbacks() -> usize {
+    FALLBACKS.load(Ordering::Relaxed)
+}
+
+/// True when the fast path's product argument holds for `T` (bf16 and f16 inputs).
+pub(crate) fn supports<T: FloatElement>() -> bool {
+    matches!(T::DTYPE, DType::BF16 | DType::F16)
+}
+
+/// `γ_n = n·u / (1 − n·u)`, `u = 2^-53`.
+fn gamma(n: usize) -> f64 {
+    let nu = n as f64 * (f64::EPSILON / 2.0);
+    nu / (1.0 - nu)
+}
+
+/// The output when `s` provably rounds like the exact sum's reference value, else `None`.
+/// `chain`: the longest addition chain of the fast sum; `terms`: the reference's term count;
+/// `scale_sum`: `Σ_b c_b` (bounds the underflow of f32 products).
+fn certify<O: FloatElement>(
+    s: f64,
+    abs: f64,
+    scale_sum: f64,
+    chain: usize,
+    terms: usize,
+) -> Option<O> {
+    if !(s.is_finite() && abs.is_finite()) || abs == 0.0 {
+        return None;
+    }
+    // `abs` came from f32 block sums of 32 non-negative terms: it is low by at most γ_32(f32).
+    let abs = abs * (1.0 + 1e-5);
+    let underflow = 2.0 * BLOCK as f64 * 2f64.powi(-150) * scale_sum;
+    let fast = gamma(chain) * abs + underflow;
+    let reference = f64::EPSILON * (s.abs() + fast) + 2.0 * gamma(terms).powi(2) * abs;
+    // A few f64 ulps of margin for forming `s ± e` itself.
+    let e = (fast + reference) * (1.0 + 1e-9) + 4.0 * f64::EPSILON * s.abs();
+    let (lo, hi) = (O::from_f64(s - e), O::from_f64(s + e));
+    (lo.to_bits_u32() == hi.to_bits_u32()).then_some(lo)
+}
+
+/// One operand decoded to padded f32 rows (`kp = 32·nb` values) and f64 block scales.
+struct Decoded {
+    values: Vec<f32>,
+    scales: Vec<f64>,
+    finite: Vec<bool>,
+}
+
+/// Rows of an operand as the fast path reads them.
+#[derive(Clone, Copy)]
+enum Source<'a, T> {
+    Float(&'a [T]),
+    Mx(&'a MxView<'a>),
+}
+
+impl<T: FloatElement> Source<'_, T> {
+    /// Decodes row `r` into `values` (`kp` long, zero padded) and `scales` (`nb` long);
+    /// false when an FP8 code is NaN/Inf.
+    fn decode(&self, r: usize, k: usize, values: &mut [f32], scales: &mut [f64]) -> bool {
+        values[k..].fill(0.0);
+        match self {
+            Source::Float(data) => {
+                for (v, x) in values.iter_mut().zip(&data[r * k..][..k]) {
+                    *v = x.to_f32();
+                }
+                scales.fill(1.0);
+                true
+            }
+            Source::Mx(mx) => {
+                let row_scales = scale_row(k);
+                let s = &mx.scales.data()[r * row_scales..];
+                for (c, e) in scales.iter_mut().zip(s) {
+                    *c = e8m0_f64(*e);
+                }
+                simd::decode_fp8(mx.format, &mx.elements.data()[r * k..][..k], &mut values[..k])
+            }
+        }
+    }
+
+    fn decode_all(&self, rows: usize, k: usize) -> Decoded {
+        let (kp, nb) = padded(k);
+        let mut d = Decoded {
+            values: vec![0.0; rows * kp],
+            scales: vec![0.0; rows * nb],
+            finite: vec![false; rows],
+        };
+        d.values
+            .par_chunks_mut(kp)
+            .zip(d.scales.par_chunks_mut(nb))
+            .zip(d.finite.par_iter_mut())
+            .enumerate()
+            .for_each(|(r, ((v, s), f))| *f = self.decode(r, k, v, s));
+        d
+    }
+}
+
+fn e8m0_f64(e: E8M0) -> f64 {
+    e.exponent().map_or(f64::NAN, |p| 2f64.powi(p))
+}
+
+fn padded(k: usize) -> (usize, usize) {
+    let nb = k.div_ceil(BLOCK);
+    (nb * BLOCK, nb)
+}
+
+fn scale_row(k: usize) -> usize {
+    k.div_ceil(BLOCK).div_ceil(2) * 2
+}
+
+/// Weight rows decoded per task: enough to amortize x's reads, few enough to stay in cache.
+const W_ROWS_PER_TASK: usize = 8;
+
+/// `out[m, n]` for every pair of x rows and w rows; `reference(m, n)` is the fallback and
+/// `terms` its summand count.
+#[allow(clippy::too_many_arguments)]
+fn run<T: FloatElement, O: FloatElement>(
+    x: Source<'_, T>,
+    w: Source<'_, T>,
+    bias: Option<&[f32]>,
+    m: usize,
+    n: usize,
+    k: usize,
+    terms: usize,
+    reference: impl Fn(usize, usize) -> f64 + Sync,
+    out: &mut [O],
+) {
+    let (kp, nb) = padded(k);
+    let xd = x.decode_all(m, k);
+    let chain = kp + nb + 16;
+    // Outputs transposed, `[n, m]`, so each task owns a contiguous slice.
+    let mut out_t = vec![O::from_f32(0.0); m * n];
+    out_t
+        .par_chunks_mut(W_ROWS_PER_TASK * m)
+        .enumerate()
+        .for_each(|(task, chunk)| {
+            let mut wv = vec![0f32; kp];
+            let mut ws = vec![0f64; nb];
+            let mut c = vec![0f64; nb];
+            for (i, col) in chunk.chunks_mut(m).enumerate() {
+                let j = task * W_ROWS_PER_TASK + i;
+                let w_ok = w.decode(j, k, &mut wv, &mut ws);
+                let b = bias.map_or(0.0, |b| b[j] as f64);
+                for (r, o) in col.iter_mut().enumerate() {
+                    let certified = if w_ok && xd.finite[r] {
+                        let xs = &xd.scales[r * nb..][..nb];
+                        for ((cb, a), b) in c.iter_mut().zip(xs).zip(&ws) {
+                            *cb = a * b;
+                        }
+                        let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv, &c);
+                        let scale_sum: f64 = c.iter().sum();
+                        certify::<O>(s + b, a + b.abs(), scale_sum, chain, terms)
+                    } else {
+                        None
+                    };
+                    *o = certified.unwrap_or_else(|| {
+                        FALLBACKS.fetch_add(1, Ordering::Relaxed);
+                        O::from_f64(reference(r, j))
+                    });
+                }
+            }
+        });
+    if m == 1 {
+        out.copy_from_slice(&out_t);
+    } else {
+        out.par_chunks_mut(n).enumerate().for_each(|(r, row)| {
+            for (j, o) in row.iter_mut().enumerate() {
+                *o = out_t[j * m + r];
+            }
+        });
+    }
+}
+
+/// Dense `y = x · wᵀ` (bf16/f16 inputs; see [`supports`]).
+pub(crate) fn dense<T: FloatElement, O: FloatElement>(
+    x: &[T],
+    w: &[T],
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [O],
+) {
+    let reference = |r: usize, j: usize| dense_dot(&x[r * k..][..k], &w[j * k..][..k]);
+    run(Source::Float(x), Source::Float(w), None, m, n, k, k, reference, out);
+}
+
+/// Weight-only `y = x · dequant(w)ᵀ` (bf16/f16 activations; see [`supports`]).
+pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
+    x: &[T],
+    w: &MxView<'_>,
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [O],
+) {
+    let sr = scale_row(k);
+    let (codes, scales) = (w.elements.data(), w.scales.data());
+    let reference = |r: usize, j: usize| {
+        let (c, s) = (&codes[j * k..][..k], &scales[j * sr..][..sr]);
+        weight_only_dot(&x[r * k..][..k], c, s, w.format)
+    };
+    run(Source::Float(x), Source::<T>::Mx(w), None, m, n, k, k, reference, out);
+}
+
+/// MX × MX `y = x · wᵀ (+ bias)`.
+pub(crate) fn mx<'a, O: FloatElement>(
+    x: &MxView<'a>,
+    w: &MxView<'a>,
+    bias: Option<&[f32]>,
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [O],
+) {
+    let sr = scale_row(k);
+    let row = |v: &MxView<'a>, r: usize| MxRow {
+        codes: &v.elements.data()[r * k..][..k],
+        scales: &v.scales.data()[r * sr..][..sr],
+        format: v.format,
+    };
+    let reference = |r: usize, j: usize| mx_dot(&row(x, r), &row(w, j), bias.map(|b| b[j]));
+    let terms = 2 * k.div_ceil(BLOCK) + 1;
+    run(Source::<f32>::Mx(x), Source::Mx(w), bias, m, n, k, terms, reference, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu::{matmul as reference, mx_matmul};
+    use crate::formats::Fp8Format;
+    use crate::tensor::TensorView;
+    use half::{bf16, f16};
+    use proptest::prelude::*;
+
+    /// bf16 values over a wide exponent range, with zeros, and (rarely) Inf/NaN.
+    fn bf16_value() -> impl Strategy<Value = bf16> {
+        prop_oneof![
+            400 => (any::<bool>(), 100u16..160, 0u16..128)
+                .prop_map(|(s, e, m)| bf16::from_bits((s as u16) << 15 | e << 7 | m)),
+            40 => (any::<bool>(), 0u16..255, 0u16..128)
+                .prop_map(|(s, e, m)| bf16::from_bits((s as u16) << 15 | e << 7 | m)),
+            20 => Just(bf16::ZERO),
+            1 => prop_oneof![Just(bf16::INFINITY), Just(bf16::NAN)],
+        ]
+    }
+
+    fn scale_byte() -> impl Strategy<Value = u8> {
+        prop_oneof![40 => 110u8..145, 2 => 0u8..4, 2 => 250u8..255, 1 => Just(255u8)]
+    }
+
+    fn format() -> impl Strategy<Value = Fp8Format> {
+        prop_oneof![Just(Fp8Format::E4M3), Just(Fp8Format::E5M2)]
+    }
+
+    fn bits<O: FloatElement>(v: &[O]) -> Vec<u32> {
+        v.iter().map(|x| x.to_bits_u32()).collect()
+    }
+
+    fn both_outputs_dense<O: FloatElement>(x: &[bf16], w: &[bf16], m: usize, n: usize, k: usize) {
+        let mut fast = vec![O::from_f32(0.0); m * n];
+        let mut slow = fast.clone();
+        dense(x, w, m, n, k, &mut fast);
+        reference::dense(x, w, n, k, &mut slow);
+        assert_eq!(bits(&fast), bits(&slow), "dense m={m} n={n} k={k}");
+    }
+
+    #[derive(Debug)]
+    struct Mx {
+        codes: Vec<u8>,
+        scales: Vec<E8M0>,
+        shape: [usize; 2],
+        scale_shape: [usize; 3],
+        format: Fp8Format,
+    }
+
+    impl Mx {
+        fn new(rows: usize, k: usize, format: Fp8Format, codes: Vec<u8>, bytes: Vec<u8>) -> Self {
+            let pairs = k.div_ceil(BLOCK).div_ceil(2);
+            Mx {
+                codes,
+                scales: bytes.into_iter().map(E8M0::from_bits).collect(),
+                shape: [rows, k],
+                scale_shape: [rows, pairs, 2],
+                format,
+            }
+        }
+        fn view(&self) -> MxView<'_> {
+            MxView {
+                format: self.format,
+                elements: TensorView::new(&self.shape, &self.codes).unwrap(),
+                scales: TensorView::new(&self.scale_shape, &self.scales).unwrap(),
+            }
+        }
+    }
+
+    /// Mostly finite codes (0x7B and below in magnitude are finite in both formats).
+    fn code() -> impl Strategy<Value = u8> {
+        prop_oneof![400 => (any::<bool>(), 0u8..0x7C).prop_map(|(s, c)| (s as u8) << 7 | c), 1 => any::<u8>()]
+    }
+
+    fn mx_operand(rows: usize, k: usize) -> impl Strategy<Value = Mx> {
+        let pairs = k.div_ceil(BLOCK).div_ceil(2);
+        (
+            format(),
+            prop::collection::vec(code(), rows * k),
+            prop::collection::vec(scale_byte(), rows * pairs * 2),
+        )
+            .prop_map(move |(f, c, s)| Mx::new(rows, k, f, c, s))
+    }
+
+    fn shapes() -> impl Strategy<Value = (usize, usize, usize)> {
+        (1usize..5, 1usize..19, prop_oneof![1usize..40, 60usize..200])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn dense_equals_the_reference(
+            (m, n, k, x, w) in shapes().prop_flat_map(|(m, n, k)| (
+                Just(m), Just(n), Just(k),
+                prop::collection::vec(bf16_value(), m * k),
+                prop::collection::vec(bf16_value(), n * k),
+            ))
+        ) {
+            both_outputs_dense::<bf16>(&x, &w, m, n, k);
+            both_outputs_dense::<f16>(&x, &w, m, n, k);
+            both_outputs_dense::<f32>(&x, &w, m, n, k);
+        }
+
+        #[test]
+        fn weight_only_equals_the_reference(
+            (m, n, k, x, w) in shapes().prop_flat_map(|(m, n, k)| (
+                Just(m), Just(n), Just(k),
+                prop::collection::vec(bf16_value(), m * k),
+                mx_operand(n, k),
+            ))
+        ) {
+            let (mut fast, mut slow) = (vec![bf16::ZERO; m * n], vec![bf16::ZERO; m * n]);
+            weight_only(&x, &w.view(), m, n, k, &mut fast);
+            reference::weight_only(&x, &w.view(), n, k, &mut slow);
+            prop_assert_eq!(bits(&fast), bits(&slow));
+            let (mut fast, mut slow) = (vec![0f32; m * n], vec![0f32; m * n]);
+            weight_only(&x, &w.view(), m, n, k, &mut fast);
+            reference::weight_only(&x, &w.view(), n, k, &mut slow);
+            prop_assert_eq!(bits(&fast), bits(&slow));
+        }
+
+        #[test]
+        fn mx_equals_the_reference(
+            (m, n, k, x, w, bias) in shapes().prop_flat_map(|(m, n, k)| (
+                Just(m), Just(n), Just(k),
+                mx_operand(m, k),
+                mx_operand(n, k),
+                prop::option::of(prop::collection::vec(-1e3f32..1e3, n)),
+            ))
+        ) {
+            let b = bias.as_deref();
+            let (mut fast, mut slow) = (vec![bf16::ZERO; m * n], vec![bf16::ZERO; m * n]);
+            mx(&x.view(), &w.view(), b, m, n, k, &mut fast);
+            mx_matmul::matmul(&x.view(), &w.view(), b, m, n, k, &mut slow);
+            prop_assert_eq!(bits(&fast), bits(&slow));
+            let (mut fast, mut slow) = (vec![0f32; m * n], vec![0f32; m * n]);
+            mx(&x.view(), &w.view(), b, m, n, k, &mut fast);
+            mx_matmul::matmul(&x.view(), &w.view(), b, m, n, k, &mut slow);
+            prop_assert_eq!(bits(&fast), bits(&slow));
+        }
+    }
+
+    #[test]
+    fn an_exact_tie_is_handed_to_the_reference() {
+        // 1 + 2^-8 lies exactly between two bf16 values: no bound can certify it.
+        let x = [bf16::ONE, bf16::from_f32(1.0 / 256.0)];
+        let w = [bf16::ONE, bf16::ONE];
+        let before = fallbacks();
+        let mut out = [bf16::ZERO];
+        dense(&x, &w, 1, 1, 2, &mut out);
+        assert!(fallbacks() > before, "the tie was not recomputed by the reference");
+        assert_eq!(out[0], bf16::ONE, "ties go to even");
+    }
+
+    #[test]
+    fn ordinary_sums_are_certified_without_the_reference() {
+        let k = 1024;
+        let x: Vec<bf16> = (0..k).map(|i| bf16::from_f32((i % 13) as f32 * 0.37 - 2.0)).collect();
+        let w: Vec<bf16> = (0..k).map(|i| bf16::from_f32((i % 7) as f32 * 0.11 + 0.5)).collect();
+        let mut fast = [bf16::ZERO];
+        // Another test may fall back concurrently; repeat until a quiet window proves ours did not.
+        let certified = (0..20).any(|_| {
+            let before = fallbacks();
+            dense(&x, &w, 1, 1, k, &mut fast);
+            fallbacks() == before
+        });
+        assert!(certified, "an ordinary dot product always fell back");
+        let mut slow = [bf16::ZERO];
+        reference::dense(&x, &w, 1, k, &mut slow);
+        assert_eq!(fast, slow);
+    }
+}
