@@ -168,6 +168,20 @@ impl KvCache {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// Forgets every position from `len` on (no effect when `len >= self.len()`), e.g. to
+    /// re-run a decode step or roll back rejected speculative tokens.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        for (k, v) in self.keys.iter_mut().zip(&mut self.values) {
+            let per_position = k.len() / self.len;
+            k.truncate(len * per_position);
+            v.truncate(len * per_position);
+        }
+        self.len = len;
+    }
 }
 
 /// A Qwen3 model ready to run: weights for one mode, on one backend.

@@ -86,14 +86,7 @@ enum BlockValue {
     Float(f64),
 }
 
-fn block_value(
-    xf: Fp8Format,
-    x: &[u8],
-    sx: E8M0,
-    wf: Fp8Format,
-    w: &[u8],
-    sw: E8M0,
-) -> BlockValue {
+fn block_value(xf: Fp8Format, x: &[u8], sx: E8M0, wf: Fp8Format, w: &[u8], sw: E8M0) -> BlockValue {
     let (Some(ex), Some(ew)) = (sx.exponent(), sw.exponent()) else {
         return BlockValue::Float(f64::NAN);
     };

@@ -38,23 +38,22 @@ fn gamma(n: usize) -> f64 {
     nu / (1.0 - nu)
 }
 
+/// `γ_2` in f32 arithmetic, `u = 2^-24`.
+const GAMMA2_F32: f64 = 2.0 * (1.0 / 16_777_216.0) / (1.0 - 2.0 / 16_777_216.0);
+
 /// The output when `s` provably rounds like the exact sum's reference value, else `None`.
-/// `chain`: the longest addition chain of the fast sum; `terms`: the reference's term count;
-/// `scale_sum`: `Σ_b c_b` (bounds the underflow of f32 products).
-fn certify<O: FloatElement>(
-    s: f64,
-    abs: f64,
-    scale_sum: f64,
-    chain: usize,
-    terms: usize,
-) -> Option<O> {
+/// `rel`: the fast sum's error bound as a multiple of `Σ|terms|`; `terms`: the reference's term
+/// count; `scale_sum`: `Σ_b c_b` (bounds the underflow of f32 products and sums).
+fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: usize) -> Option<O> {
     if !(s.is_finite() && abs.is_finite()) || abs == 0.0 {
         return None;
     }
     // `abs` came from f32 block sums of 32 non-negative terms: it is low by at most γ_32(f32).
     let abs = abs * (1.0 + 1e-5);
-    let underflow = 2.0 * BLOCK as f64 * 2f64.powi(-150) * scale_sum;
-    let fast = gamma(chain) * abs + underflow;
+    // 2^-150: half the spacing of f32 subnormals, the most an underflowing f32 op can lose.
+    const HALF_SUBNORMAL_F32: f64 = 7.006_492_321_624_085e-46;
+    let underflow = 2.0 * BLOCK as f64 * HALF_SUBNORMAL_F32 * scale_sum;
+    let fast = rel * abs + underflow;
     let reference = f64::EPSILON * (s.abs() + fast) + 2.0 * gamma(terms).powi(2) * abs;
     // A few f64 ulps of margin for forming `s ± e` itself.
     let e = (fast + reference) * (1.0 + 1e-9) + 4.0 * f64::EPSILON * s.abs();
@@ -65,6 +64,11 @@ fn certify<O: FloatElement>(
 /// One operand decoded to padded f32 rows (`kp = 32·nb` values) and f64 block scales.
 struct Decoded {
     values: Vec<f32>,
+    /// `values` and their magnitudes in `simd::permute16` order (empty without AVX2).
+    permuted: Vec<f32>,
+    permuted_abs: Vec<f32>,
+    /// `Σ|x|` per block (`rows × nb`), for the cheap bound on `Σ|terms|`.
+    block_l1: Vec<f64>,
     scales: Vec<f64>,
     finite: Vec<bool>,
 }
@@ -90,12 +94,25 @@ impl<T: FloatElement> Source<'_, T> {
                 true
             }
             Source::Mx(mx) => {
-                let row_scales = scale_row(k);
-                let s = &mx.scales.data()[r * row_scales..];
+                self.decode_scales(r, k, scales);
+                simd::decode_fp8(
+                    mx.format,
+                    &mx.elements.data()[r * k..][..k],
+                    &mut values[..k],
+                )
+            }
+        }
+    }
+
+    /// Only the block scales of row `r`.
+    fn decode_scales(&self, r: usize, k: usize, scales: &mut [f64]) {
+        match self {
+            Source::Float(_) => scales.fill(1.0),
+            Source::Mx(mx) => {
+                let s = &mx.scales.data()[r * scale_row(k)..];
                 for (c, e) in scales.iter_mut().zip(s) {
                     *c = e8m0_f64(*e);
                 }
-                simd::decode_fp8(mx.format, &mx.elements.data()[r * k..][..k], &mut values[..k])
             }
         }
     }
@@ -104,6 +121,9 @@ impl<T: FloatElement> Source<'_, T> {
         let (kp, nb) = padded(k);
         let mut d = Decoded {
             values: vec![0.0; rows * kp],
+            permuted: Vec::new(),
+            permuted_abs: Vec::new(),
+            block_l1: Vec::new(),
             scales: vec![0.0; rows * nb],
             finite: vec![false; rows],
         };
@@ -113,12 +133,42 @@ impl<T: FloatElement> Source<'_, T> {
             .zip(d.finite.par_iter_mut())
             .enumerate()
             .for_each(|(r, ((v, s), f))| *f = self.decode(r, k, v, s));
+        if simd::lane_dot_available() {
+            d.permuted = vec![0.0; rows * kp];
+            simd::permute16(&d.values, &mut d.permuted);
+            d.permuted_abs = d.permuted.iter().map(|v| v.abs()).collect();
+            d.block_l1 = d
+                .values
+                .chunks(BLOCK)
+                .map(|b| b.iter().map(|v| v.abs() as f64).sum::<f64>() * (1.0 + 1e-12))
+                .collect();
+        }
         d
+    }
+
+    /// Row `r` in stored form for [`simd::lane_dot`] (bf16 and FP8 rows only).
+    fn stored_row(&self, r: usize, k: usize) -> Option<simd::WRow<'_>> {
+        match self {
+            Source::Float(data) if T::DTYPE == DType::BF16 => {
+                Some(simd::WRow::Bf16(bytemuck::cast_slice(&data[r * k..][..k])))
+            }
+            Source::Float(_) => None,
+            Source::Mx(mx) => Some(simd::WRow::Fp8(
+                mx.format,
+                &mx.elements.data()[r * k..][..k],
+            )),
+        }
+    }
+
+    fn has_scales(&self) -> bool {
+        matches!(self, Source::Mx(_))
     }
 }
 
 fn e8m0_f64(e: E8M0) -> f64 {
-    e.exponent().map_or(f64::NAN, |p| 2f64.powi(p))
+    // 2^p for p in -127..=127 is a normal f64: build its bits directly.
+    e.exponent()
+        .map_or(f64::NAN, |p| f64::from_bits(((p + 1023) as u64) << 52))
 }
 
 fn padded(k: usize) -> (usize, usize) {
@@ -129,6 +179,9 @@ fn padded(k: usize) -> (usize, usize) {
 fn scale_row(k: usize) -> usize {
     k.div_ceil(BLOCK).div_ceil(2) * 2
 }
+
+/// From this many x rows on, a weight row is decoded once rather than read per x row.
+const REUSE_ROWS: usize = 4;
 
 /// Weight rows decoded per task: enough to amortize x's reads, few enough to stay in cache.
 const W_ROWS_PER_TASK: usize = 8;
@@ -149,36 +202,86 @@ fn run<T: FloatElement, O: FloatElement>(
 ) {
     let (kp, nb) = padded(k);
     let xd = x.decode_all(m, k);
-    let chain = kp + nb + 16;
+    let lanes_rel = GAMMA2_F32 * (1.0 + 1e-6) + gamma(nb + 8);
+    let scalar_rel = gamma(kp + nb + 16);
     // Outputs transposed, `[n, m]`, so each task owns a contiguous slice.
     let mut out_t = vec![O::from_f32(0.0); m * n];
+    let buffers = || {
+        let f = || vec![0f32; kp];
+        (f(), f(), f(), vec![0f64; nb], vec![0f64; nb])
+    };
     out_t
         .par_chunks_mut(W_ROWS_PER_TASK * m)
         .enumerate()
-        .for_each(|(task, chunk)| {
-            let mut wv = vec![0f32; kp];
-            let mut ws = vec![0f64; nb];
-            let mut c = vec![0f64; nb];
+        .for_each_init(buffers, |(wv, wp, wpa, ws, c), (task, chunk)| {
             for (i, col) in chunk.chunks_mut(m).enumerate() {
                 let j = task * W_ROWS_PER_TASK + i;
-                let w_ok = w.decode(j, k, &mut wv, &mut ws);
+                // Rows reused by many x rows are decoded once (values, then lane order); a row
+                // used once is read in stored form. Scalar f32 values are made only if needed.
+                let lanes_on = !xd.permuted.is_empty();
+                let mut w_decoded = None;
+                let stored = if lanes_on && m >= REUSE_ROWS {
+                    let ok = w.decode(j, k, &mut wv[..], &mut ws[..]);
+                    w_decoded = Some(ok);
+                    simd::permute16(wv, &mut wp[..]);
+                    for (a, v) in wpa.iter_mut().zip(wp.iter()) {
+                        *a = v.abs();
+                    }
+                    ok.then_some(simd::WRow::Decoded(&wp[..], &wpa[..]))
+                } else if lanes_on {
+                    w.decode_scales(j, k, &mut ws[..]);
+                    w.stored_row(j, k)
+                } else {
+                    w_decoded = Some(w.decode(j, k, &mut wv[..], &mut ws[..]));
+                    None
+                };
                 let b = bias.map_or(0.0, |b| b[j] as f64);
                 for (r, o) in col.iter_mut().enumerate() {
-                    let certified = if w_ok && xd.finite[r] {
+                    if !xd.finite[r] {
+                        *o = fallback(&reference, r, j);
+                        continue;
+                    }
+                    if x.has_scales() {
                         let xs = &xd.scales[r * nb..][..nb];
-                        for ((cb, a), b) in c.iter_mut().zip(xs).zip(&ws) {
+                        for ((cb, a), b) in c.iter_mut().zip(xs).zip(ws.iter()) {
                             *cb = a * b;
                         }
-                        let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv, &c);
-                        let scale_sum: f64 = c.iter().sum();
-                        certify::<O>(s + b, a + b.abs(), scale_sum, chain, terms)
                     } else {
-                        None
-                    };
-                    *o = certified.unwrap_or_else(|| {
-                        FALLBACKS.fetch_add(1, Ordering::Relaxed);
-                        O::from_f64(reference(r, j))
+                        c.copy_from_slice(&ws[..]);
+                    }
+                    let scale_sum: f64 = c.iter().sum();
+                    let lanes = stored.and_then(|row| {
+                        let (xp, xap) = (
+                            &xd.permuted[r * kp..][..kp],
+                            &xd.permuted_abs[r * kp..][..kp],
+                        );
+                        // FP8 weights: bound Σ|terms| by max|w| · Σ|x| per block first, and
+                        // sum the magnitudes only when that bound is too loose to certify.
+                        if let simd::WRow::Fp8(format, _) = row {
+                            let l1 = &xd.block_l1[r * nb..][..nb];
+                            let cheap: f64 = c.iter().zip(l1).map(|(c, l)| c * l).sum::<f64>()
+                                * format.max() as f64
+                                * (1.0 + 1e-12);
+                            let (s, _) = simd::lane_dot(xp, xap, row, &c[..], false)?;
+                            if let Some(v) =
+                                certify::<O>(s + b, cheap + b.abs(), scale_sum, lanes_rel, terms)
+                            {
+                                return Some(v);
+                            }
+                        }
+                        let (s, a) = simd::lane_dot(xp, xap, row, &c[..], true)?;
+                        certify::<O>(s + b, a + b.abs(), scale_sum, lanes_rel, terms)
                     });
+                    let certified = lanes.or_else(|| {
+                        let ok = *w_decoded
+                            .get_or_insert_with(|| w.decode(j, k, &mut wv[..], &mut ws[..]));
+                        if !ok {
+                            return None;
+                        }
+                        let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv[..], &c[..]);
+                        certify::<O>(s + b, a + b.abs(), scale_sum, scalar_rel, terms)
+                    });
+                    *o = certified.unwrap_or_else(|| fallback(&reference, r, j));
                 }
             }
         });
@@ -193,6 +296,11 @@ fn run<T: FloatElement, O: FloatElement>(
     }
 }
 
+fn fallback<O: FloatElement>(reference: &impl Fn(usize, usize) -> f64, r: usize, j: usize) -> O {
+    FALLBACKS.fetch_add(1, Ordering::Relaxed);
+    O::from_f64(reference(r, j))
+}
+
 /// Dense `y = x · wᵀ` (bf16/f16 inputs; see [`supports`]).
 pub(crate) fn dense<T: FloatElement, O: FloatElement>(
     x: &[T],
@@ -203,7 +311,17 @@ pub(crate) fn dense<T: FloatElement, O: FloatElement>(
     out: &mut [O],
 ) {
     let reference = |r: usize, j: usize| dense_dot(&x[r * k..][..k], &w[j * k..][..k]);
-    run(Source::Float(x), Source::Float(w), None, m, n, k, k, reference, out);
+    run(
+        Source::Float(x),
+        Source::Float(w),
+        None,
+        m,
+        n,
+        k,
+        k,
+        reference,
+        out,
+    );
 }
 
 /// Weight-only `y = x · dequant(w)ᵀ` (bf16/f16 activations; see [`supports`]).
@@ -221,7 +339,17 @@ pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
         let (c, s) = (&codes[j * k..][..k], &scales[j * sr..][..sr]);
         weight_only_dot(&x[r * k..][..k], c, s, w.format)
     };
-    run(Source::Float(x), Source::<T>::Mx(w), None, m, n, k, k, reference, out);
+    run(
+        Source::Float(x),
+        Source::<T>::Mx(w),
+        None,
+        m,
+        n,
+        k,
+        k,
+        reference,
+        out,
+    );
 }
 
 /// MX × MX `y = x · wᵀ (+ bias)`.
@@ -242,7 +370,17 @@ pub(crate) fn mx<'a, O: FloatElement>(
     };
     let reference = |r: usize, j: usize| mx_dot(&row(x, r), &row(w, j), bias.map(|b| b[j]));
     let terms = 2 * k.div_ceil(BLOCK) + 1;
-    run(Source::<f32>::Mx(x), Source::Mx(w), bias, m, n, k, terms, reference, out);
+    run(
+        Source::<f32>::Mx(x),
+        Source::Mx(w),
+        bias,
+        m,
+        n,
+        k,
+        terms,
+        reference,
+        out,
+    );
 }
 
 #[cfg(test)]
@@ -397,15 +535,22 @@ mod tests {
         let before = fallbacks();
         let mut out = [bf16::ZERO];
         dense(&x, &w, 1, 1, 2, &mut out);
-        assert!(fallbacks() > before, "the tie was not recomputed by the reference");
+        assert!(
+            fallbacks() > before,
+            "the tie was not recomputed by the reference"
+        );
         assert_eq!(out[0], bf16::ONE, "ties go to even");
     }
 
     #[test]
     fn ordinary_sums_are_certified_without_the_reference() {
         let k = 1024;
-        let x: Vec<bf16> = (0..k).map(|i| bf16::from_f32((i % 13) as f32 * 0.37 - 2.0)).collect();
-        let w: Vec<bf16> = (0..k).map(|i| bf16::from_f32((i % 7) as f32 * 0.11 + 0.5)).collect();
+        let x: Vec<bf16> = (0..k)
+            .map(|i| bf16::from_f32((i % 13) as f32 * 0.37 - 2.0))
+            .collect();
+        let w: Vec<bf16> = (0..k)
+            .map(|i| bf16::from_f32((i % 7) as f32 * 0.11 + 0.5))
+            .collect();
         let mut fast = [bf16::ZERO];
         // Another test may fall back concurrently; repeat until a quiet window proves ours did not.
         let certified = (0..20).any(|_| {

@@ -52,6 +52,62 @@ pub(crate) fn scaled_dot(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
     scaled_dot_portable(x, w, c)
 }
 
+/// A weight row in its stored form, as the lane kernel reads it.
+#[derive(Clone, Copy)]
+pub(crate) enum WRow<'a> {
+    /// FP8 codes.
+    Fp8(Fp8Format, &'a [u8]),
+    /// bf16 bit patterns.
+    Bf16(&'a [u16]),
+    /// Values and magnitudes already decoded, in [`permute16`] order, `32 · nb` long (for rows
+    /// reused across many x rows).
+    Decoded(&'a [f32], &'a [f32]),
+}
+
+/// True when [`lane_dot`] runs (AVX2 + FMA); otherwise callers use [`scaled_dot`] alone.
+pub(crate) fn lane_dot_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return has_avx2_fma();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Reorders each group of 16 values to the order [`lane_dot`] widens 16-bit lanes in:
+/// `0..4, 8..12` then `4..8, 12..16`. `src.len()` is a multiple of 16.
+pub(crate) fn permute16(src: &[f32], dst: &mut [f32]) {
+    for (s, d) in src.chunks_exact(16).zip(dst.chunks_exact_mut(16)) {
+        for (i, o) in [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15]
+            .into_iter()
+            .enumerate()
+        {
+            d[i] = s[o];
+        }
+    }
+}
+
+/// Like [`scaled_dot`] but with f32 block sums: per block of 32, each product goes through at
+/// most two f32 roundings (an FMA into one of two accumulators, then their sum), and blocks are
+/// summed in f64 — `|error| ≤ (γ_2(f32) + γ_{nb+8}(f64)) · A`. `xp`/`xap` are x and |x| in
+/// [`permute16`] order, `32 · c.len()` long; `w` has `k ≤ 32 · c.len()` entries (the rest
+/// count as zero). `None` when `w` holds a NaN/Inf code or the CPU lacks AVX2/FMA.
+/// With `with_abs == false` the second value is 0 and only the signed sum is computed (the
+/// caller then bounds `Σ|terms|` another way).
+pub(crate) fn lane_dot(
+    xp: &[f32],
+    xap: &[f32],
+    w: WRow<'_>,
+    c: &[f64],
+    with_abs: bool,
+) -> Option<(f64, f64)> {
+    debug_assert!(xp.len() == xap.len() && xp.len() == c.len() * BLOCK);
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::lane_dot(xp, xap, w, c, with_abs) };
+    }
+    None
+}
+
 fn scaled_dot_portable(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
     let (mut sum, mut abs) = (0.0f64, 0.0f64);
     for ((xb, wb), &cb) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(c) {
@@ -101,7 +157,10 @@ mod avx2 {
             let b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(c.as_ptr() as *const __m128i));
             let mag = _mm256_and_si256(b, mag_mask);
             let exp = _mm256_and_si256(mag, exp_mask);
-            bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(_mm256_and_si256(mag, special), special));
+            bad = _mm256_or_si256(
+                bad,
+                _mm256_cmpeq_epi32(_mm256_and_si256(mag, special), special),
+            );
             let is_sub = _mm256_cmpeq_epi32(exp, zero);
             let bits = _mm256_add_epi32(_mm256_sll_epi32(mag, shift), rebias);
             let bits = _mm256_add_epi32(bits, _mm256_and_si256(is_sub, one_exp));
@@ -112,12 +171,171 @@ mod avx2 {
             // SAFETY: `o` holds exactly 8 f32s.
             _mm256_storeu_ps(o.as_mut_ptr(), v);
         }
-        let tail_ok = super::decode_fp8_portable(
-            format,
-            chunks.remainder(),
-            outs.into_remainder(),
-        );
+        let tail_ok = super::decode_fp8_portable(format, chunks.remainder(), outs.into_remainder());
         _mm256_testz_si256(bad, bad) == 1 && tail_ok
+    }
+
+    /// 16 weights as bf16 bit patterns in 16-bit lanes (natural order), their magnitudes, and
+    /// a zero "bad" mask; `None` when a code is zero, subnormal, NaN or Inf (the caller decodes
+    /// that chunk through the table: rare in MX data, where the block scale keeps elements near
+    /// the top of the range).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn fp8_chunk(
+        format: Fp8Format,
+        codes: *const u8,
+    ) -> Option<(__m256i, __m256i, __m256i)> {
+        let (rebias, exp_mask) = match format {
+            Fp8Format::E4M3 => (120 << 7, 0x78),
+            Fp8Format::E5M2 => (112 << 7, 0x7C),
+        };
+        // SAFETY: the caller guarantees 16 readable bytes at `codes`.
+        let b = _mm256_cvtepu8_epi16(_mm_loadu_si128(codes as *const __m128i));
+        let mag = _mm256_and_si256(b, _mm256_set1_epi16(0x7F));
+        let exp = _mm256_and_si256(mag, _mm256_set1_epi16(exp_mask));
+        let special = match format {
+            Fp8Format::E4M3 => _mm256_cmpeq_epi16(mag, _mm256_set1_epi16(0x7F)),
+            Fp8Format::E5M2 => _mm256_cmpeq_epi16(exp, _mm256_set1_epi16(exp_mask)),
+        };
+        let unusual = _mm256_or_si256(_mm256_cmpeq_epi16(exp, _mm256_setzero_si256()), special);
+        if _mm256_testz_si256(unusual, unusual) == 0 {
+            return None;
+        }
+        let bits = match format {
+            Fp8Format::E4M3 => _mm256_slli_epi16(mag, 4),
+            Fp8Format::E5M2 => _mm256_slli_epi16(mag, 5),
+        };
+        let abs = _mm256_add_epi16(bits, _mm256_set1_epi16(rebias));
+        let sign = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8);
+        Some((_mm256_or_si256(abs, sign), abs, _mm256_setzero_si256()))
+    }
+
+    /// The same three vectors through the decode table (the rare chunk with a subnormal code).
+    fn fp8_chunk_slow(format: Fp8Format, codes: &[u8; 16]) -> [[u16; 16]; 3] {
+        let table = format.table();
+        let mut out = [[0u16; 16]; 3];
+        for (i, &c) in codes.iter().enumerate() {
+            let v = table[c as usize];
+            // FP8 values are exact in bf16; the top half of the f32 is the bf16.
+            let bits = (v.to_bits() >> 16) as u16;
+            out[0][i] = bits;
+            out[1][i] = bits & 0x7FFF;
+            out[2][i] = if v.is_finite() { 0 } else { 0xFFFF };
+        }
+        out
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn load16(v: &[u16; 16]) -> __m256i {
+        // SAFETY: `v` is 32 bytes.
+        _mm256_loadu_si256(v.as_ptr() as *const __m256i)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn bf16_chunk(bits: &[u16; 16]) -> (__m256i, __m256i, __m256i) {
+        let w = load16(bits);
+        (
+            w,
+            _mm256_and_si256(w, _mm256_set1_epi16(0x7FFF)),
+            _mm256_setzero_si256(),
+        )
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn lane_dot(
+        xp: &[f32],
+        xap: &[f32],
+        w: super::WRow<'_>,
+        c: &[f64],
+        with_abs: bool,
+    ) -> Option<(f64, f64)> {
+        let zero = _mm256_setzero_si256();
+        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let mut bad = zero;
+        for (j, &cb) in c.iter().enumerate() {
+            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            for h in 0..2 {
+                let start = j * BLOCK + 16 * h;
+                // SAFETY: `start + 16 ≤ 32 · c.len() = xp.len() = xap.len()` (and the decoded
+                // weight rows have that length too).
+                let (x_lo, x_hi) = (
+                    _mm256_loadu_ps(xp.as_ptr().add(start)),
+                    _mm256_loadu_ps(xp.as_ptr().add(start + 8)),
+                );
+                // SAFETY: as above.
+                let (xa_lo, xa_hi) = (
+                    _mm256_loadu_ps(xap.as_ptr().add(start)),
+                    _mm256_loadu_ps(xap.as_ptr().add(start + 8)),
+                );
+                if let super::WRow::Decoded(v, a) = w {
+                    let (v, a) = (&v[start..start + 16], &a[start..start + 16]);
+                    // SAFETY: `v` and `a` hold 16 f32s.
+                    acc0 = _mm256_fmadd_ps(x_lo, _mm256_loadu_ps(v.as_ptr()), acc0);
+                    acc1 = _mm256_fmadd_ps(x_hi, _mm256_loadu_ps(v.as_ptr().add(8)), acc1);
+                    ab0 = _mm256_fmadd_ps(xa_lo, _mm256_loadu_ps(a.as_ptr()), ab0);
+                    ab1 = _mm256_fmadd_ps(xa_hi, _mm256_loadu_ps(a.as_ptr().add(8)), ab1);
+                    continue;
+                }
+                let (wv, wa, wbad) = match w {
+                    super::WRow::Decoded(..) => unreachable!("handled above"),
+                    super::WRow::Fp8(format, codes) => {
+                        let mut chunk = [0u8; 16];
+                        let ptr = if start + 16 <= codes.len() {
+                            codes[start..].as_ptr()
+                        } else {
+                            let rest = codes.get(start..).unwrap_or(&[]);
+                            chunk[..rest.len()].copy_from_slice(rest);
+                            chunk.as_ptr()
+                        };
+                        // SAFETY: `ptr` has 16 readable bytes (a full chunk of the row, or
+                        // `chunk`).
+                        match fp8_chunk(format, ptr) {
+                            Some(v) => v,
+                            None => {
+                                // SAFETY: as above.
+                                let bytes = &*(ptr as *const [u8; 16]);
+                                let [a, b, c] = fp8_chunk_slow(format, bytes);
+                                (load16(&a), load16(&b), load16(&c))
+                            }
+                        }
+                    }
+                    super::WRow::Bf16(bits) => {
+                        if start + 16 <= bits.len() {
+                            // SAFETY: 16 u16s from `start` are in the row.
+                            bf16_chunk(&*(bits[start..].as_ptr() as *const [u16; 16]))
+                        } else {
+                            let mut chunk = [0u16; 16];
+                            let rest = bits.get(start..).unwrap_or(&[]);
+                            chunk[..rest.len()].copy_from_slice(rest);
+                            bf16_chunk(&chunk)
+                        }
+                    }
+                };
+                bad = _mm256_or_si256(bad, wbad);
+                let w_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv));
+                let w_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv));
+                acc0 = _mm256_fmadd_ps(x_lo, w_lo, acc0);
+                acc1 = _mm256_fmadd_ps(x_hi, w_hi, acc1);
+                if with_abs {
+                    let wa_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa));
+                    let wa_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa));
+                    ab0 = _mm256_fmadd_ps(xa_lo, wa_lo, ab0);
+                    ab1 = _mm256_fmadd_ps(xa_hi, wa_hi, ab1);
+                }
+            }
+            let acc = _mm256_add_ps(acc0, acc1);
+            let ab = _mm256_add_ps(ab0, ab1);
+            let cv = _mm256_set1_pd(cb);
+            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
+            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
+            a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+        }
+        if _mm256_testz_si256(bad, bad) == 0 {
+            return None;
+        }
+        Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -151,10 +369,7 @@ mod avx2 {
             a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
             a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
         }
-        (
-            hsum(_mm256_add_pd(t0, t1)),
-            hsum(_mm256_add_pd(a0, a1)),
-        )
+        (hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1)))
     }
 }
 
@@ -192,9 +407,7 @@ mod tests {
         let c = [0.5, 4.0, -0.0f64.abs() + 1.0];
         let want = scaled_dot_portable(&x, &w, &c);
         assert_eq!(scaled_dot(&x, &w, &c), want);
-        let exact: f64 = (0..96)
-            .map(|i| (x[i] * w[i]) as f64 * c[i / 32])
-            .sum();
+        let exact: f64 = (0..96).map(|i| (x[i] * w[i]) as f64 * c[i / 32]).sum();
         assert_eq!(want.0, exact);
     }
 }
