@@ -35,6 +35,10 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     }
     let mut out = vec![O::from_f32(0.0); rows * cols];
     match backend {
+        Backend::Cpu if cpu::fast::elementwise::is_bf16::<O>() => {
+            let (w, s) = (weight.data(), scales.data());
+            cpu::fast::elementwise::fp8_block_dequant(w, s, cols, block, &mut out)
+        }
         Backend::Cpu => {
             cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out)
         }

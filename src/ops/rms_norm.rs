@@ -1,6 +1,7 @@
 //! RMSNorm over the last axis (HF `Qwen3RMSNorm` semantics), plain and with a fused residual.
 
 use super::rows_and_last;
+use crate::backend::cpu::fast::elementwise as fast;
 use crate::backend::{cpu, sim, Backend};
 use crate::error::{Error, Result};
 use crate::formats::FloatElement;
@@ -59,6 +60,9 @@ pub fn rms_norm<T: FloatElement>(
     let h = validate(&x, weight, options)?;
     let mut out = vec![T::from_f32(0.0); x.len()];
     match backend {
+        Backend::Cpu if fast::is_bf16::<T>() => {
+            fast::rms_norm(x.data(), weight.data(), h, options, &mut out)
+        }
         Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
         Backend::Sim(cfg) => {
             sim::rms_norm(
@@ -91,6 +95,10 @@ pub fn rms_norm_residual<T: FloatElement>(
     let mut out = vec![T::from_f32(0.0); x.len()];
     let mut sum = vec![T::from_f32(0.0); x.len()];
     match backend {
+        Backend::Cpu if fast::is_bf16::<T>() => {
+            fast::add(x.data(), residual.data(), &mut sum);
+            fast::rms_norm(&sum, weight.data(), h, options, &mut out);
+        }
         Backend::Cpu => {
             cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
             cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);

@@ -227,13 +227,17 @@ mod lanes {
     #[target_feature(enable = "avx2")]
     unsafe fn round_shift(v: __m256i, d: __m256i, ties_even: bool) -> __m256i {
         let one = _mm256_set1_epi32(1);
-        let half_minus_one = _mm256_sub_epi32(_mm256_sllv_epi32(one, _mm256_sub_epi32(d, one)), one);
+        let half_minus_one =
+            _mm256_sub_epi32(_mm256_sllv_epi32(one, _mm256_sub_epi32(d, one)), one);
         let tie = if ties_even {
             _mm256_and_si256(_mm256_srlv_epi32(v, d), one)
         } else {
             one
         };
-        _mm256_srlv_epi32(_mm256_add_epi32(_mm256_add_epi32(v, half_minus_one), tie), d)
+        _mm256_srlv_epi32(
+            _mm256_add_epi32(_mm256_add_epi32(v, half_minus_one), tie),
+            d,
+        )
     }
 
     /// Encodes `block` scaled by `2^-shift` into `out`; false (nothing written) when the block
@@ -254,14 +258,13 @@ mod lanes {
         let mut codes = [_mm256_setzero_si256(); 4];
         for (q, code) in codes.iter_mut().enumerate() {
             // SAFETY: lanes 8q..8q+8 of a 32-element block.
-            let b = _mm256_cvtepu16_epi32(_mm_loadu_si128(block.as_ptr().add(8 * q) as *const __m128i));
+            let b =
+                _mm256_cvtepu16_epi32(_mm_loadu_si128(block.as_ptr().add(8 * q) as *const __m128i));
             let exp_field = _mm256_and_si256(_mm256_srli_epi32(b, 7), _mm256_set1_epi32(0xFF));
             let m7 = _mm256_and_si256(b, _mm256_set1_epi32(0x7F));
             let is_zero_exp = _mm256_cmpeq_epi32(exp_field, _mm256_setzero_si256());
-            let subnormal_input = _mm256_andnot_si256(
-                _mm256_cmpeq_epi32(m7, _mm256_setzero_si256()),
-                is_zero_exp,
-            );
+            let subnormal_input =
+                _mm256_andnot_si256(_mm256_cmpeq_epi32(m7, _mm256_setzero_si256()), is_zero_exp);
             if _mm256_testz_si256(subnormal_input, subnormal_input) == 0 {
                 return false;
             }

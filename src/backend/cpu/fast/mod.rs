@@ -8,5 +8,6 @@
 //! function. `docs/performance.md` gives the argument; the tests here compare with the
 //! reference on random and adversarial inputs.
 
+pub(crate) mod elementwise;
 pub(crate) mod matmul;
 pub(crate) mod simd;
