@@ -27,6 +27,7 @@ pub mod qwen3;
 pub mod runner;
 pub mod tensor;
 pub mod tiling;
+pub mod tune;
 pub mod verify;
 
 pub use backend::Backend;

@@ -9,6 +9,7 @@ pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;
 pub mod rope_qk;
+mod tuned;
 
 use std::fmt;
 
@@ -65,6 +66,16 @@ impl std::str::FromStr for Target {
             _ => Err(format!("unknown target `{s}` (expected a2 or a5)")),
         }
     }
+}
+
+/// The variant `ascend-kernels tune` chose for `kernel` on `target` for an op over `rows`
+/// rows (tokens): decode up to 16 rows, prefill above. `None` when the table has no entry.
+pub fn tuned_variant(kernel: &str, target: Target, rows: usize) -> Option<&'static str> {
+    let phase = if rows <= 16 { "decode" } else { "prefill" };
+    tuned::TUNED
+        .iter()
+        .find(|(k, t, p, _)| *k == kernel && *t == target.name() && *p == phase)
+        .map(|(_, _, _, v)| *v)
 }
 
 /// The tuning knobs of a compiled variant that host tiling must respect.

@@ -41,14 +41,27 @@ pub struct SimConfig {
     pub cores: u32,
 }
 
+/// The variant name that stands for "the tuned default of each kernel and shape".
+pub const AUTO: &str = "auto";
+
 impl SimConfig {
-    /// The default variant (`v0`) on `target`, with the target's core count.
+    /// The tuned default variants (`auto`) on `target`, with the target's core count.
     pub fn new(target: Target) -> Self {
         Self {
             target,
-            variant: "v0".to_string(),
+            variant: AUTO.to_string(),
             cores: target.vector_cores(),
         }
+    }
+
+    /// This config with `auto` replaced by the variant `ascend-kernels tune` chose for
+    /// `kernel` over `rows` rows (`v0` where the table has none); other variants unchanged.
+    pub fn resolved(&self, kernel: &str, rows: usize) -> SimConfig {
+        if self.variant != AUTO {
+            return self.clone();
+        }
+        let v = crate::tiling::tuned_variant(kernel, self.target, rows).unwrap_or("v0");
+        self.clone().with_variant(v)
     }
 
     /// The same with another variant.
