@@ -100,6 +100,9 @@ struct MxRecord {
     uint32_t yStep = 0;
 };
 constexpr uint32_t kMxAreaBytes = 4096;  // L0A_MX / L0B_MX (asc-devkit LoadData_2D_MX.md)
+// Fresh cube buffers (L1/L0A/L0B/L0C, at every AllocTensor) hold 0xFF: NaN in half, bf16, float
+// and both fp8 formats, so never-written data a kernel feeds into a result shows up as NaN.
+constexpr uint8_t kCubePoison = 0xFF;
 
 struct CoreState {
     uint32_t blockIdx = 0;
