@@ -721,3 +721,27 @@ fn host_mx_tiling_checks_capacities() {
     check_mx(Target::A5, v0, &p).unwrap();
     assert!(plan_mx(Target::A2, v0, 40, &shape).is_err());
 }
+
+/// Operands whose lengths do not match the shape are a clear error (no panic, no launch).
+#[test]
+fn bad_operand_lengths_are_errors() {
+    if !require_sim() {
+        return;
+    }
+    let c = ones_case(4, 16, 95);
+    let (x, w) = c.operands();
+    let cfg = SimConfig::new(Target::A5);
+    let mut out = vec![0f32; 4 * 16];
+    let short = MxOperand {
+        scales: &c.xs[..c.xs.len() - 1],
+        ..x
+    };
+    let e = sim::mx_matmul(&cfg, &short, &w, None, 4, 16, 95, &mut out).unwrap_err();
+    assert!(e.to_string().contains("scales (pair layout)"), "{e}");
+    let e = sim::mx_matmul(&cfg, &x, &w, Some(&[1.0; 3]), 4, 16, 95, &mut out).unwrap_err();
+    assert!(e.to_string().contains("bias"), "{e}");
+    let e = sim::mx_matmul(&cfg, &x, &w, None, 4, 16, 95, &mut out[..5]).unwrap_err();
+    assert!(e.to_string().contains("out"), "{e}");
+    // and the padded-scale helper never indexes past a short tail
+    assert_eq!(sim::mx_pad_scales(&c.xs[..3], 95).unwrap().len(), 3);
+}

@@ -356,7 +356,9 @@ pub fn mx_pad_scales(scales: &[E8M0], k: usize) -> Option<Vec<E8M0>> {
     let pl = nb + 1;
     let mut v = scales.to_vec();
     for row in v.chunks_mut(pl) {
-        row[pl - 1] = E8M0::from_bits(0);
+        if let Some(pad) = row.get_mut(pl - 1) {
+            *pad = E8M0::from_bits(0);
+        }
     }
     Some(v)
 }
@@ -435,7 +437,7 @@ pub fn mx_matmul_native_planned<O: FloatElement>(
     let shape = mx_shape(m, n, k)?;
     check_mx_operand("x", x, m, k)?;
     check_mx_operand("w", w, n, k)?;
-    if out.len() != m * n {
+    if Some(out.len()) != m.checked_mul(n) {
         return Err(Error::shape("out", format!("{m} x {n}"), &[out.len()]));
     }
     if let Some(b) = bias {
