@@ -645,7 +645,9 @@ fn ones_case(m: usize, n: usize, k: usize) -> Case {
 }
 
 /// Tilings the host planner would never pick, handed to the sim directly: it must refuse them
-/// and name the memory or rule.
+/// and name the memory or rule (L0A, L0B, L0C capacity; 1024-B operand alignment; the MX K
+/// granularity). The scale areas cannot overflow without L0A/L0B overflowing first (the /16
+/// mapping), so that rule is the sim self-test's (`selftest_mx.h`).
 #[test]
 fn bad_native_tilings_are_rejected() {
     if !require_sim() {
@@ -668,6 +670,45 @@ fn bad_native_tilings_are_rejected() {
     // single-buffered the same tile fits, and every output is K = 256
     run(&v1, plan_of(256, 64, (256, 64, 256, 1), 1), &mut out).unwrap();
     assert!(out.iter().all(|&v| v == 256.0));
+    // L0B: two 256 x 256 fp8 buffers for w
+    let wide = ones_case(16, 256, 256);
+    let (wx, ww) = wide.operands();
+    let mut wout = vec![0f32; 16 * 256];
+    let msg = sim_error(sim::mx_matmul_native_planned(
+        &v0,
+        &wx,
+        &ww,
+        None,
+        16,
+        256,
+        256,
+        &plan_of(16, 256, (16, 256, 256, 1), 1),
+        &mut wout,
+    ));
+    assert!(
+        msg.contains("per-core L0B total 131072 B exceeds the L0B capacity 65536 B"),
+        "{msg}"
+    );
+    // alignment: base_m = 24 makes the second (ping-pong) L0A buffer start at 24 * 64 = 1536 B,
+    // 512-B aligned (the LoadData accepts it) but not 1024-B aligned as MmadMx needs for fp8
+    let small = ones_case(16, 16, 128);
+    let (sx, sw) = small.operands();
+    let mut sout = vec![0f32; 16 * 16];
+    let msg = sim_error(sim::mx_matmul_native_planned(
+        &v0,
+        &sx,
+        &sw,
+        None,
+        16,
+        16,
+        128,
+        &plan_of(16, 16, (24, 16, 64, 2), 1),
+        &mut sout,
+    ));
+    assert!(
+        msg.contains("MmadMx: fm: L0A address 1536 is not 1024-byte aligned"),
+        "{msg}"
+    );
     // L0C: a 512 x 512 float tile = 1 MiB > 256 KiB
     let big = ones_case(512, 512, 64);
     let (bx, bw) = big.operands();
