@@ -20,10 +20,14 @@ fn sim_units() -> Vec<Unit> {
         ("fp8_block_dequant", &["v0", "v1"]),
         ("rope_qk", &["v0", "v1"]),
         ("matmul", &["v0", "v1"]),
+        ("matmul_mx", &["v0", "v1"]),
     ];
+    let descs = codegen::kernels();
+    let supports =
+        |kernel: &str, t: Target| descs.iter().any(|k| k.name == kernel && k.supports(t));
     let mut units = vec![Unit::new("sim_probe", Target::A2, "v0")];
     for &(kernel, variants) in SELECTED {
-        for t in Target::ALL {
+        for t in Target::ALL.into_iter().filter(|&t| supports(kernel, t)) {
             for v in variants {
                 units.push(Unit::new(kernel, t, v));
             }

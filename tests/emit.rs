@@ -82,6 +82,14 @@ fn emitted_projects_are_complete_deterministic_and_compile() {
                 "the emulator's test kernel is not shipped"
             );
         }
+        // the native MX cube kernel exists only on a5 (its APIs do not exist on a2)
+        assert_eq!(
+            sources
+                .iter()
+                .any(|s| s.contains(&format!("matmul_mx_{target}_v0"))),
+            target == "a5",
+            "matmul_mx must be emitted for a5 and only for a5"
+        );
         let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("ascendc/sim");
         for src in sources {
             let out = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()))

@@ -5,9 +5,11 @@
 //!
 //! Results are held to the bound of `docs/numerics.md` (mx_matmul): an f32 accumulation in any
 //! order lands within `γ_K · Σ|x w sx sw| + ulp_f32/2 + ulp_out/2` of the exact value. The MX
-//! forms decode their operands to bf16 first (`docs/kernels/matmul.md`); where that decode is
-//! exact (everything but the extremes of the E8M0 range) the exact value is the CPU reference's,
-//! elsewhere it is the exact sum over the bf16-decoded operands (the documented semantics).
+//! forms decode their operands to bf16 first on a2 (`docs/kernels/matmul.md`); where that decode
+//! is exact (everything but the extremes of the E8M0 range) the exact value is the CPU
+//! reference's, elsewhere it is the exact sum over the bf16-decoded operands (the documented
+//! semantics). On a5 `mx_matmul` runs the native MX kernel (`tests/sim_matmul_mx.rs` has its own
+//! tests) and the exact value is the CPU reference's everywhere.
 //! Negative tests hand the sim tilings that overflow L0C or break L0 alignment.
 
 use ascend_kernels::backend::sim::{self, MatmulArgs, SimConfig};
@@ -363,10 +365,15 @@ fn run_mx<O: FloatElement>(
         cfg.target, cfg.variant
     );
     let bias_s = bias.then_some(b.as_slice());
-    // the documented semantics: exact sum over the bf16-decoded operands
-    check_bound(&what, got.data(), &xb, &wb, bias_s, m, n, k)?;
-    // parity with the CPU reference wherever the decode is exact (rows and columns)
-    let (xe_ok, we_ok) = (same(&xf, &xb), same(&wf, &wb));
+    // the documented semantics: on a2 the exact sum over the bf16-decoded operands; on a5 (the
+    // native MX kernel, no decode) the exact sum itself (the rebalanced values have the same
+    // products)
+    let native = cfg.target == Target::A5;
+    let (xsem, wsem) = if native { (&xf, &wf) } else { (&xb, &wb) };
+    check_bound(&what, got.data(), xsem, wsem, bias_s, m, n, k)?;
+    // parity with the CPU reference wherever the decode is exact (rows and columns); everywhere
+    // on the native path
+    let (xe_ok, we_ok) = (same(&xf, xsem), same(&wf, wsem));
     let row_ok: Vec<bool> = (0..m)
         .map(|i| xe_ok[i * k..(i + 1) * k].iter().all(|&v| v))
         .collect();
@@ -465,15 +472,17 @@ proptest! {
 
 /// Scale bytes at both ends of the E8M0 range (0, 1, 2 and 253, 254, paired so the products stay
 /// in range), NaN scales (255) on one row of x and one row of w, and NaN/Inf element codes: the
-/// sim matches the bf16-decode semantics everywhere and the CPU reference wherever the decode is
-/// exact; both regions must occur.
+/// decode path (a2) matches the bf16-decode semantics everywhere and the CPU reference wherever
+/// the decode is exact; both regions must occur. (Same-end pairs here overflow f32 in the native
+/// a5 kernel, which no f32 accumulation covers; its extremes are
+/// `sim_matmul_mx.rs::native_extreme_scales_and_nan`.)
 #[test]
 fn mx_extreme_scales_and_nan() {
     if !require_sim() {
         return;
     }
     let (m, n, k) = (9, 19, 97);
-    for cfg in configs() {
+    for cfg in configs().into_iter().filter(|c| c.target == Target::A2) {
         for (fx, fw) in [
             (Fp8Format::E4M3, Fp8Format::E5M2),
             (Fp8Format::E5M2, Fp8Format::E4M3),

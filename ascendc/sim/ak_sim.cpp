@@ -531,7 +531,7 @@ static void Reserve(const char* api, CoreState& c, uint8_t mem, uint32_t num, ui
         c.ubPeak = std::max<uint64_t>(c.ubPeak, c.ubTop);
     } else if (c.cube[mem].data.size() < cap) {
         c.cube[mem].cap = cap;
-        c.cube[mem].data.assign(cap, 0xCD);
+        c.cube[mem].data.assign(cap, kCubePoison);
     }
 }
 
@@ -617,7 +617,7 @@ int QueAlloc(const char* api, int que)
                 std::memset(c.ubWPipe.data() + s.addr, SP_ANY, s.len);
                 std::memset(c.ubRPipe.data() + s.addr, SP_ANY, s.len);
             } else {
-                std::memset(c.cube[s.mem].data.data() + s.addr, 0xCD, s.len);
+                std::memset(c.cube[s.mem].data.data() + s.addr, kCubePoison, s.len);
             }
             return q.slots[i];
         }

@@ -90,6 +90,20 @@ struct QueueState {
     uint32_t next = 0;
 };
 
+// One MX LoadData's scale fractals in an L0A_MX / L0B_MX area: bytes [base, end), laid out as
+// xStep rows of dstStride 32-B fractals (yStep of them written per row).
+struct MxRecord {
+    uint32_t base = 0;
+    uint32_t end = 0;
+    uint32_t dstStride = 0;
+    uint32_t xStep = 0;
+    uint32_t yStep = 0;
+};
+constexpr uint32_t kMxAreaBytes = 4096;  // L0A_MX / L0B_MX (asc-devkit LoadData_2D_MX.md)
+// Fresh cube buffers (L1/L0A/L0B/L0C, at every AllocTensor) hold 0xFF: NaN in half, bf16, float
+// and both fp8 formats, so never-written data a kernel feeds into a result shows up as NaN.
+constexpr uint8_t kCubePoison = 0xFF;
+
 struct CoreState {
     uint32_t blockIdx = 0;
     uint32_t blockNum = 0;
@@ -99,6 +113,8 @@ struct CoreState {
     std::vector<uint8_t> ubInit;  // 1 = byte written since its buffer was handed out
     uint32_t ubTop = 0;           // bump pointer of InitBuffer
     Arena cube[MEM_COUNT];        // L1, L0A, L0B, L0C (index MEM_UB unused)
+    std::vector<uint8_t> mxArea[2];      // a5: L0A_MX, L0B_MX scale areas (allocated on first MX LoadData)
+    std::vector<MxRecord> mxRecs[2];     // what the MX LoadData calls wrote there
     uint32_t pipeGen = 1;         // bumped by a new TPipe / Reset: invalidates older tensors
     int pipesAlive = 0;
     void* pipe = nullptr;

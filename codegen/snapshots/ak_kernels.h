@@ -108,6 +108,25 @@ typedef struct AkMatmulTiling {
 } AkMatmulTiling;
 typedef char AkMatmulTiling_size_check[(sizeof(AkMatmulTiling) == 48) ? 1 : -1];
 
+/* Tiling of matmul_mx (by value to the kernel; 56 bytes). */
+typedef struct AkMatmulMxTiling {
+    uint32_t m; /* @0: rows of x and out */
+    uint32_t n; /* @4: rows of w, columns of out */
+    uint32_t k; /* @8: inner dimension */
+    uint32_t base_m; /* @12: output tile rows (multiple of 16) */
+    uint32_t base_n; /* @16: output tile columns (multiple of 16) */
+    uint32_t base_k; /* @20: K per MmadMx / L0A-L0B buffer (multiple of 64) */
+    uint32_t k_l1; /* @24: K per L1 chunk (a multiple of base_k) */
+    uint32_t tiles_n; /* @28: ceil(n / base_n) */
+    uint32_t tiles; /* @32: ceil(m / base_m) * tiles_n */
+    uint32_t has_bias; /* @36: 1: add bias3 */
+    uint32_t x_fmt; /* @40: AK_FP8_E4M3 or AK_FP8_E5M2 of x */
+    uint32_t w_fmt; /* @44: AK_FP8_E4M3 or AK_FP8_E5M2 of w */
+    uint32_t out_dtype; /* @48: AK_DTYPE_* of out */
+    uint8_t reserved[4]; /* padding to a multiple of 8 bytes */
+} AkMatmulMxTiling;
+typedef char AkMatmulMxTiling_size_check[(sizeof(AkMatmulMxTiling) == 56) ? 1 : -1];
+
 /* Tiling of sim_probe (by value to the kernel; 8 bytes). */
 typedef struct AkSimProbeTiling {
     uint32_t n; /* @0: elements to copy */
@@ -127,6 +146,7 @@ int32_t ak_rope_qk_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, ui
 int32_t ak_rope_qk_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, uint8_t* k, uint8_t* positions, uint8_t* cache, uint8_t* q_out, uint8_t* k_out, const AkRopeQkTiling* tiling);
 int32_t ak_matmul_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
 int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
+int32_t ak_matmul_mx_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* x_scale, uint8_t* w, uint8_t* w_scale, uint8_t* zeros, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulMxTiling* tiling);
 int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling);
 
 #ifdef __cplusplus

@@ -57,6 +57,7 @@ pub static AK_UNITS: &[(&str, &str, &str, u32, u32)] = &[
     ("rope_qk", "a5", "v0", 2, 100),
     ("matmul", "a2", "v0", 2, 100),
     ("matmul", "a5", "v0", 2, 100),
+    ("matmul_mx", "a5", "v0", 2, 100),
     ("sim_probe", "a2", "v0", 1, 100),
 ];
 
@@ -350,6 +351,64 @@ extern "C" {
 pub static AK_MATMUL_VARIANTS: &[AkVariant<AkMatmulLaunch>] = &[
     AkVariant { kernel: "matmul", target: "a2", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_matmul_a2_v0_launch },
     AkVariant { kernel: "matmul", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_matmul_a5_v0_launch },
+];
+
+/// Tiling of `matmul_mx` (by value to the kernel; 56 bytes), as in `ak_kernels.h`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AkMatmulMxTiling {
+    /// rows of x and out
+    pub m: u32,
+    /// rows of w, columns of out
+    pub n: u32,
+    /// inner dimension
+    pub k: u32,
+    /// output tile rows (multiple of 16)
+    pub base_m: u32,
+    /// output tile columns (multiple of 16)
+    pub base_n: u32,
+    /// K per MmadMx / L0A-L0B buffer (multiple of 64)
+    pub base_k: u32,
+    /// K per L1 chunk (a multiple of base_k)
+    pub k_l1: u32,
+    /// ceil(n / base_n)
+    pub tiles_n: u32,
+    /// ceil(m / base_m) * tiles_n
+    pub tiles: u32,
+    /// 1: add bias3
+    pub has_bias: u32,
+    /// AK_FP8_E4M3 or AK_FP8_E5M2 of x
+    pub x_fmt: u32,
+    /// AK_FP8_E4M3 or AK_FP8_E5M2 of w
+    pub w_fmt: u32,
+    /// AK_DTYPE_* of out
+    pub out_dtype: u32,
+    /// Padding to a multiple of 8 bytes.
+    pub reserved: [u8; 4],
+}
+const _: () = assert!(::core::mem::size_of::<AkMatmulMxTiling>() == 56);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, m) == 0);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, n) == 4);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, k) == 8);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, base_m) == 12);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, base_n) == 16);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, base_k) == 20);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, k_l1) == 24);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, tiles_n) == 28);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, tiles) == 32);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, has_bias) == 36);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, x_fmt) == 40);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, w_fmt) == 44);
+const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, out_dtype) == 48);
+/// Signature of every launcher of `matmul_mx`.
+pub type AkMatmulMxLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulMxTiling) -> i32;
+extern "C" {
+    /// Launches `ak_matmul_mx_a5_v0` (a5, double-buffered L1 and L0A/L0B).
+    pub fn ak_matmul_mx_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, x_scale: *mut u8, w: *mut u8, w_scale: *mut u8, zeros: *mut u8, bias3: *mut u8, ones: *mut u8, out: *mut u8, tiling: *const AkMatmulMxTiling) -> i32;
+}
+/// The compiled variants of `matmul_mx`.
+pub static AK_MATMUL_MX_VARIANTS: &[AkVariant<AkMatmulMxLaunch>] = &[
+    AkVariant { kernel: "matmul_mx", target: "a5", variant: "v0", buffer_num: 2, ub_share_pct: 100, launch: ak_matmul_mx_a5_v0_launch },
 ];
 
 /// Tiling of `sim_probe` (by value to the kernel; 8 bytes), as in `ak_kernels.h`.

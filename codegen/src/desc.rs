@@ -166,6 +166,9 @@ pub struct KernelDesc {
     pub tiling: Vec<Field>,
     /// The variants this kernel can be generated in.
     pub variants: Vec<Variant>,
+    /// The targets this kernel exists for (`&Target::ALL` for most; the a5 native MX matmul uses
+    /// APIs that exist only on Ascend 950).
+    pub targets: &'static [Target],
     /// Shared device helpers from `ascendc/include/` the kernel includes.
     pub includes: Vec<&'static str>,
     /// Emits the kernel body (everything between the includes and the entry point).
@@ -199,6 +202,11 @@ impl KernelDesc {
         }
         let total = off.div_ceil(8) * 8;
         (out, total - off, total)
+    }
+
+    /// Whether this kernel is generated for `t`.
+    pub fn supports(&self, t: Target) -> bool {
+        self.targets.contains(&t)
     }
 
     /// Finds a variant by name.

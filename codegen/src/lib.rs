@@ -73,6 +73,7 @@ pub fn kernels() -> Vec<KernelDesc> {
         kernels::fp8_block_dequant::desc(),
         kernels::rope_qk::desc(),
         kernels::matmul::desc(),
+        kernels::matmul_mx::desc(),
         kernels::sim_probe::desc(),
     ]
 }
@@ -108,7 +109,7 @@ impl Unit {
 pub fn all_units(targets: &[Target]) -> Vec<Unit> {
     let mut out = Vec::new();
     for k in kernels() {
-        for &t in targets {
+        for &t in targets.iter().filter(|&&t| k.supports(t)) {
             for v in &k.variants {
                 out.push(Unit::new(k.name, t, v.name));
             }
@@ -139,6 +140,13 @@ pub fn generate(units: &[Unit]) -> Result<Vec<GeneratedFile>, String> {
         let v = k
             .variant(&u.variant)
             .ok_or_else(|| format!("kernel `{}` has no variant `{}`", u.kernel, u.variant))?;
+        if !k.supports(u.target) {
+            return Err(format!(
+                "kernel `{}` is not generated for target {}",
+                u.kernel,
+                u.target.name()
+            ));
+        }
         if ctxs.iter().any(|c| c.stem() == u.stem()) {
             return Err(format!("unit `{}` selected twice", u.stem()));
         }
@@ -235,6 +243,17 @@ mod tests {
             let (_, _, size) = k.tiling_layout();
             assert_eq!(size % 8, 0, "{}", k.name);
         }
+    }
+
+    #[test]
+    fn a5_only_kernels_are_not_generated_for_a2() {
+        let units = all_units(&[Target::A2]);
+        assert!(units.iter().all(|u| u.kernel != "matmul_mx"));
+        assert!(all_units(&[Target::A5])
+            .iter()
+            .any(|u| u.kernel == "matmul_mx"));
+        let err = generate(&[Unit::new("matmul_mx", Target::A2, "v0")]).unwrap_err();
+        assert!(err.contains("not generated for target a2"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ fn units() -> Vec<Unit> {
     let mut out = Vec::new();
     for k in kernels() {
         for t in Target::ALL {
-            if k.name == "sim_probe" && t == Target::A5 {
+            if (k.name == "sim_probe" && t == Target::A5) || !k.supports(t) {
                 continue;
             }
             out.push(Unit::new(k.name, t, "v0"));

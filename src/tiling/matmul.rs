@@ -170,6 +170,157 @@ pub fn plan(
     Ok(p)
 }
 
+/// Bytes of one MX scale area (L0A_MX / L0B_MX, a5): the scales of an L0A/L0B operand at
+/// address `a` live at `a / 16` (asc-devkit `LoadData_2D_MX.md`).
+pub const MX_SCALE_AREA_BYTES: u32 = 4096;
+/// K granularity of `MmadMx` and of one e8m0 scale pair (two blocks of 32).
+pub const MX_PAIR: u32 = 64;
+/// Largest `base_k` the MX planner picks.
+pub const MX_MAX_BASE_K: u32 = 128;
+
+/// Bytes one core of the a5 native MX kernel (`matmul_mx`) uses: L1 (data + scales), L0A, L0B,
+/// L0C, and the end of the used part of the L0A_MX / L0B_MX scale areas (mirrors its `Init`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MxUsage {
+    /// L1: fp8 x and w chunks plus their scale fractals, per buffer.
+    pub l1: u64,
+    /// L0A.
+    pub l0a: u64,
+    /// L0B.
+    pub l0b: u64,
+    /// L0C.
+    pub l0c: u64,
+    /// Highest byte + 1 of the L0A_MX scale area written.
+    pub l0a_mx: u64,
+    /// Highest byte + 1 of the L0B_MX scale area written.
+    pub l0b_mx: u64,
+}
+
+/// The memory use of a `matmul_mx` plan.
+pub fn usage_mx(knobs: Knobs, p: &MatmulPlan) -> MxUsage {
+    let r = |n: u64| n.div_ceil(32) * 32;
+    let bn = u64::from(knobs.buffer_num);
+    let (bm, bnn, bk, kl1) = (
+        u64::from(p.base_m),
+        u64::from(p.base_n),
+        u64::from(p.base_k),
+        u64::from(p.k_l1),
+    );
+    // the last L0 buffer starts at (bn - 1) * rows * base_k; its scales at that / 16, one 32-B
+    // fractal per 16 rows per 64 of K
+    let mx_end = |rows: u64| ((bn - 1) * r(rows * bk)) / 16 + rows.div_ceil(16) * (bk / 64) * 32;
+    MxUsage {
+        l1: bn * (r(bm * kl1) + r(bnn * kl1) + r(bm * kl1 / 32) + r(bnn * kl1 / 32)),
+        l0a: bn * r(bm * bk),
+        l0b: bn * r(bnn * bk),
+        l0c: r(bm * bnn * 4),
+        l0a_mx: mx_end(bm),
+        l0b_mx: mx_end(bnn),
+    }
+}
+
+/// Checks a plan of the a5 native MX kernel `matmul_mx`: a5 only; `base_m`, `base_n` multiples
+/// of 16 in [16, 256]; `base_k` a multiple of 64 in [64, 256] (`MmadMx` takes K in multiples of
+/// 64, and it keeps every L0A/L0B buffer 1024-B aligned as `MmadMx` requires for fp8); `k_l1` a
+/// multiple of `base_k`; L1, L0A, L0B, L0C and both scale areas within the target's capacities.
+pub fn check_mx(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), TilingError> {
+    let err = |s: String| Err(TilingError(format!("matmul_mx: {s}")));
+    if target != Target::A5 {
+        return err(format!(
+            "the native MX cube path (MX LoadData, MmadMx) exists only on a5, not on {target}"
+        ));
+    }
+    for (name, v) in [("base_m", p.base_m), ("base_n", p.base_n)] {
+        if v == 0 || v % FRACTAL != 0 || v > MAX_BASE {
+            return err(format!(
+                "{name} = {v} must be a multiple of 16 in [16, {MAX_BASE}]"
+            ));
+        }
+    }
+    if p.base_k == 0 || p.base_k % MX_PAIR != 0 || p.base_k > MAX_BASE {
+        return err(format!(
+            "base_k = {} must be a multiple of 64 in [64, {MAX_BASE}]",
+            p.base_k
+        ));
+    }
+    if p.k_l1 == 0 || p.k_l1 % p.base_k != 0 {
+        return err(format!(
+            "k_l1 = {} is not a multiple of base_k = {}",
+            p.k_l1, p.base_k
+        ));
+    }
+    let u = usage_mx(knobs, p);
+    let caps = [
+        ("L1", u.l1, L1_BYTES),
+        ("L0A", u.l0a, L0A_BYTES),
+        ("L0B", u.l0b, L0B_BYTES),
+        ("L0C", u.l0c, l0c_bytes(target)),
+        ("the L0A_MX scale area", u.l0a_mx, MX_SCALE_AREA_BYTES),
+        ("the L0B_MX scale area", u.l0b_mx, MX_SCALE_AREA_BYTES),
+    ];
+    for (mem, used, cap) in caps {
+        if used > u64::from(cap) {
+            return err(format!("{mem} needs {used} B, {target} has {cap} B"));
+        }
+    }
+    Ok(())
+}
+
+/// Plans the a5 native MX kernel `matmul_mx`: `base_m = min(align16(M), 128)`, `base_n =
+/// min(align16(N), 128 (v0) / 256 (v1))`, `base_k = min(align64(K), 128)`, the deepest L1 staging
+/// that fits (at most [`MAX_L1_DEPTH`], no deeper than K needs), one tile per cube core at a time.
+pub fn plan_mx(
+    target: Target,
+    knobs: Knobs,
+    vector_cores: u32,
+    shape: &MatmulShape,
+) -> Result<MatmulPlan, TilingError> {
+    if shape.k == 0 || shape.k > MAX_K {
+        return Err(TilingError(format!(
+            "matmul_mx: K = {} outside [1, {MAX_K}]",
+            shape.k
+        )));
+    }
+    if shape.m == 0 || shape.n == 0 {
+        return Ok(MatmulPlan {
+            block_dim: 0,
+            base_m: 0,
+            base_n: 0,
+            base_k: 0,
+            k_l1: 0,
+            tiles_n: 0,
+            tiles: 0,
+        });
+    }
+    let double = knobs.buffer_num > 1;
+    let base_m = align_up(shape.m, FRACTAL).min(128);
+    let base_n = align_up(shape.n, FRACTAL).min(if double { 128 } else { 256 });
+    let base_k = align_up(shape.k, MX_PAIR).min(MX_MAX_BASE_K);
+    let mut p = MatmulPlan {
+        block_dim: 0,
+        base_m,
+        base_n,
+        base_k,
+        k_l1: base_k,
+        tiles_n: shape.n.div_ceil(base_n),
+        tiles: shape.m.div_ceil(base_m) * shape.n.div_ceil(base_n),
+    };
+    check_mx(target, knobs, &p)?;
+    let need = align_up(shape.k, base_k) / base_k;
+    for depth in (1..=need.min(MAX_L1_DEPTH)).rev() {
+        let q = MatmulPlan {
+            k_l1: depth * base_k,
+            ..p
+        };
+        if check_mx(target, knobs, &q).is_ok() {
+            p = q;
+            break;
+        }
+    }
+    p.block_dim = p.tiles.min(cube_cores(vector_cores));
+    Ok(p)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +352,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn mx_plans_fit_and_cover() {
+        for knobs in [V0, V1] {
+            for &(m, n, k) in &[
+                (1, 1, 1),
+                (1, 4096, 4096),
+                (17, 33, 100),
+                (4096, 4096, 65535),
+            ] {
+                let p = plan_mx(Target::A5, knobs, 40, &MatmulShape { m, n, k }).unwrap();
+                check_mx(Target::A5, knobs, &p).unwrap();
+                assert_eq!(p.base_k % MX_PAIR, 0);
+                assert!(p.base_m * p.tiles.div_ceil(p.tiles_n) >= m);
+                assert!(p.base_n * p.tiles_n >= n);
+                assert!(p.block_dim >= 1 && p.block_dim <= 20);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_mx_plans_are_named() {
+        let p = MatmulPlan {
+            block_dim: 1,
+            base_m: 128,
+            base_n: 128,
+            base_k: 128,
+            k_l1: 256,
+            tiles_n: 1,
+            tiles: 1,
+        };
+        assert!(check_mx(Target::A5, V0, &p).is_ok());
+        let e = check_mx(Target::A2, V0, &p).unwrap_err();
+        assert!(e.0.contains("only on a5"), "{e}");
+        let q = MatmulPlan { base_k: 96, ..p };
+        assert!(check_mx(Target::A5, V0, &q)
+            .unwrap_err()
+            .0
+            .contains("base_k"));
+        let q = MatmulPlan {
+            base_m: 256,
+            base_k: 256,
+            ..p
+        };
+        let e = check_mx(Target::A5, V0, &q).unwrap_err();
+        assert!(e.0.contains("L0A needs 131072 B"), "{e}");
+        // v1 fits the same L0A; the scale area ends at 256/16 * 4 * 32 = 2048 B
+        assert!(check_mx(Target::A5, V1, &q).is_ok());
+        assert_eq!(usage_mx(V1, &q).l0a_mx, 2048);
+        assert!(plan_mx(Target::A2, V0, 4, &MatmulShape { m: 1, n: 1, k: 64 }).is_err());
     }
 
     #[test]

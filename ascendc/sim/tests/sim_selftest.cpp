@@ -10,6 +10,7 @@
 
 #include "kernel_operator.h"
 #include "selftest_matmul.h"
+#include "selftest_mx.h"
 #include "selftest_util.h"
 
 using namespace AscendC;
@@ -1231,6 +1232,7 @@ int main()
     TestDataCopyPadUnits();
     TestNegatives();
     RunMatmulTests(AK_SIM_TARGET_A2, "a2");
+    RunMxTests(AK_SIM_TARGET_A2, "a2", false);
     RunA5Tests();
     std::printf("\n%d cases, %d failures\n", selftest::Cases(), selftest::Failures());
     return selftest::Failures() == 0 ? 0 : 1;

@@ -7,6 +7,7 @@
 
 #include "kernel_operator.h"
 #include "selftest_matmul.h"
+#include "selftest_mx.h"
 #include "selftest_util.h"
 
 using namespace AscendC;
@@ -92,6 +93,7 @@ int RunA5Tests()
         Cast(b.GetWithOffset<fp8_e5m2_t>(64, 256), b.Get<float>(), RoundMode::CAST_TRUNC, 64);
     }, "float -> fp8_e5m2_t does not support RoundMode::CAST_TRUNC on a5");
     RunMatmulTests(A5, "a5");
+    RunMxTests(A5, "a5", true);
     Run("a5 kernel in an a2 session", AK_SIM_TARGET_A2, gms, 1, [&] {}, "kernel compiled for __NPU_ARCH__=3510");
     return 0;
 }

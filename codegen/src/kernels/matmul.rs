@@ -52,6 +52,7 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered L1 and L0A/L0B" },
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered (largest tiles)" },
         ],
+        targets: &Target::ALL,
         includes: vec!["ak_common.h"],
         body,
         entry,

@@ -2,6 +2,7 @@
 
 pub mod fp8_block_dequant;
 pub mod matmul;
+pub mod matmul_mx;
 pub mod mx_dequant;
 pub mod mx_quant;
 pub mod rms_norm;

@@ -35,6 +35,7 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered, largest tiles" },
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered" },
         ],
+        targets: &Target::ALL,
         includes: vec!["ak_common.h", "ak_fp8_soft.h"],
         body,
         entry,

@@ -1,6 +1,6 @@
 //! `rms_norm`: RMSNorm over the last axis, optionally fused with a residual add.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `rms_norm`.
@@ -33,6 +33,7 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered, for long rows" },
             Variant { name: "v2", buffer_num: 2, ub_share_pct: 50, doc: "double-buffered, half the UB (small tiles)" },
         ],
+        targets: &Target::ALL,
         includes: vec!["ak_common.h"],
         body,
         entry,

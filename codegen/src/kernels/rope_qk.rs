@@ -1,6 +1,6 @@
 //! `rope_qk`: fused NeoX (half-rotation) RoPE on Q and K with a cos/sin cache gathered by position.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `rope_qk`.
@@ -38,6 +38,7 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered" },
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered" },
         ],
+        targets: &Target::ALL,
         includes: vec!["ak_common.h"],
         body,
         entry,

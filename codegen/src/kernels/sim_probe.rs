@@ -1,7 +1,7 @@
 //! `sim_probe`: a tiny copy kernel with deliberate misuse modes, used by the negative tests that
 //! prove the sim refuses what the hardware or toolchain would reject or silently get wrong.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `sim_probe`.
@@ -22,6 +22,7 @@ pub fn desc() -> KernelDesc {
             Field { name: "mode", ty: CType::U32, doc: "0 correct, 1 double free, 2 empty DeQue, 3 leak, 4 use after EnQue" },
         ],
         variants: vec![Variant { name: "v0", buffer_num: 1, ub_share_pct: 100, doc: "the only variant" }],
+        targets: &Target::ALL,
         includes: vec![],
         body,
         entry,

@@ -11,7 +11,8 @@ use super::session::Counters;
 use super::SimConfig;
 use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement, Fp8Format, E8M0};
-use crate::tiling::matmul::{plan, MatmulPlan, MatmulShape};
+use crate::tiling::matmul::{plan, plan_mx, MatmulPlan, MatmulShape};
+use crate::tiling::Target;
 
 /// Operands of [`matmul`]: `x [m, k]`, `w [n, k]`, optional f32 `bias [n]`.
 #[derive(Clone, Copy, Debug)]
@@ -323,11 +324,206 @@ pub fn mx_rebalance(
     (xs, ws)
 }
 
-/// MXFP8 × MXFP8 (`mx_matmul`): scales rebalanced per block ([`mx_rebalance`]), both operands
-/// decoded to bf16 (vector kernel), then the cube kernel with f32 accumulation and the optional
-/// f32 bias.
+/// MXFP8 × MXFP8 (`mx_matmul`) on the sim: on a5 the native MX cube kernel
+/// ([`mx_matmul_native`], one launch), on a2 the decode path ([`mx_matmul_decode`], three
+/// launches: a2 has no MX cube instructions).
 #[allow(clippy::too_many_arguments)]
 pub fn mx_matmul<O: FloatElement>(
+    cfg: &SimConfig,
+    x: &MxOperand<'_>,
+    w: &MxOperand<'_>,
+    bias: Option<&[f32]>,
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [O],
+) -> Result<Counters> {
+    match cfg.target {
+        Target::A5 => mx_matmul_native(cfg, x, w, bias, m, n, k, out),
+        Target::A2 => mx_matmul_decode(cfg, x, w, bias, m, n, k, out),
+    }
+}
+
+/// The pair-layout scales with the pad byte of an odd block count (`ceil(k/32)` odd) set to
+/// `0x00`, the format's pad value (`docs/numerics.md`). `MmadMx` takes K in multiples of 64, so
+/// the native kernel multiplies that byte's block (zero data) too, and a non-finite pad (`0xFF`)
+/// would make the row NaN; the reference never reads it. Returns `None` when there is no pad.
+pub fn mx_pad_scales(scales: &[E8M0], k: usize) -> Option<Vec<E8M0>> {
+    let nb = k.div_ceil(32);
+    if nb % 2 == 0 {
+        return None;
+    }
+    let pl = nb + 1;
+    let mut v = scales.to_vec();
+    for row in v.chunks_mut(pl) {
+        if let Some(pad) = row.get_mut(pl - 1) {
+            *pad = E8M0::from_bits(0);
+        }
+    }
+    Some(v)
+}
+
+fn fmt_code(f: Fp8Format) -> u32 {
+    match f {
+        Fp8Format::E4M3 => 0,
+        Fp8Format::E5M2 => 1,
+    }
+}
+
+fn check_mx_operand(name: &'static str, op: &MxOperand<'_>, rows: usize, k: usize) -> Result<()> {
+    if Some(op.elements.len()) != rows.checked_mul(k) {
+        return Err(Error::shape(
+            name,
+            format!("{rows} x {k} elements"),
+            &[op.elements.len()],
+        ));
+    }
+    let pl = k.div_ceil(32).div_ceil(2) * 2;
+    if Some(op.scales.len()) != rows.checked_mul(pl) {
+        return Err(Error::shape(
+            name,
+            format!("{rows} x {pl} scales (pair layout)"),
+            &[op.scales.len()],
+        ));
+    }
+    Ok(())
+}
+
+/// MXFP8 × MXFP8 on the a5 native MX cube kernel `matmul_mx` with the host-planned tiling
+/// ([`plan_mx`]): fp8 data and e8m0 scales go GM → L1 → L0A/L0B and their scale areas → `MmadMx`
+/// (f32 in L0C) → Fixpipe, one launch (`docs/kernels/matmul.md`). a5 only.
+#[allow(clippy::too_many_arguments)]
+pub fn mx_matmul_native<O: FloatElement>(
+    cfg: &SimConfig,
+    x: &MxOperand<'_>,
+    w: &MxOperand<'_>,
+    bias: Option<&[f32]>,
+    m: usize,
+    n: usize,
+    k: usize,
+    out: &mut [O],
+) -> Result<Counters> {
+    let knobs = super::knobs_of("matmul_mx", cfg)?;
+    let shape = mx_shape(m, n, k)?;
+    let p = plan_mx(cfg.target, knobs, cfg.cores, &shape)
+        .map_err(|e| Error::option("sim variant", e.0))?;
+    mx_matmul_native_planned(cfg, x, w, bias, m, n, k, &p, out)
+}
+
+fn mx_shape(m: usize, n: usize, k: usize) -> Result<MatmulShape> {
+    let to_u32 =
+        |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
+    Ok(MatmulShape {
+        m: to_u32("x rows", m)?,
+        n: to_u32("w rows", n)?,
+        k: to_u32("K", k)?,
+    })
+}
+
+/// Runs `matmul_mx` with a given plan, unchecked against the capacities: the sim is the judge
+/// (tests use this to hand it plans that must be refused).
+#[allow(clippy::too_many_arguments)]
+pub fn mx_matmul_native_planned<O: FloatElement>(
+    cfg: &SimConfig,
+    x: &MxOperand<'_>,
+    w: &MxOperand<'_>,
+    bias: Option<&[f32]>,
+    m: usize,
+    n: usize,
+    k: usize,
+    p: &MatmulPlan,
+    out: &mut [O],
+) -> Result<Counters> {
+    let shape = mx_shape(m, n, k)?;
+    check_mx_operand("x", x, m, k)?;
+    check_mx_operand("w", w, n, k)?;
+    if Some(out.len()) != m.checked_mul(n) {
+        return Err(Error::shape("out", format!("{m} x {n}"), &[out.len()]));
+    }
+    if let Some(b) = bias {
+        if b.len() != n {
+            return Err(Error::shape("bias", format!("[{n}]"), &[b.len()]));
+        }
+    }
+    let out_dtype = dtype_code("matmul_mx", O::DTYPE)?;
+    if p.block_dim == 0 || m == 0 || n == 0 {
+        return Ok(Counters::default());
+    }
+    #[cfg(ak_sim)]
+    {
+        use super::session::{ffi, GmBuffer, Session};
+        let entry = ffi::AK_MATMUL_MX_VARIANTS
+            .iter()
+            .find(|v| v.target == cfg.target.name() && v.variant == cfg.variant)
+            .ok_or_else(|| super::not_compiled("matmul_mx", cfg))?;
+        let tiling = ffi::AkMatmulMxTiling {
+            m: shape.m,
+            n: shape.n,
+            k: shape.k,
+            base_m: p.base_m,
+            base_n: p.base_n,
+            base_k: p.base_k,
+            k_l1: p.k_l1,
+            tiles_n: p.tiles_n,
+            tiles: p.tiles,
+            has_bias: u32::from(bias.is_some()),
+            x_fmt: fmt_code(x.format),
+            w_fmt: fmt_code(w.format),
+            out_dtype,
+            ..Default::default()
+        };
+        let xs_fixed = mx_pad_scales(x.scales, k);
+        let ws_fixed = mx_pad_scales(w.scales, k);
+        let xs: &[E8M0] = xs_fixed.as_deref().unwrap_or(x.scales);
+        let ws: &[E8M0] = ws_fixed.as_deref().unwrap_or(w.scales);
+        let bias3 = bias.map(bias_split).unwrap_or_default();
+        let ones = if bias.is_some() {
+            bias_ones()
+        } else {
+            Vec::new()
+        };
+        let zeros = [0u8; 32];
+        let gx = GmBuffer::input("x", x.elements);
+        let gxs = GmBuffer::input("x_scale", xs);
+        let gw = GmBuffer::input("w", w.elements);
+        let gws = GmBuffer::input("w_scale", ws);
+        let gz = GmBuffer::input("zeros", &zeros);
+        let gb = GmBuffer::input("bias3", &bias3);
+        let go = GmBuffer::input("ones", &ones);
+        let y = GmBuffer::output("out", out);
+        let session = Session::begin(cfg.target, "matmul_mx", &[gx, gxs, gw, gws, gz, gb, go, y])?;
+        // SAFETY: every pointer is a registered buffer borrowed for the call (null for the empty
+        // bias buffers, which the kernel does not touch without has_bias); the sim checks every
+        // GM access against the registrations. `tiling` outlives the call.
+        let rc = unsafe {
+            (entry.launch)(
+                p.block_dim,
+                std::ptr::null_mut(),
+                gx.arg(),
+                gxs.arg(),
+                gw.arg(),
+                gws.arg(),
+                gz.arg(),
+                gb.arg(),
+                go.arg(),
+                y.arg(),
+                &tiling,
+            )
+        };
+        session.finish(rc)
+    }
+    #[cfg(not(ak_sim))]
+    {
+        let _ = (shape, out_dtype);
+        Err(super::unavailable())
+    }
+}
+
+/// MXFP8 × MXFP8 through the decode path (both targets; the only one on a2): scales rebalanced
+/// per block ([`mx_rebalance`]), both operands decoded to bf16 (vector kernel), then the cube
+/// kernel with f32 accumulation and the optional f32 bias.
+#[allow(clippy::too_many_arguments)]
+pub fn mx_matmul_decode<O: FloatElement>(
     cfg: &SimConfig,
     x: &MxOperand<'_>,
     w: &MxOperand<'_>,

@@ -18,8 +18,9 @@ mod session;
 
 pub use fp8_block_dequant::fp8_block_dequant;
 pub use matmul::{
-    bias_split, exact_scale_window, matmul, matmul_planned, mx_matmul, mx_matmul_weight_only,
-    mx_rebalance, MatmulArgs, MxOperand,
+    bias_split, exact_scale_window, matmul, matmul_planned, mx_matmul, mx_matmul_decode,
+    mx_matmul_native, mx_matmul_native_planned, mx_matmul_weight_only, mx_pad_scales, mx_rebalance,
+    MatmulArgs, MxOperand,
 };
 pub use mx_dequant::mx_dequant;
 pub use mx_quant::mx_quant;
