@@ -5,6 +5,7 @@ mod convert;
 mod emit;
 mod op;
 mod qwen3;
+mod tune;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,9 @@ enum Command {
     Convert(convert::ConvertArgs),
     /// Write the generated AscendC kernels of a target with a CMake project for CANN.
     Emit(emit::EmitArgs),
+    /// Sweep the generated kernel variants on the sim over Qwen3 shapes and cost them from the
+    /// sim's counters against each target's roofline (modelled, not measured).
+    Tune(tune::TuneArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         },
         Command::Emit(args) => emit::run(&args),
         Command::Convert(args) => convert::run(&args),
+        Command::Tune(args) => tune::run(&args),
         Command::Qwen3(args) => match qwen3::run(&args) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(1),
