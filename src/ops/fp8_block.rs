@@ -43,7 +43,6 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
             cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out)
         }
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("fp8_block_dequant", rows);
             let (w, s) = (weight.data(), scales.data());
             crate::backend::sim::fp8_block_dequant(cfg, w, s, rows, cols, block, &mut out)?;
         }

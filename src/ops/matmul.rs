@@ -39,7 +39,6 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
         }
         Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), n, k, &mut out),
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("matmul", m);
             let args = crate::backend::sim::MatmulArgs {
                 x: x.data(),
                 w: w.data(),
@@ -82,7 +81,6 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
         }
         Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("matmul", m);
             let wo = crate::backend::sim::MxOperand {
                 format: w.format,
                 elements: w.elements.data(),

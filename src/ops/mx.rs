@@ -157,7 +157,6 @@ pub fn mx_quant<T: FloatElement>(
     match backend {
         Backend::Cpu => cpu::mx::quantize(x.data(), k, options, &mut elements, &mut scales),
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("mx_quant", rows);
             let (e, s) = (&mut elements, &mut scales);
             crate::backend::sim::mx_quant(cfg, x.data(), rows, k, options, e, s)?;
         }
@@ -178,7 +177,6 @@ pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<T
             cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out)
         }
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("mx_dequant", rows);
             let (e, s) = (y.elements.data(), y.scales.data());
             crate::backend::sim::mx_dequant(cfg, y.format, e, s, rows, k, &mut out)?;
         }

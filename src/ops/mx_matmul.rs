@@ -47,7 +47,6 @@ pub fn mx_matmul<O: FloatElement>(
     match backend {
         Backend::Cpu => cpu::fast::matmul::mx(&x, &w, bias, m, n, k, &mut out),
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("matmul", m);
             let xo = crate::backend::sim::MxOperand {
                 format: x.format,
                 elements: x.elements.data(),

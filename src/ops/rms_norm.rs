@@ -65,7 +65,6 @@ pub fn rms_norm<T: FloatElement>(
         }
         Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("rms_norm", x.len() / h);
             sim::rms_norm(
                 cfg,
                 &sim_args(&x, None, &weight, h, options),
@@ -105,7 +104,6 @@ pub fn rms_norm_residual<T: FloatElement>(
             cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
         }
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("rms_norm", x.len() / h);
             let args = sim_args(&x, Some(&residual), &weight, h, options);
             sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
         }

@@ -177,7 +177,6 @@ pub fn rope_qk<T: FloatElement>(
             cpu::rope::apply(&mut k_out, d, positions, cache, options);
         }
         Backend::Sim(cfg) => {
-            let cfg = &cfg.resolved("rope_qk", tokens);
             let (qd, kd) = (q.data(), k.data());
             let (qo, ko) = (&mut q_out, &mut k_out);
             crate::backend::sim::rope_qk(cfg, qd, kd, d, positions, cache, options, qo, ko)?;

@@ -17,6 +17,7 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     block: [usize; 2],
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("fp8_block_dequant", rows);
     let to_u32 =
         |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
     let (r32, c32) = (to_u32("weight rows", rows)?, to_u32("weight cols", cols)?);

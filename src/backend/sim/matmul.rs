@@ -121,6 +121,7 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     args: &MatmulArgs<'_, T>,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("matmul", args.m);
     let shape = shape_of(args)?;
     let knobs = super::knobs_of("matmul", cfg)?;
     let p = plan(cfg.target, knobs, cfg.cores, &shape)
@@ -136,6 +137,7 @@ pub fn matmul_planned<T: FloatElement, O: FloatElement>(
     p: &MatmulPlan,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("matmul", args.m);
     let shape = shape_of(args)?;
     if out.len() != args.m * args.n {
         return Err(Error::shape(
@@ -338,6 +340,7 @@ pub fn mx_matmul<O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("matmul", m);
     match cfg.target {
         Target::A5 => mx_matmul_native(cfg, x, w, bias, m, n, k, out),
         Target::A2 => mx_matmul_decode(cfg, x, w, bias, m, n, k, out),
@@ -434,6 +437,7 @@ pub fn mx_matmul_native_planned<O: FloatElement>(
     p: &MatmulPlan,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("matmul", m);
     let shape = mx_shape(m, n, k)?;
     check_mx_operand("x", x, m, k)?;
     check_mx_operand("w", w, n, k)?;
@@ -564,6 +568,7 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("matmul", m);
     if T::DTYPE != DType::BF16 {
         return Err(Error::DType {
             tensor: "mx_matmul_weight_only (sim): x".into(),

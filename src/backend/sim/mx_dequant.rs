@@ -17,6 +17,7 @@ pub fn mx_dequant<O: FloatElement>(
     cols: usize,
     out: &mut [O],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("mx_dequant", rows);
     let to_u32 =
         |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
     let (r32, c32) = (to_u32("y rows", rows)?, to_u32("y cols", cols)?);

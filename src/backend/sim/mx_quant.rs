@@ -18,6 +18,7 @@ pub fn mx_quant<T: FloatElement>(
     elements: &mut [u8],
     scales: &mut [E8M0],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("mx_quant", rows);
     if options.round != RoundMode::Rint {
         return Err(Error::option(
             "round",

@@ -73,6 +73,7 @@ pub fn rms_norm<T: FloatElement>(
     y: &mut [T],
     h: Option<&mut [T]>,
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("rms_norm", args.rows);
     let shape = shape_of(args)?;
     let knobs = super::variants()
         .into_iter()
@@ -104,6 +105,7 @@ pub fn rms_norm_planned<T: FloatElement>(
     y: &mut [T],
     h: Option<&mut [T]>,
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("rms_norm", args.rows);
     let shape = shape_of(args)?;
     let dtype = dtype_code("rms_norm", T::DTYPE)?;
     if y.len() != args.x.len() {

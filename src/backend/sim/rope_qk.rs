@@ -21,6 +21,7 @@ pub fn rope_qk<T: FloatElement>(
     q_out: &mut [T],
     k_out: &mut [T],
 ) -> Result<Counters> {
+    let cfg = &cfg.resolved("rope_qk", positions.len());
     let tokens = positions.len();
     let to_u32 =
         |what: &str, v: usize| u32::try_from(v).map_err(|_| Error::shape(what, "< 2^32", &[v]));
