@@ -13,10 +13,10 @@ use std::time::Duration;
 
 const CPU: Backend = Backend::Cpu;
 
-fn quick(
-    c: &mut Criterion,
+fn quick<'a>(
+    c: &'a mut Criterion,
     name: &str,
-) -> criterion::BenchmarkGroup<'_, criterion::measurement::WallTime> {
+) -> criterion::BenchmarkGroup<'a, criterion::measurement::WallTime> {
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
