@@ -57,8 +57,28 @@ fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: u
     let reference = f64::EPSILON * (s.abs() + fast) + 2.0 * gamma(terms).powi(2) * abs;
     // A few f64 ulps of margin for forming `s ± e` itself.
     let e = (fast + reference) * (1.0 + 1e-9) + 4.0 * f64::EPSILON * s.abs();
-    let (lo, hi) = (O::from_f64(s - e), O::from_f64(s + e));
+    let (lo, hi) = (s - e, s + e);
+    if O::DTYPE == DType::BF16 {
+        if let (Some(a), Some(b)) = (bf16_bits_of_f64(lo), bf16_bits_of_f64(hi)) {
+            return (a == b).then(|| O::from_f64(lo));
+        }
+    }
+    let (lo, hi) = (O::from_f64(lo), O::from_f64(hi));
     (lo.to_bits_u32() == hi.to_bits_u32()).then_some(lo)
+}
+
+/// `bf16::from_f64` (one rounding, to nearest even) by bit arithmetic for values in the normal
+/// bf16 range; `None` elsewhere (the caller uses the generic conversion).
+fn bf16_bits_of_f64(v: f64) -> Option<u16> {
+    let a = v.abs();
+    if !(a >= f64::from(f32::MIN_POSITIVE) && a < 3.4e38) {
+        return None;
+    }
+    // Keep 8 significant bits of the f64's 53: round the low 45 bits away, ties to even.
+    let b = v.to_bits();
+    let rounded = (b + (1u64 << 44) - 1 + ((b >> 45) & 1)) & !((1u64 << 45) - 1);
+    // Exact: at most 8 significant bits, in f32's range (or rounding up to 2^128, which is inf).
+    Some((f64::from_bits(rounded) as f32).to_bits().wrapping_shr(16) as u16)
 }
 
 /// One operand decoded to padded f32 rows (`kp = 32·nb` values) and f64 block scales.
@@ -525,6 +545,30 @@ mod tests {
             mx_matmul::matmul(&x.view(), &w.view(), b, m, n, k, &mut slow);
             prop_assert_eq!(bits(&fast), bits(&slow));
         }
+    }
+
+    #[test]
+    fn bit_rounding_to_bf16_matches_from_f64() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut checked = 0;
+        for i in 0..2_000_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Random bit patterns, and values at and next to bf16 ties.
+            let in_range = (state & 0x800F_FFFF_FFFF_FFFF) | ((1023 - 127 + (state >> 20) % 256) << 52);
+            let v = match i % 4 {
+                0 => f64::from_bits(state),
+                3 => f64::from_bits(in_range),
+                1 => f64::from_bits((state & !((1u64 << 45) - 1)) | (1u64 << 44)),
+                _ => f64::from_bits(((state & !((1u64 << 45) - 1)) | (1u64 << 44)) ^ (state >> 63)),
+            };
+            if let Some(b) = bf16_bits_of_f64(v) {
+                assert_eq!(b, <bf16 as FloatElement>::from_f64(v).to_bits(), "{v:e}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 500_000, "only {checked} values in range");
     }
 
     #[test]

@@ -240,6 +240,133 @@ mod avx2 {
         )
     }
 
+    /// The block loop of [`lane_dot`] for one weight source: `$chunk` maps a start index to
+    /// (bf16 weights, their magnitudes, bad mask) in 16-bit lanes. `$abs` (a constant) says
+    /// whether magnitudes are summed. Expanded once per source so each loop is monomorphic.
+    macro_rules! lane_loop {
+        ($xp:ident, $xap:ident, $c:ident, $abs:expr, |$start:ident| $chunk:expr) => {{
+            let zero = _mm256_setzero_si256();
+            let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+            let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+            let mut bad = zero;
+            for (j, &cb) in $c.iter().enumerate() {
+                let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+                let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+                for h in 0..2 {
+                    let $start = j * BLOCK + 16 * h;
+                    let (wv, wa, wbad) = $chunk;
+                    bad = _mm256_or_si256(bad, wbad);
+                    // SAFETY: `start + 16 ≤ 32 · c.len() = xp.len() = xap.len()`.
+                    let (x_lo, x_hi) = (
+                        _mm256_loadu_ps($xp.as_ptr().add($start)),
+                        _mm256_loadu_ps($xp.as_ptr().add($start + 8)),
+                    );
+                    let w_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv));
+                    let w_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv));
+                    acc0 = _mm256_fmadd_ps(x_lo, w_lo, acc0);
+                    acc1 = _mm256_fmadd_ps(x_hi, w_hi, acc1);
+                    if $abs {
+                        // SAFETY: as above.
+                        let (xa_lo, xa_hi) = (
+                            _mm256_loadu_ps($xap.as_ptr().add($start)),
+                            _mm256_loadu_ps($xap.as_ptr().add($start + 8)),
+                        );
+                        let wa_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa));
+                        let wa_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa));
+                        ab0 = _mm256_fmadd_ps(xa_lo, wa_lo, ab0);
+                        ab1 = _mm256_fmadd_ps(xa_hi, wa_hi, ab1);
+                    }
+                }
+                let cv = _mm256_set1_pd(cb);
+                let acc = _mm256_add_ps(acc0, acc1);
+                t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
+                t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+                if $abs {
+                    let ab = _mm256_add_ps(ab0, ab1);
+                    a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
+                    a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+                }
+            }
+            if _mm256_testz_si256(bad, bad) == 0 {
+                return None;
+            }
+            Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
+        }};
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn lane_fp8<const ABS: bool>(
+        xp: &[f32],
+        xap: &[f32],
+        format: Fp8Format,
+        codes: &[u8],
+        c: &[f64],
+    ) -> Option<(f64, f64)> {
+        lane_loop!(xp, xap, c, ABS, |start| {
+            let mut chunk = [0u8; 16];
+            let ptr = if start + 16 <= codes.len() {
+                codes[start..].as_ptr()
+            } else {
+                let rest = codes.get(start..).unwrap_or(&[]);
+                chunk[..rest.len()].copy_from_slice(rest);
+                chunk.as_ptr()
+            };
+            // SAFETY: `ptr` has 16 readable bytes (a full chunk of the row, or `chunk`).
+            match fp8_chunk(format, ptr) {
+                Some(v) => v,
+                None => {
+                    // SAFETY: as above.
+                    let bytes = &*(ptr as *const [u8; 16]);
+                    let [a, b, c] = fp8_chunk_slow(format, bytes);
+                    (load16(&a), load16(&b), load16(&c))
+                }
+            }
+        })
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn lane_bf16(xp: &[f32], xap: &[f32], bits: &[u16], c: &[f64]) -> Option<(f64, f64)> {
+        lane_loop!(xp, xap, c, true, |start| {
+            if start + 16 <= bits.len() {
+                // SAFETY: 16 u16s from `start` are in the row.
+                bf16_chunk(&*(bits[start..].as_ptr() as *const [u16; 16]))
+            } else {
+                let mut chunk = [0u16; 16];
+                let rest = bits.get(start..).unwrap_or(&[]);
+                chunk[..rest.len()].copy_from_slice(rest);
+                bf16_chunk(&chunk)
+            }
+        })
+    }
+
+    /// Weights already decoded to f32 (lane order) with their magnitudes.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn lane_decoded(xp: &[f32], xap: &[f32], v: &[f32], a: &[f32], c: &[f64]) -> (f64, f64) {
+        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let blocks = xp.chunks_exact(BLOCK).zip(xap.chunks_exact(BLOCK));
+        let blocks = blocks.zip(v.chunks_exact(BLOCK).zip(a.chunks_exact(BLOCK))).zip(c);
+        for (((x, xa), (v, a)), &cb) in blocks {
+            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            for h in 0..2 {
+                let o = 16 * h;
+                // SAFETY: every slice here is one 32-element block; lanes o..o+16 are in it.
+                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x.as_ptr().add(o)), _mm256_loadu_ps(v.as_ptr().add(o)), acc0);
+                acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x.as_ptr().add(o + 8)), _mm256_loadu_ps(v.as_ptr().add(o + 8)), acc1);
+                ab0 = _mm256_fmadd_ps(_mm256_loadu_ps(xa.as_ptr().add(o)), _mm256_loadu_ps(a.as_ptr().add(o)), ab0);
+                ab1 = _mm256_fmadd_ps(_mm256_loadu_ps(xa.as_ptr().add(o + 8)), _mm256_loadu_ps(a.as_ptr().add(o + 8)), ab1);
+            }
+            let cv = _mm256_set1_pd(cb);
+            let (acc, ab) = (_mm256_add_ps(acc0, acc1), _mm256_add_ps(ab0, ab1));
+            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
+            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
+            a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+        }
+        (hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1)))
+    }
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn lane_dot(
         xp: &[f32],
@@ -248,94 +375,12 @@ mod avx2 {
         c: &[f64],
         with_abs: bool,
     ) -> Option<(f64, f64)> {
-        let zero = _mm256_setzero_si256();
-        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        let mut bad = zero;
-        for (j, &cb) in c.iter().enumerate() {
-            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-            for h in 0..2 {
-                let start = j * BLOCK + 16 * h;
-                // SAFETY: `start + 16 ≤ 32 · c.len() = xp.len() = xap.len()` (and the decoded
-                // weight rows have that length too).
-                let (x_lo, x_hi) = (
-                    _mm256_loadu_ps(xp.as_ptr().add(start)),
-                    _mm256_loadu_ps(xp.as_ptr().add(start + 8)),
-                );
-                // SAFETY: as above.
-                let (xa_lo, xa_hi) = (
-                    _mm256_loadu_ps(xap.as_ptr().add(start)),
-                    _mm256_loadu_ps(xap.as_ptr().add(start + 8)),
-                );
-                if let super::WRow::Decoded(v, a) = w {
-                    let (v, a) = (&v[start..start + 16], &a[start..start + 16]);
-                    // SAFETY: `v` and `a` hold 16 f32s.
-                    acc0 = _mm256_fmadd_ps(x_lo, _mm256_loadu_ps(v.as_ptr()), acc0);
-                    acc1 = _mm256_fmadd_ps(x_hi, _mm256_loadu_ps(v.as_ptr().add(8)), acc1);
-                    ab0 = _mm256_fmadd_ps(xa_lo, _mm256_loadu_ps(a.as_ptr()), ab0);
-                    ab1 = _mm256_fmadd_ps(xa_hi, _mm256_loadu_ps(a.as_ptr().add(8)), ab1);
-                    continue;
-                }
-                let (wv, wa, wbad) = match w {
-                    super::WRow::Decoded(..) => unreachable!("handled above"),
-                    super::WRow::Fp8(format, codes) => {
-                        let mut chunk = [0u8; 16];
-                        let ptr = if start + 16 <= codes.len() {
-                            codes[start..].as_ptr()
-                        } else {
-                            let rest = codes.get(start..).unwrap_or(&[]);
-                            chunk[..rest.len()].copy_from_slice(rest);
-                            chunk.as_ptr()
-                        };
-                        // SAFETY: `ptr` has 16 readable bytes (a full chunk of the row, or
-                        // `chunk`).
-                        match fp8_chunk(format, ptr) {
-                            Some(v) => v,
-                            None => {
-                                // SAFETY: as above.
-                                let bytes = &*(ptr as *const [u8; 16]);
-                                let [a, b, c] = fp8_chunk_slow(format, bytes);
-                                (load16(&a), load16(&b), load16(&c))
-                            }
-                        }
-                    }
-                    super::WRow::Bf16(bits) => {
-                        if start + 16 <= bits.len() {
-                            // SAFETY: 16 u16s from `start` are in the row.
-                            bf16_chunk(&*(bits[start..].as_ptr() as *const [u16; 16]))
-                        } else {
-                            let mut chunk = [0u16; 16];
-                            let rest = bits.get(start..).unwrap_or(&[]);
-                            chunk[..rest.len()].copy_from_slice(rest);
-                            bf16_chunk(&chunk)
-                        }
-                    }
-                };
-                bad = _mm256_or_si256(bad, wbad);
-                let w_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv));
-                let w_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv));
-                acc0 = _mm256_fmadd_ps(x_lo, w_lo, acc0);
-                acc1 = _mm256_fmadd_ps(x_hi, w_hi, acc1);
-                if with_abs {
-                    let wa_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa));
-                    let wa_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa));
-                    ab0 = _mm256_fmadd_ps(xa_lo, wa_lo, ab0);
-                    ab1 = _mm256_fmadd_ps(xa_hi, wa_hi, ab1);
-                }
-            }
-            let acc = _mm256_add_ps(acc0, acc1);
-            let ab = _mm256_add_ps(ab0, ab1);
-            let cv = _mm256_set1_pd(cb);
-            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
-            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
-            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
-            a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+        match w {
+            super::WRow::Fp8(format, codes) if with_abs => lane_fp8::<true>(xp, xap, format, codes, c),
+            super::WRow::Fp8(format, codes) => lane_fp8::<false>(xp, xap, format, codes, c),
+            super::WRow::Bf16(bits) => lane_bf16(xp, xap, bits, c),
+            super::WRow::Decoded(v, a) => Some(lane_decoded(xp, xap, v, a, c)),
         }
-        if _mm256_testz_si256(bad, bad) == 0 {
-            return None;
-        }
-        Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
     }
 
     #[target_feature(enable = "avx2,fma")]
