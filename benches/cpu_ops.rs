@@ -32,6 +32,7 @@ fn peers(c: &mut Criterion) {
     mx_quant(&mut g, &CPU, "mx_quant/4096x4096", n, n);
     fp8_block_dequant(&mut g, &CPU, "fp8_block_dequant/4096x4096", n, n);
     rms_norm(&mut g, &CPU, "rms_norm/4096x4096", n, n);
+    peers_into(&mut g, n);
     g.finish();
 }
 

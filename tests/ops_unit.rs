@@ -474,3 +474,50 @@ fn rms_norm_sum_of_squares_beyond_f32_is_infinite() {
         &y.data()[..2]
     );
 }
+
+#[test]
+fn into_variants_equal_the_allocating_ops_and_check_buffer_sizes() {
+    use ascend_kernels::ops::{fp8_block_dequant_into, mx_quant_into, rms_norm_into};
+    use ascend_kernels::{E4M3, E8M0};
+    let cpu = Backend::Cpu;
+    let x: Vec<bf16> = (0..3 * 96)
+        .map(|i| bf16::from_f32((i % 17) as f32 - 8.5))
+        .collect();
+    let shape = [3, 96];
+    let xv = TensorView::new(&shape, &x).unwrap();
+
+    let q = ops::mx_quant(&cpu, xv, &MxQuantOptions::default()).unwrap();
+    let (mut e, mut s) = (vec![0u8; x.len()], vec![E8M0::MIN; 3 * 4]);
+    mx_quant_into(&cpu, xv, &MxQuantOptions::default(), &mut e, &mut s).unwrap();
+    assert_eq!((&e[..], &s[..]), (q.elements.data(), q.scales.data()));
+    let err = mx_quant_into(&cpu, xv, &MxQuantOptions::default(), &mut e, &mut s[..3]).unwrap_err();
+    assert!(err.to_string().contains("scales"), "{err}");
+    let err = mx_quant_into(&cpu, xv, &MxQuantOptions::default(), &mut e[1..], &mut s).unwrap_err();
+    assert!(err.to_string().contains("elements"), "{err}");
+
+    let w: Vec<bf16> = (0..96)
+        .map(|i| bf16::from_f32(1.0 + i as f32 / 96.0))
+        .collect();
+    let wv = TensorView::new(&[96], &w).unwrap();
+    let y = ops::rms_norm(&cpu, xv, wv, &RmsNormOptions::default()).unwrap();
+    let mut out = vec![bf16::ZERO; x.len()];
+    rms_norm_into(&cpu, xv, wv, &RmsNormOptions::default(), &mut out).unwrap();
+    assert_eq!(&out[..], y.data());
+    let err = rms_norm_into(&cpu, xv, wv, &RmsNormOptions::default(), &mut out[1..]).unwrap_err();
+    assert!(err.to_string().contains("out"), "{err}");
+
+    let codes: Vec<E4M3> = (0..130 * 200)
+        .map(|i| E4M3::from_bits((i % 126) as u8))
+        .collect();
+    let grid: Vec<f32> = (0..2 * 2).map(|i| 0.5 + i as f32).collect();
+    let (cv, gv) = (
+        TensorView::new(&[130, 200], &codes).unwrap(),
+        TensorView::new(&[2, 2], &grid).unwrap(),
+    );
+    let d = ops::fp8_block_dequant::<f32, bf16>(&cpu, cv, gv, [128, 128]).unwrap();
+    let mut out = vec![bf16::ZERO; codes.len()];
+    fp8_block_dequant_into(&cpu, cv, gv, [128, 128], &mut out).unwrap();
+    assert_eq!(&out[..], d.data());
+    let err = fp8_block_dequant_into(&cpu, cv, gv, [128, 128], &mut out[..7]).unwrap_err();
+    assert!(err.to_string().contains("out"), "{err}");
+}

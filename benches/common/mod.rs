@@ -256,3 +256,71 @@ pub fn linears(
         b.iter(|| ops::mx_matmul::<bf16>(be, xq.view(), wq.view(), None).unwrap())
     });
 }
+
+/// The three peer kernels writing into preallocated buffers (`*_into`): what an engine that
+/// reuses its buffers pays, without the allocator's page faults.
+pub fn peers_into(g: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    use ascend_kernels::E8M0;
+    let be = Backend::Cpu;
+    let shape = [n, n];
+    let x = random_bf16(n * n, 1);
+    let (mut e, mut s) = (vec![0u8; n * n], vec![E8M0::MIN; n * n.div_ceil(64) * 2]);
+    g.throughput(throughput(n * n, n * n * 3 + n * n / 32));
+    g.bench_function(
+        BenchmarkId::new("cpu-into", format!("mx_quant/{n}x{n}")),
+        |b| {
+            b.iter(|| {
+                ops::mx_quant_into(
+                    &be,
+                    TensorView::new(&shape, &x).unwrap(),
+                    &MxQuantOptions::default(),
+                    &mut e,
+                    &mut s,
+                )
+                .unwrap()
+            })
+        },
+    );
+    let w: Vec<E4M3> = random_bf16(n * n, 3)
+        .iter()
+        .map(|v| E4M3::from_f32(v.to_f32() * 50.0))
+        .collect();
+    let grid = [n.div_ceil(128), n.div_ceil(128)];
+    let sc: Vec<f32> = (0..grid[0] * grid[1])
+        .map(|k| 1e-3 * (1 + k % 7) as f32)
+        .collect();
+    let mut out = vec![bf16::ZERO; n * n];
+    g.throughput(throughput(n * n, n * n * 3));
+    g.bench_function(
+        BenchmarkId::new("cpu-into", format!("fp8_block_dequant/{n}x{n}")),
+        |b| {
+            b.iter(|| {
+                ops::fp8_block_dequant_into::<f32, bf16>(
+                    &be,
+                    TensorView::new(&shape, &w).unwrap(),
+                    TensorView::new(&grid, &sc).unwrap(),
+                    [128, 128],
+                    &mut out,
+                )
+                .unwrap()
+            })
+        },
+    );
+    let gamma = random_bf16(n, 5);
+    g.throughput(throughput(n * n, n * n * 4));
+    g.bench_function(
+        BenchmarkId::new("cpu-into", format!("rms_norm/{n}x{n}")),
+        |b| {
+            b.iter(|| {
+                ops::rms_norm_into(
+                    &be,
+                    TensorView::new(&shape, &x).unwrap(),
+                    TensorView::new(&[n], &gamma).unwrap(),
+                    &RmsNormOptions::default(),
+                    &mut out,
+                )
+                .unwrap()
+            })
+        },
+    );
+}

@@ -15,6 +15,20 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     weight_scale_inv: TensorView<'_, S>,
     block: [usize; 2],
 ) -> Result<Tensor<O>> {
+    let mut out = vec![O::from_f32(0.0); weight.len()];
+    fp8_block_dequant_into(backend, weight, weight_scale_inv, block, &mut out)?;
+    Ok(Tensor::from_parts(weight.shape().to_vec(), out))
+}
+
+/// [`fp8_block_dequant`] into a caller's buffer of `O * I` elements (no allocation; after an
+/// error its contents are not a result).
+pub fn fp8_block_dequant_into<S: FloatElement, O: FloatElement>(
+    backend: &Backend,
+    weight: TensorView<'_, E4M3>,
+    weight_scale_inv: TensorView<'_, S>,
+    block: [usize; 2],
+    out: &mut [O],
+) -> Result<()> {
     let scales = weight_scale_inv;
     if block[0] == 0 || block[1] == 0 {
         return Err(Error::option(
@@ -33,19 +47,23 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
             scales.shape(),
         ));
     }
-    let mut out = vec![O::from_f32(0.0); rows * cols];
+    if out.len() != rows * cols {
+        return Err(Error::shape(
+            "out",
+            format!("{} elements", rows * cols),
+            &[out.len()],
+        ));
+    }
     match backend {
         Backend::Cpu if cpu::fast::elementwise::is_bf16::<O>() => {
             let (w, s) = (weight.data(), scales.data());
-            cpu::fast::elementwise::fp8_block_dequant(w, s, cols, block, &mut out)
+            cpu::fast::elementwise::fp8_block_dequant(w, s, cols, block, out)
         }
-        Backend::Cpu => {
-            cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, &mut out)
-        }
+        Backend::Cpu => cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, out),
         Backend::Sim(cfg) => {
             let (w, s) = (weight.data(), scales.data());
-            crate::backend::sim::fp8_block_dequant(cfg, w, s, rows, cols, block, &mut out)?;
+            crate::backend::sim::fp8_block_dequant(cfg, w, s, rows, cols, block, out)?;
         }
     }
-    Ok(Tensor::from_parts(vec![rows, cols], out))
+    Ok(())
 }

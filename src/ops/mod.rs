@@ -10,14 +10,14 @@ mod mx_matmul;
 mod rms_norm;
 mod rope;
 
-pub use fp8_block::fp8_block_dequant;
+pub use fp8_block::{fp8_block_dequant, fp8_block_dequant_into};
 pub use matmul::{matmul, mx_matmul_weight_only};
 pub use mx::{
-    block_scales_to_pair, mx_dequant, mx_quant, pair_scales_to_blocks, MxQuantOptions, MxTensor,
-    MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
+    block_scales_to_pair, mx_dequant, mx_quant, mx_quant_into, pair_scales_to_blocks,
+    MxQuantOptions, MxTensor, MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
 };
 pub use mx_matmul::mx_matmul;
-pub use rms_norm::{rms_norm, rms_norm_residual, RmsNormOptions};
+pub use rms_norm::{rms_norm, rms_norm_into, rms_norm_residual, RmsNormOptions};
 pub use rope::{rope_qk, RopeCache, RopeOptions};
 
 use crate::error::{Error, Result};

@@ -133,14 +133,37 @@ impl MxView<'_> {
     }
 }
 
-/// Dynamic MX quantization along the last axis: blocks of 32, one E8M0 scale per block, FP8
-/// elements (`docs/numerics.md`, "mx_quant"). Input of any rank >= 1.
-pub fn mx_quant<T: FloatElement>(
+/// [`mx_quant`] into a caller's buffers: `elements` of `x.len()` bytes and `scales` of
+/// `rows * 2 * ceil(K/64)` (the pair layout, flattened). No allocation; after an error their
+/// contents are not a result.
+pub fn mx_quant_into<T: FloatElement>(
     backend: &Backend,
     x: TensorView<'_, T>,
     options: &MxQuantOptions,
-) -> Result<MxTensor> {
+    elements: &mut [u8],
+    scales: &mut [E8M0],
+) -> Result<()> {
     let (rows, k) = rows_and_last("x", &x)?;
+    check_round(options)?;
+    let scale_row = ceil_div(ceil_div(k, MX_BLOCK), 2) * 2;
+    if elements.len() != x.len() {
+        return Err(Error::shape(
+            "elements",
+            format!("{} bytes (x)", x.len()),
+            &[elements.len()],
+        ));
+    }
+    if scales.len() != rows * scale_row {
+        return Err(Error::shape(
+            "scales",
+            format!("{} bytes", rows * scale_row),
+            &[scales.len()],
+        ));
+    }
+    quantize_checked(backend, x, rows, k, options, elements, scales)
+}
+
+fn check_round(options: &MxQuantOptions) -> Result<()> {
     if !matches!(options.round, RoundMode::Rint | RoundMode::Round) {
         return Err(Error::option(
             "round",
@@ -150,17 +173,41 @@ pub fn mx_quant<T: FloatElement>(
             ),
         ));
     }
+    Ok(())
+}
+
+fn quantize_checked<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    rows: usize,
+    k: usize,
+    options: &MxQuantOptions,
+    elements: &mut [u8],
+    scales: &mut [E8M0],
+) -> Result<()> {
+    match backend {
+        Backend::Cpu => cpu::mx::quantize(x.data(), k, options, elements, scales),
+        Backend::Sim(cfg) => {
+            crate::backend::sim::mx_quant(cfg, x.data(), rows, k, options, elements, scales)?;
+        }
+    }
+    Ok(())
+}
+
+/// Dynamic MX quantization along the last axis: blocks of 32, one E8M0 scale per block, FP8
+/// elements (`docs/numerics.md`, "mx_quant"). Input of any rank >= 1.
+pub fn mx_quant<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    options: &MxQuantOptions,
+) -> Result<MxTensor> {
+    let (rows, k) = rows_and_last("x", &x)?;
+    check_round(options)?;
     let scale_shape = pair_scale_shape(x.shape());
     let scale_row = ceil_div(ceil_div(k, MX_BLOCK), 2) * 2;
     let mut elements = vec![0u8; x.len()];
-    let mut scales = vec![E8M0::MIN; x.len() / k * scale_row];
-    match backend {
-        Backend::Cpu => cpu::mx::quantize(x.data(), k, options, &mut elements, &mut scales),
-        Backend::Sim(cfg) => {
-            let (e, s) = (&mut elements, &mut scales);
-            crate::backend::sim::mx_quant(cfg, x.data(), rows, k, options, e, s)?;
-        }
-    }
+    let mut scales = vec![E8M0::MIN; rows * scale_row];
+    quantize_checked(backend, x, rows, k, options, &mut elements, &mut scales)?;
     Ok(MxTensor {
         format: options.dst,
         elements: Tensor::from_parts(x.shape().to_vec(), elements),

@@ -57,23 +57,38 @@ pub fn rms_norm<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<Tensor<T>> {
-    let h = validate(&x, weight, options)?;
     let mut out = vec![T::from_f32(0.0); x.len()];
+    rms_norm_into(backend, x, weight, options, &mut out)?;
+    Ok(Tensor::from_parts(x.shape().to_vec(), out))
+}
+
+/// [`rms_norm`] into a caller's buffer of `x.len()` elements (no allocation; after an error its
+/// contents are not a result).
+pub fn rms_norm_into<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+    out: &mut [T],
+) -> Result<()> {
+    let h = validate(&x, weight, options)?;
+    if out.len() != x.len() {
+        return Err(Error::shape(
+            "out",
+            format!("{} elements (x)", x.len()),
+            &[out.len()],
+        ));
+    }
     match backend {
         Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::rms_norm(x.data(), weight.data(), h, options, &mut out)
+            fast::rms_norm(x.data(), weight.data(), h, options, out)
         }
-        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, &mut out),
+        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, out),
         Backend::Sim(cfg) => {
-            sim::rms_norm(
-                cfg,
-                &sim_args(&x, None, &weight, h, options),
-                &mut out,
-                None,
-            )?;
+            sim::rms_norm(cfg, &sim_args(&x, None, &weight, h, options), out, None)?;
         }
     }
-    Ok(Tensor::from_parts(x.shape().to_vec(), out))
+    Ok(())
 }
 
 /// Fused residual RMSNorm: `h = round(x + residual)`, `y = rms_norm(h)`; returns `(y, h)`.

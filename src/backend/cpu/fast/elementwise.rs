@@ -52,19 +52,35 @@ macro_rules! multiversion {
     };
 }
 
-multiversion! {
-    /// One block of a row: `out = bf16(f32(decode(w)) · s)`.
-    fn dequant_block_bf16(w: &[E4M3], s: f32, out: &mut [u16]) {
-        let table = crate::formats::Fp8Format::E4M3.table();
-        for (o, c) in out.iter_mut().zip(w) {
-            *o = bf16_bits(table[c.to_bits() as usize] * s);
-        }
+/// One block of a row: `out = bf16(f32(decode(w)) · s)`.
+pub(crate) fn dequant_block_bf16(w: &[E4M3], s: f32, out: &mut [u16]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::dequant(w, s, out) };
+    }
+    dequant_scalar(w, s, out)
+}
+
+fn dequant_scalar(w: &[E4M3], s: f32, out: &mut [u16]) {
+    let table = crate::formats::Fp8Format::E4M3.table();
+    for (o, c) in out.iter_mut().zip(w) {
+        *o = bf16_bits(table[c.to_bits() as usize] * s);
     }
 }
 
-multiversion! {
-    /// `out = bf16(bf16(x · r) · w)` (HF) or `bf16(x · r · w)` (`weight_in_f32`).
-    fn normalize_bf16(x: &[u16], w: &[u16], r: f32, weight_in_f32: bool, out: &mut [u16]) {
+/// `out = bf16(bf16(x · r) · w)` (HF) or `bf16(x · r · w)` (`weight_in_f32`).
+pub(crate) fn normalize_bf16(x: &[u16], w: &[u16], r: f32, weight_in_f32: bool, out: &mut [u16]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::normalize(x, w, r, weight_in_f32, out) };
+    }
+    normalize_scalar(x, w, r, weight_in_f32, out)
+}
+
+fn normalize_scalar(x: &[u16], w: &[u16], r: f32, weight_in_f32: bool, out: &mut [u16]) {
+    {
         if weight_in_f32 {
             for ((o, &v), &g) in out.iter_mut().zip(x).zip(w) {
                 *o = bf16_bits(widen(v) * r * widen(g));
@@ -89,6 +105,11 @@ multiversion! {
 /// `Σ x²` in f64 with eight interleaved accumulators (vectorizes; every square of a bf16 is
 /// exact in f64).
 fn sum_squares(x: &[u16]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if avx2::available() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::sum_squares(x) };
+    }
     let mut acc = [0f64; 8];
     let mut chunks = x.chunks_exact(8);
     for c in &mut chunks {
@@ -197,6 +218,184 @@ pub(crate) fn add<T: FloatElement>(x: &[T], residual: &[T], out: &mut [T]) {
         .zip(bits(residual).par_chunks(CHUNK))
         .zip(bits_mut(out).par_chunks_mut(CHUNK))
         .for_each(|((a, b), o)| add_bf16(a, b, o));
+}
+
+/// The same kernels written with AVX2 intrinsics: the same f32 operations per element
+/// (bit-identical to the scalar forms, which the tests check), 8 lanes at a time.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{dequant_scalar, normalize_scalar, E4M3};
+    use std::arch::x86_64::*;
+
+    pub(super) fn available() -> bool {
+        use std::sync::OnceLock;
+        static DETECTED: OnceLock<bool> = OnceLock::new();
+        *DETECTED.get_or_init(|| {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        })
+    }
+
+    /// [`bf16_bits`] of 8 lanes, as 8 u16 in order.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn round8(v: __m256) -> __m128i {
+        let x = _mm256_castps_si256(v);
+        let lsb = _mm256_and_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(1));
+        let rounded = _mm256_srli_epi32(
+            _mm256_add_epi32(_mm256_add_epi32(x, _mm256_set1_epi32(0x7FFF)), lsb),
+            16,
+        );
+        let nan = _mm256_or_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(0x40));
+        let is_nan = _mm256_cmpgt_epi32(
+            _mm256_and_si256(x, _mm256_set1_epi32(0x7FFF_FFFF)),
+            _mm256_set1_epi32(0x7F80_0000),
+        );
+        let r = _mm256_blendv_epi8(rounded, nan, is_nan);
+        let packed = _mm256_packus_epi32(r, r);
+        _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0b1000))
+    }
+
+    /// 8 bf16 (bit patterns) widened to f32.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn widen8(p: *const u16) -> __m256 {
+        // SAFETY: the caller guarantees 8 readable u16s at `p`.
+        let v = _mm256_cvtepu16_epi32(_mm_loadu_si128(p as *const __m128i));
+        _mm256_castsi256_ps(_mm256_slli_epi32(v, 16))
+    }
+
+    /// 8 E4M3 codes to f32 exactly (the decode table's values, NaN codes included).
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn e4m3x8(p: *const u8, nan_pos: __m256, nan_neg: __m256) -> __m256 {
+        // SAFETY: the caller guarantees 8 readable bytes at `p`.
+        let b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(p as *const __m128i));
+        let mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7F));
+        let is_sub = _mm256_cmpeq_epi32(
+            _mm256_and_si256(mag, _mm256_set1_epi32(0x78)),
+            _mm256_setzero_si256(),
+        );
+        let bits = _mm256_add_epi32(_mm256_slli_epi32(mag, 20), _mm256_set1_epi32(120 << 23));
+        let bits = _mm256_add_epi32(bits, _mm256_and_si256(is_sub, _mm256_set1_epi32(1 << 23)));
+        let v = _mm256_castsi256_ps(bits);
+        let emin = _mm256_set1_ps(f32::from_bits(121 << 23));
+        let v = _mm256_blendv_ps(v, _mm256_sub_ps(v, emin), _mm256_castsi256_ps(is_sub));
+        let neg = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_srli_epi32(b, 7), 31));
+        let v = _mm256_or_ps(v, neg);
+        let is_nan = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7F)));
+        let nan = _mm256_blendv_ps(nan_pos, nan_neg, neg);
+        _mm256_blendv_ps(v, nan, is_nan)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dequant(w: &[E4M3], s: f32, out: &mut [u16]) {
+        let table = crate::formats::Fp8Format::E4M3.table();
+        let (nan_pos, nan_neg) = (_mm256_set1_ps(table[0x7F]), _mm256_set1_ps(table[0xFF]));
+        let sv = _mm256_set1_ps(s);
+        let n = w.len().min(out.len()) / 8 * 8;
+        for i in (0..n).step_by(8) {
+            // SAFETY: `i + 8 ≤ n` elements of both slices.
+            let v = e4m3x8(w.as_ptr().add(i) as *const u8, nan_pos, nan_neg);
+            _mm_storeu_si128(
+                out.as_mut_ptr().add(i) as *mut __m128i,
+                round8(_mm256_mul_ps(v, sv)),
+            );
+        }
+        dequant_scalar(&w[n..], s, &mut out[n..]);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn normalize(
+        x: &[u16],
+        w: &[u16],
+        r: f32,
+        weight_in_f32: bool,
+        out: &mut [u16],
+    ) {
+        let rv = _mm256_set1_ps(r);
+        let n = x.len().min(w.len()).min(out.len()) / 8 * 8;
+        for i in (0..n).step_by(8) {
+            // SAFETY: `i + 8 ≤ n` elements of every slice.
+            let (v, g) = (widen8(x.as_ptr().add(i)), widen8(w.as_ptr().add(i)));
+            let normed = _mm256_mul_ps(v, rv);
+            let y = if weight_in_f32 {
+                _mm256_mul_ps(normed, g)
+            } else {
+                let once = _mm256_cvtepu16_epi32(round8(normed));
+                _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(once, 16)), g)
+            };
+            _mm_storeu_si128(out.as_mut_ptr().add(i) as *mut __m128i, round8(y));
+        }
+        normalize_scalar(&x[n..], &w[n..], r, weight_in_f32, &mut out[n..]);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn sum_squares(x: &[u16]) -> f64 {
+        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let n = x.len() / 8 * 8;
+        for i in (0..n).step_by(8) {
+            // SAFETY: `i + 8 ≤ n`.
+            let v = widen8(x.as_ptr().add(i));
+            let (lo, hi) = (
+                _mm256_cvtps_pd(_mm256_castps256_ps128(v)),
+                _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)),
+            );
+            // The square of a bf16 is exact in f64: the FMA rounds only the sum.
+            a0 = _mm256_fmadd_pd(lo, lo, a0);
+            a1 = _mm256_fmadd_pd(hi, hi, a1);
+        }
+        let mut lanes = [0f64; 4];
+        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(a0, a1));
+        let tail: f64 = x[n..]
+            .iter()
+            .map(|&b| {
+                let f = f32::from_bits((b as u32) << 16) as f64;
+                f * f
+            })
+            .sum();
+        lanes.iter().sum::<f64>() + tail
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn lanes_equal_the_scalar_forms() {
+        let x: Vec<u16> = (0..=u16::MAX).collect();
+        let w: Vec<u16> = x.iter().map(|v| v.rotate_left(3)).collect();
+        let mut a = vec![0u16; x.len()];
+        let mut b = a.clone();
+        for r in [1.0f32, 0.37, 3.1e-5, 7.0e30, f32::NAN] {
+            for wf in [false, true] {
+                // SAFETY: this test runs only where AVX2 and FMA are present.
+                if !available() {
+                    return;
+                }
+                unsafe { normalize(&x, &w, r, wf, &mut a) };
+                normalize_scalar(&x, &w, r, wf, &mut b);
+                for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                    let nan = |v: u16| (v & 0x7FFF) > 0x7F80;
+                    assert!(
+                        p == q || (nan(*p) && nan(*q)),
+                        "normalize {i}: {p:#x} vs {q:#x}"
+                    );
+                }
+            }
+        }
+        let codes: Vec<E4M3> = (0..4096u32)
+            .map(|i| E4M3::from_bits((i * 7 % 256) as u8))
+            .collect();
+        let mut a = vec![0u16; codes.len()];
+        let mut b = a.clone();
+        for s in [1.0f32, 1e-3, 3.0e38, 1e-40] {
+            // SAFETY: as above.
+            unsafe { dequant(&codes, s, &mut a) };
+            dequant_scalar(&codes, s, &mut b);
+            for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+                let nan = |v: u16| (v & 0x7FFF) > 0x7F80;
+                assert!(
+                    p == q || (nan(*p) && nan(*q)),
+                    "dequant {i}: {p:#x} vs {q:#x}"
+                );
+            }
+        }
+    }
 }
 
 /// True when `T` is bf16 (the element type these kernels handle).

@@ -556,7 +556,8 @@ mod tests {
             state ^= state >> 7;
             state ^= state << 17;
             // Random bit patterns, and values at and next to bf16 ties.
-            let in_range = (state & 0x800F_FFFF_FFFF_FFFF) | ((1023 - 127 + (state >> 20) % 256) << 52);
+            let in_range =
+                (state & 0x800F_FFFF_FFFF_FFFF) | ((1023 - 127 + (state >> 20) % 256) << 52);
             let v = match i % 4 {
                 0 => f64::from_bits(state),
                 3 => f64::from_bits(in_range),

@@ -345,17 +345,35 @@ mod avx2 {
         let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
         let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
         let blocks = xp.chunks_exact(BLOCK).zip(xap.chunks_exact(BLOCK));
-        let blocks = blocks.zip(v.chunks_exact(BLOCK).zip(a.chunks_exact(BLOCK))).zip(c);
+        let blocks = blocks
+            .zip(v.chunks_exact(BLOCK).zip(a.chunks_exact(BLOCK)))
+            .zip(c);
         for (((x, xa), (v, a)), &cb) in blocks {
             let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
             let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
             for h in 0..2 {
                 let o = 16 * h;
                 // SAFETY: every slice here is one 32-element block; lanes o..o+16 are in it.
-                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(x.as_ptr().add(o)), _mm256_loadu_ps(v.as_ptr().add(o)), acc0);
-                acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(x.as_ptr().add(o + 8)), _mm256_loadu_ps(v.as_ptr().add(o + 8)), acc1);
-                ab0 = _mm256_fmadd_ps(_mm256_loadu_ps(xa.as_ptr().add(o)), _mm256_loadu_ps(a.as_ptr().add(o)), ab0);
-                ab1 = _mm256_fmadd_ps(_mm256_loadu_ps(xa.as_ptr().add(o + 8)), _mm256_loadu_ps(a.as_ptr().add(o + 8)), ab1);
+                acc0 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(x.as_ptr().add(o)),
+                    _mm256_loadu_ps(v.as_ptr().add(o)),
+                    acc0,
+                );
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(x.as_ptr().add(o + 8)),
+                    _mm256_loadu_ps(v.as_ptr().add(o + 8)),
+                    acc1,
+                );
+                ab0 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(xa.as_ptr().add(o)),
+                    _mm256_loadu_ps(a.as_ptr().add(o)),
+                    ab0,
+                );
+                ab1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(xa.as_ptr().add(o + 8)),
+                    _mm256_loadu_ps(a.as_ptr().add(o + 8)),
+                    ab1,
+                );
             }
             let cv = _mm256_set1_pd(cb);
             let (acc, ab) = (_mm256_add_ps(acc0, acc1), _mm256_add_ps(ab0, ab1));
@@ -376,7 +394,9 @@ mod avx2 {
         with_abs: bool,
     ) -> Option<(f64, f64)> {
         match w {
-            super::WRow::Fp8(format, codes) if with_abs => lane_fp8::<true>(xp, xap, format, codes, c),
+            super::WRow::Fp8(format, codes) if with_abs => {
+                lane_fp8::<true>(xp, xap, format, codes, c)
+            }
             super::WRow::Fp8(format, codes) => lane_fp8::<false>(xp, xap, format, codes, c),
             super::WRow::Bf16(bits) => lane_bf16(xp, xap, bits, c),
             super::WRow::Decoded(v, a) => Some(lane_decoded(xp, xap, v, a, c)),
