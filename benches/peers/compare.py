@@ -76,6 +76,10 @@ def main():
         ("fp8_block_dequant 4096x4096", "peers/cpu/fp8_block_dequant/4096x4096", "fp8_block_dequant/4096x4096", 10.0),
         ("rms_norm 4096x4096", "peers/cpu/rms_norm/4096x4096", "rms_norm/4096x4096", 5.0),
     ]
+    rows += [
+        (label.replace(" 4096", " (into) 4096"), ours_id.replace("/cpu/", "/cpu-into/"), peer_id, target)
+        for label, ours_id, peer_id, target in list(rows)
+    ]
     for label, ours_id, peer_id, target in rows:
         o, p = ours.get(ours_id), peers.get(peer_id)
         if not o:
