@@ -5,6 +5,12 @@
 //!   parallel over rows with rayon.
 
 pub(crate) mod cpu;
+
+/// How many matmul outputs the CPU backend's fast path could not certify and recomputed with
+/// the reference since the process started (a diagnostic: results are exact either way).
+pub fn cpu_matmul_fallbacks() -> usize {
+    cpu::fast::matmul::fallbacks()
+}
 pub mod sim;
 
 /// Where an op runs.

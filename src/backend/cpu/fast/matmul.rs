@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static FALLBACKS: AtomicUsize = AtomicUsize::new(0);
 
 /// Outputs the fast matmuls handed to the reference so far.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn fallbacks() -> usize {
     FALLBACKS.load(Ordering::Relaxed)
 }
@@ -60,7 +59,8 @@ fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: u
     let (lo, hi) = (s - e, s + e);
     if O::DTYPE == DType::BF16 {
         if let (Some(a), Some(b)) = (bf16_bits_of_f64(lo), bf16_bits_of_f64(hi)) {
-            return (a == b).then(|| O::from_f64(lo));
+            // `O` is bf16 here: its bit pattern is `a`.
+            return (a == b).then(|| bytemuck::cast::<u16, O>(a));
         }
     }
     let (lo, hi) = (O::from_f64(lo), O::from_f64(hi));
@@ -121,6 +121,24 @@ impl<T: FloatElement> Source<'_, T> {
                     &mut values[..k],
                 )
             }
+        }
+    }
+
+    /// Only the values of row `r` (zero padded); false when an FP8 code is NaN/Inf.
+    fn decode_values(&self, r: usize, k: usize, values: &mut [f32]) -> bool {
+        values[k..].fill(0.0);
+        match self {
+            Source::Float(data) => {
+                for (v, x) in values.iter_mut().zip(&data[r * k..][..k]) {
+                    *v = x.to_f32();
+                }
+                true
+            }
+            Source::Mx(mx) => simd::decode_fp8(
+                mx.format,
+                &mx.elements.data()[r * k..][..k],
+                &mut values[..k],
+            ),
         }
     }
 
@@ -261,14 +279,16 @@ fn run<T: FloatElement, O: FloatElement>(
                         *o = fallback(&reference, r, j);
                         continue;
                     }
-                    if x.has_scales() {
+                    // Per-block scales of this output: w's alone without x scales (no copy).
+                    let c: &[f64] = if x.has_scales() {
                         let xs = &xd.scales[r * nb..][..nb];
                         for ((cb, a), b) in c.iter_mut().zip(xs).zip(ws.iter()) {
                             *cb = a * b;
                         }
+                        &c[..]
                     } else {
-                        c.copy_from_slice(&ws[..]);
-                    }
+                        &ws[..]
+                    };
                     let scale_sum: f64 = c.iter().sum();
                     let lanes = stored.and_then(|row| {
                         let (xp, xap) = (
@@ -282,23 +302,24 @@ fn run<T: FloatElement, O: FloatElement>(
                             let cheap: f64 = c.iter().zip(l1).map(|(c, l)| c * l).sum::<f64>()
                                 * format.max() as f64
                                 * (1.0 + 1e-12);
-                            let (s, _) = simd::lane_dot(xp, xap, row, &c[..], false)?;
+                            let (s, _) = simd::lane_dot(xp, xap, row, c, false)?;
                             if let Some(v) =
                                 certify::<O>(s + b, cheap + b.abs(), scale_sum, lanes_rel, terms)
                             {
                                 return Some(v);
                             }
                         }
-                        let (s, a) = simd::lane_dot(xp, xap, row, &c[..], true)?;
+                        let (s, a) = simd::lane_dot(xp, xap, row, c, true)?;
                         certify::<O>(s + b, a + b.abs(), scale_sum, lanes_rel, terms)
                     });
                     let certified = lanes.or_else(|| {
-                        let ok = *w_decoded
-                            .get_or_insert_with(|| w.decode(j, k, &mut wv[..], &mut ws[..]));
+                        // Scales are already decoded into `c`; only the values are missing.
+                        let ok =
+                            *w_decoded.get_or_insert_with(|| w.decode_values(j, k, &mut wv[..]));
                         if !ok {
                             return None;
                         }
-                        let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv[..], &c[..]);
+                        let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv[..], c);
                         certify::<O>(s + b, a + b.abs(), scale_sum, scalar_rel, terms)
                     });
                     *o = certified.unwrap_or_else(|| fallback(&reference, r, j));

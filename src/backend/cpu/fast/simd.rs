@@ -175,40 +175,6 @@ mod avx2 {
         _mm256_testz_si256(bad, bad) == 1 && tail_ok
     }
 
-    /// 16 weights as bf16 bit patterns in 16-bit lanes (natural order), their magnitudes, and
-    /// a zero "bad" mask; `None` when a code is zero, subnormal, NaN or Inf (the caller decodes
-    /// that chunk through the table: rare in MX data, where the block scale keeps elements near
-    /// the top of the range).
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn fp8_chunk(
-        format: Fp8Format,
-        codes: *const u8,
-    ) -> Option<(__m256i, __m256i, __m256i)> {
-        let (rebias, exp_mask) = match format {
-            Fp8Format::E4M3 => (120 << 7, 0x78),
-            Fp8Format::E5M2 => (112 << 7, 0x7C),
-        };
-        // SAFETY: the caller guarantees 16 readable bytes at `codes`.
-        let b = _mm256_cvtepu8_epi16(_mm_loadu_si128(codes as *const __m128i));
-        let mag = _mm256_and_si256(b, _mm256_set1_epi16(0x7F));
-        let exp = _mm256_and_si256(mag, _mm256_set1_epi16(exp_mask));
-        let special = match format {
-            Fp8Format::E4M3 => _mm256_cmpeq_epi16(mag, _mm256_set1_epi16(0x7F)),
-            Fp8Format::E5M2 => _mm256_cmpeq_epi16(exp, _mm256_set1_epi16(exp_mask)),
-        };
-        let unusual = _mm256_or_si256(_mm256_cmpeq_epi16(exp, _mm256_setzero_si256()), special);
-        if _mm256_testz_si256(unusual, unusual) == 0 {
-            return None;
-        }
-        let bits = match format {
-            Fp8Format::E4M3 => _mm256_slli_epi16(mag, 4),
-            Fp8Format::E5M2 => _mm256_slli_epi16(mag, 5),
-        };
-        let abs = _mm256_add_epi16(bits, _mm256_set1_epi16(rebias));
-        let sign = _mm256_slli_epi16(_mm256_and_si256(b, _mm256_set1_epi16(0x80)), 8);
-        Some((_mm256_or_si256(abs, sign), abs, _mm256_setzero_si256()))
-    }
-
     /// The same three vectors through the decode table (the rare chunk with a subnormal code).
     fn fp8_chunk_slow(format: Fp8Format, codes: &[u8; 16]) -> [[u16; 16]; 3] {
         let table = format.table();
@@ -294,6 +260,48 @@ mod avx2 {
         }};
     }
 
+    /// Block `j` of an FP8 row as two halves of 16 bf16 bit patterns (natural order) plus
+    /// their magnitudes, or `None` when the block holds a zero, subnormal, NaN or Inf code
+    /// (decoded through the table by the caller). A code's bf16 pattern is its sign-extended
+    /// byte shifted into place, masked and rebiased: four operations per 16 codes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn fp8_block(format: Fp8Format, b: __m256i) -> Option<[__m256i; 2]> {
+        let (exp_mask, special, mask, rebias) = match format {
+            Fp8Format::E4M3 => (0x78u8, 0x7Fu8, 0x87F0u16, 0x3C00i16),
+            Fp8Format::E5M2 => (0x7C, 0x7C, 0x8FE0, 0x3800),
+        };
+        let exp = _mm256_and_si256(b, _mm256_set1_epi8(exp_mask as i8));
+        let spec_src = match format {
+            Fp8Format::E4M3 => _mm256_and_si256(b, _mm256_set1_epi8(0x7F)),
+            Fp8Format::E5M2 => exp,
+        };
+        let unusual = _mm256_or_si256(
+            _mm256_cmpeq_epi8(exp, _mm256_setzero_si256()),
+            _mm256_cmpeq_epi8(spec_src, _mm256_set1_epi8(special as i8)),
+        );
+        if _mm256_testz_si256(unusual, unusual) == 0 {
+            return None;
+        }
+        let (mask, rebias) = (_mm256_set1_epi16(mask as i16), _mm256_set1_epi16(rebias));
+        Some([
+            fp8_half(format, _mm256_castsi256_si128(b), mask, rebias),
+            fp8_half(format, _mm256_extracti128_si256(b, 1), mask, rebias),
+        ])
+    }
+
+    /// 16 codes (no zero/subnormal/special among them) to bf16 bit patterns.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn fp8_half(format: Fp8Format, v: __m128i, mask: __m256i, rebias: __m256i) -> __m256i {
+        let w = _mm256_cvtepi8_epi16(v);
+        let w = match format {
+            Fp8Format::E4M3 => _mm256_slli_epi16(w, 4),
+            Fp8Format::E5M2 => _mm256_slli_epi16(w, 5),
+        };
+        _mm256_add_epi16(_mm256_and_si256(w, mask), rebias)
+    }
+
     #[target_feature(enable = "avx2,fma")]
     unsafe fn lane_fp8<const ABS: bool>(
         xp: &[f32],
@@ -302,26 +310,86 @@ mod avx2 {
         codes: &[u8],
         c: &[f64],
     ) -> Option<(f64, f64)> {
-        lane_loop!(xp, xap, c, ABS, |start| {
-            let mut chunk = [0u8; 16];
-            let ptr = if start + 16 <= codes.len() {
-                codes[start..].as_ptr()
-            } else {
-                let rest = codes.get(start..).unwrap_or(&[]);
-                chunk[..rest.len()].copy_from_slice(rest);
-                chunk.as_ptr()
-            };
-            // SAFETY: `ptr` has 16 readable bytes (a full chunk of the row, or `chunk`).
-            match fp8_chunk(format, ptr) {
-                Some(v) => v,
+        let zero = _mm256_setzero_si256();
+        let abs_mask = _mm256_set1_epi16(0x7FFF);
+        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let mut bad = false;
+        for (j, &cb) in c.iter().enumerate() {
+            let start = j * BLOCK;
+            let mut tail = [0u8; BLOCK];
+            let bytes: &[u8; BLOCK] = match codes.get(start..start + BLOCK) {
+                Some(full) => full.try_into().expect("32 bytes"),
                 None => {
+                    let rest = codes.get(start..).unwrap_or(&[]);
+                    tail[..rest.len()].copy_from_slice(rest);
+                    &tail
+                }
+            };
+            // SAFETY: `bytes` is 32 bytes.
+            let b = _mm256_loadu_si256(bytes.as_ptr() as *const __m256i);
+            let halves = match fp8_block(format, b) {
+                Some(h) => h,
+                None => {
+                    let lo: &[u8; 16] = bytes[..16].try_into().expect("16 bytes");
+                    let hi: &[u8; 16] = bytes[16..].try_into().expect("16 bytes");
+                    let (l, h) = (fp8_chunk_slow(format, lo), fp8_chunk_slow(format, hi));
+                    bad |= l[2].iter().chain(&h[2]).any(|&f| f != 0);
+                    [load16(&l[0]), load16(&h[0])]
+                }
+            };
+            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            for (h, wv) in halves.into_iter().enumerate() {
+                let o = start + 16 * h;
+                // SAFETY: `o + 16 ≤ 32 · c.len() = xp.len() = xap.len()`.
+                let (x_lo, x_hi) = (
+                    _mm256_loadu_ps(xp.as_ptr().add(o)),
+                    _mm256_loadu_ps(xp.as_ptr().add(o + 8)),
+                );
+                acc0 = _mm256_fmadd_ps(
+                    x_lo,
+                    _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv)),
+                    acc0,
+                );
+                acc1 = _mm256_fmadd_ps(
+                    x_hi,
+                    _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv)),
+                    acc1,
+                );
+                if ABS {
+                    let wa = _mm256_and_si256(wv, abs_mask);
                     // SAFETY: as above.
-                    let bytes = &*(ptr as *const [u8; 16]);
-                    let [a, b, c] = fp8_chunk_slow(format, bytes);
-                    (load16(&a), load16(&b), load16(&c))
+                    let (xa_lo, xa_hi) = (
+                        _mm256_loadu_ps(xap.as_ptr().add(o)),
+                        _mm256_loadu_ps(xap.as_ptr().add(o + 8)),
+                    );
+                    ab0 = _mm256_fmadd_ps(
+                        xa_lo,
+                        _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa)),
+                        ab0,
+                    );
+                    ab1 = _mm256_fmadd_ps(
+                        xa_hi,
+                        _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa)),
+                        ab1,
+                    );
                 }
             }
-        })
+            let cv = _mm256_set1_pd(cb);
+            let acc = _mm256_add_ps(acc0, acc1);
+            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
+            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+            if ABS {
+                let ab = _mm256_add_ps(ab0, ab1);
+                a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
+                a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+            }
+        }
+        if bad {
+            return None;
+        }
+        Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
     }
 
     #[target_feature(enable = "avx2,fma")]
