@@ -40,10 +40,7 @@ fn tune_sweeps_and_writes_defaults() {
     );
     assert!(md.ends_with("<!-- tune:end -->\ntail\n") && !md.contains("old"));
     let rs = std::fs::read_to_string(&defaults).unwrap();
-    for v in sim::variants()
-        .iter()
-        .filter(|v| v.kernel != "sim_probe" && v.kernel != "matmul_mx")
-    {
+    for v in sim::variants().iter().filter(|v| v.kernel != "sim_probe") {
         let key = format!("(\"{}\", \"{}\", ", v.kernel, v.target.name());
         assert!(rs.contains(&key), "no default for {key} in\n{rs}");
     }
@@ -63,7 +60,7 @@ fn committed_defaults_cover_every_kernel_and_resolve_auto() {
     }
     let kernels: BTreeSet<_> = sim::variants()
         .iter()
-        .filter(|v| v.kernel != "sim_probe" && v.kernel != "matmul_mx")
+        .filter(|v| v.kernel != "sim_probe")
         .map(|v| (v.kernel, v.target))
         .collect();
     for (kernel, target) in kernels {

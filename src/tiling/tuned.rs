@@ -10,6 +10,8 @@ pub(crate) const TUNED: &[(&str, &str, &str, &str)] = &[
     ("matmul", "a2", "prefill", "v0"),
     ("matmul", "a5", "decode", "v1"),
     ("matmul", "a5", "prefill", "v0"),
+    ("matmul_mx", "a5", "decode", "v1"),
+    ("matmul_mx", "a5", "prefill", "v0"),
     ("mx_dequant", "a2", "prefill", "v0"),
     ("mx_dequant", "a5", "prefill", "v0"),
     ("mx_quant", "a2", "decode", "v0"),

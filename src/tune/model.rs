@@ -76,8 +76,15 @@ pub struct Cost {
 /// Elements of vector work are costed at 4 bytes (most of the kernels compute in f32).
 const VECTOR_ELEM_BYTES: f64 = 4.0;
 
-/// Models `counters` of `launches` kernel launches run with queue depth `buffer_num`.
-pub fn cost(target: Target, counters: &Counters, buffer_num: u32, launches: u32) -> Cost {
+/// Models `counters` of `launches` kernel launches run with queue depth `buffer_num`; `fp8_cube`
+/// costs cube work at the FP8 rate (twice bf16's, as both targets' figures have it).
+pub fn cost(
+    target: Target,
+    counters: &Counters,
+    buffer_num: u32,
+    launches: u32,
+    fp8_cube: bool,
+) -> Cost {
     let m = TargetModel::of(target);
     let blocks = f64::from(counters.blocks.max(1));
     let total_bytes = (counters.gm_to_ub_bytes + counters.ub_to_gm_bytes) as f64;
@@ -85,8 +92,8 @@ pub fn cost(target: Target, counters: &Counters, buffer_num: u32, launches: u32)
     let cycles = counters.vector_instrs as f64 * m.vector_issue_cycles
         + counters.vector_elems as f64 * VECTOR_ELEM_BYTES / m.vector_bytes_per_cycle;
     let vector_s = cycles / blocks / m.clock_hz;
-    let cube_s =
-        counters.cube_macs as f64 / (f64::from(m.cube_cores) * m.cube_macs_per_cycle * m.clock_hz);
+    let cube_rate = if fp8_cube { 2.0 } else { 1.0 } * m.cube_macs_per_cycle;
+    let cube_s = counters.cube_macs as f64 / (f64::from(m.cube_cores) * cube_rate * m.clock_hz);
     let pipes = if buffer_num >= 2 {
         hbm_s.max(vector_s).max(cube_s)
     } else {
@@ -126,7 +133,10 @@ mod tests {
     #[test]
     fn double_buffering_overlaps_and_single_buffering_adds() {
         let c = counters(1 << 30, 1000, 1 << 26, 40);
-        let (two, one) = (cost(Target::A2, &c, 2, 1), cost(Target::A2, &c, 1, 1));
+        let (two, one) = (
+            cost(Target::A2, &c, 2, 1, false),
+            cost(Target::A2, &c, 1, 1, false),
+        );
         let launch = TargetModel::of(Target::A2).launch_s;
         assert!((two.total_s - launch - two.hbm_s.max(two.vector_s)).abs() < 1e-12);
         assert!((one.total_s - launch - (one.hbm_s + one.vector_s)).abs() < 1e-12);
@@ -138,8 +148,8 @@ mod tests {
     #[test]
     fn an_unbalanced_launch_costs_its_busiest_core() {
         let mut c = counters(1 << 20, 10, 1 << 10, 8);
-        let balanced = cost(Target::A5, &c, 2, 1).hbm_s;
+        let balanced = cost(Target::A5, &c, 2, 1, false).hbm_s;
         c.max_core_gm_bytes *= 2;
-        assert!((cost(Target::A5, &c, 2, 1).hbm_s - 2.0 * balanced).abs() < 1e-15);
+        assert!((cost(Target::A5, &c, 2, 1, false).hbm_s - 2.0 * balanced).abs() < 1e-15);
     }
 }

@@ -2,7 +2,7 @@
 //! once on the sim for its counters, costed by [`super::model`].
 
 use super::model::{cost, Cost};
-use crate::backend::sim::{self, Counters, MatmulArgs, RmsNormArgs, SimConfig};
+use crate::backend::sim::{self, Counters, MatmulArgs, MxOperand, RmsNormArgs, SimConfig};
 use crate::error::Result;
 use crate::formats::{E4M3, E8M0};
 use crate::ops::{MxQuantOptions, RopeCache, RopeOptions};
@@ -117,7 +117,7 @@ struct Case<'a> {
     run: Runner<'a>,
 }
 
-fn cases(m: &ModelShape, phase: Phase) -> Vec<Case<'static>> {
+fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
     let t = phase.tokens();
     let (h, inter) = (m.hidden, m.intermediate);
     let mut out: Vec<Case<'static>> = Vec::new();
@@ -246,7 +246,39 @@ fn cases(m: &ModelShape, phase: Phase) -> Vec<Case<'static>> {
             }),
         });
     }
-    out
+    // The same q_proj in MXFP8 x MXFP8: on a5 the native kernel (one launch); a2 has no
+    // `matmul_mx` variants, so the sweep skips it there (its MX path is two `mx_dequant`
+    // launches and one `matmul`, all swept above).
+    if phase == Phase::Decode || m.name == "0.6B" {
+        let n = hq * HEAD_DIM;
+        let quant = |rows: usize, seed: u32| -> Result<crate::ops::MxTensor> {
+            let v = ramp(rows * h, seed);
+            let shape = [rows, h];
+            let view = crate::TensorView::new(&shape, &v)?;
+            crate::ops::mx_quant(&crate::Backend::Cpu, view, &MxQuantOptions::default())
+        };
+        let (xq, wq) = (quant(t, 8)?, quant(n, 9)?);
+        out.push(Case {
+            kernel: "matmul_mx",
+            shape: format!("MXFP8 [{t}, {h}] x [{n}, {h}]"),
+            run: Box::new(move |cfg| {
+                let mut y = vec![bf16::ZERO; t * n];
+                Ok((
+                    sim::mx_matmul(cfg, &operand(&xq), &operand(&wq), None, t, n, h, &mut y)?,
+                    1,
+                ))
+            }),
+        });
+    }
+    Ok(out)
+}
+
+fn operand(q: &crate::ops::MxTensor) -> MxOperand<'_> {
+    MxOperand {
+        format: q.format,
+        elements: q.elements.data(),
+        scales: q.scales.data(),
+    }
 }
 
 /// Runs the sweep over `models` and both phases on both targets, every compiled variant;
@@ -256,7 +288,7 @@ pub fn run(models: &[ModelShape], mut progress: impl FnMut(&str)) -> Result<Vec<
     let mut points = Vec::new();
     for m in models {
         for phase in [Phase::Decode, Phase::Prefill] {
-            for case in cases(m, phase) {
+            for case in cases(m, phase)? {
                 for target in Target::ALL {
                     for v in variants
                         .iter()
@@ -281,7 +313,13 @@ pub fn run(models: &[ModelShape], mut progress: impl FnMut(&str)) -> Result<Vec<
                             target,
                             variant: v.variant,
                             counters,
-                            cost: cost(target, &counters, v.knobs.buffer_num, launches),
+                            cost: cost(
+                                target,
+                                &counters,
+                                v.knobs.buffer_num,
+                                launches,
+                                case.kernel == "matmul_mx",
+                            ),
                         });
                     }
                 }

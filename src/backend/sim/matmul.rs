@@ -340,7 +340,11 @@ pub fn mx_matmul<O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) -> Result<Counters> {
-    let cfg = &cfg.resolved("matmul", m);
+    let kernel = match cfg.target {
+        Target::A5 => "matmul_mx",
+        Target::A2 => "matmul",
+    };
+    let cfg = &cfg.resolved(kernel, m);
     match cfg.target {
         Target::A5 => mx_matmul_native(cfg, x, w, bias, m, n, k, out),
         Target::A2 => mx_matmul_decode(cfg, x, w, bias, m, n, k, out),
@@ -437,7 +441,7 @@ pub fn mx_matmul_native_planned<O: FloatElement>(
     p: &MatmulPlan,
     out: &mut [O],
 ) -> Result<Counters> {
-    let cfg = &cfg.resolved("matmul", m);
+    let cfg = &cfg.resolved("matmul_mx", m);
     let shape = mx_shape(m, n, k)?;
     check_mx_operand("x", x, m, k)?;
     check_mx_operand("w", w, n, k)?;
