@@ -1,6 +1,6 @@
 //! The Sim backend per target on Qwen3 shapes: what the emulation of the generated kernels
 //! costs on this CPU (wall time of the sim, not of an NPU — `ascend-kernels tune` models the
-//! NPU). Qwen3-0.6B decode and prefill, and 8B decode; the sim computes every element, so
+//! NPU). Qwen3-0.6B decode and prefill, 4B and 8B decode; the sim computes every element, so
 //! larger prefill shapes are left to `tune`.
 
 #[path = "common/mod.rs"]
@@ -20,7 +20,11 @@ fn sim_ops(c: &mut Criterion) {
     }
     for target in Target::ALL {
         let be = Backend::Sim(SimConfig::new(target));
-        for (m, tokens) in [(QWEN3_0_6B, &TOKENS[..]), (QWEN3_8B, &TOKENS[..1])] {
+        for (m, tokens) in [
+            (QWEN3_0_6B, &TOKENS[..]),
+            (QWEN3_4B, &TOKENS[..1]),
+            (QWEN3_8B, &TOKENS[..1]),
+        ] {
             let mut g = c.benchmark_group(format!("sim-{target}/qwen3-{}", m.name));
             g.sample_size(10)
                 .warm_up_time(Duration::from_millis(200))
