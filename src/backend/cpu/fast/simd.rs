@@ -86,8 +86,8 @@ pub(crate) fn permute16(src: &[f32], dst: &mut [f32]) {
 }
 
 /// Like [`scaled_dot`] but with f32 block sums: per block of 32, each product goes through at
-/// most two f32 roundings (an FMA into one of two accumulators, then their sum), and blocks are
-/// summed in f64 — `|error| ≤ (γ_2(f32) + γ_{nb+8}(f64)) · A`. `xp`/`xap` are x and |x| in
+/// most three f32 roundings (an FMA into one of two accumulators, their sum, and the fold of 8
+/// lanes into 4), and blocks are summed in f64 — `|error| ≤ (γ_3(f32) + γ_{nb+8}(f64)) · A`. `xp`/`xap` are x and |x| in
 /// [`permute16`] order, `32 · c.len()` long; `w` has `k ≤ 32 · c.len()` entries (the rest
 /// count as zero). `None` when `w` holds a NaN/Inf code or the CPU lacks AVX2/FMA.
 /// With `with_abs == false` the second value is 0 and only the signed sum is computed (the
@@ -175,21 +175,6 @@ mod avx2 {
         _mm256_testz_si256(bad, bad) == 1 && tail_ok
     }
 
-    /// The same three vectors through the decode table (the rare chunk with a subnormal code).
-    fn fp8_chunk_slow(format: Fp8Format, codes: &[u8; 16]) -> [[u16; 16]; 3] {
-        let table = format.table();
-        let mut out = [[0u16; 16]; 3];
-        for (i, &c) in codes.iter().enumerate() {
-            let v = table[c as usize];
-            // FP8 values are exact in bf16; the top half of the f32 is the bf16.
-            let bits = (v.to_bits() >> 16) as u16;
-            out[0][i] = bits;
-            out[1][i] = bits & 0x7FFF;
-            out[2][i] = if v.is_finite() { 0 } else { 0xFFFF };
-        }
-        out
-    }
-
     #[target_feature(enable = "avx2,fma")]
     unsafe fn load16(v: &[u16; 16]) -> __m256i {
         // SAFETY: `v` is 32 bytes.
@@ -212,8 +197,8 @@ mod avx2 {
     macro_rules! lane_loop {
         ($xp:ident, $xap:ident, $c:ident, $abs:expr, |$start:ident| $chunk:expr) => {{
             let zero = _mm256_setzero_si256();
-            let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-            let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+            let mut t0 = _mm256_setzero_pd();
+            let mut a0 = _mm256_setzero_pd();
             let mut bad = zero;
             for (j, &cb) in $c.iter().enumerate() {
                 let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
@@ -245,81 +230,97 @@ mod avx2 {
                 }
                 let cv = _mm256_set1_pd(cb);
                 let acc = _mm256_add_ps(acc0, acc1);
-                t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
-                t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+                t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(acc)), cv, t0);
                 if $abs {
                     let ab = _mm256_add_ps(ab0, ab1);
-                    a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
-                    a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+                    a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(ab)), cv, a0);
                 }
             }
             if _mm256_testz_si256(bad, bad) == 0 {
                 return None;
             }
-            Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
+            Some((hsum(t0), hsum(a0)))
         }};
     }
 
-    /// Block `j` of an FP8 row as two halves of 16 bf16 bit patterns (natural order) plus
-    /// their magnitudes, or `None` when the block holds a zero, subnormal, NaN or Inf code
-    /// (decoded through the table by the caller). A code's bf16 pattern is its sign-extended
-    /// byte shifted into place, masked and rebiased: four operations per 16 codes.
+    /// A block of 32 FP8 codes (E5M2 when `E5`, else E4M3) as two halves of 16 bf16 bit
+    /// patterns (natural order), or `None` when the block holds a subnormal, NaN or Inf code.
+    /// A code's bf16 pattern is its sign-extended byte shifted into place, masked and rebiased:
+    /// four operations per 16 codes; zero codes (exponent 0 like subnormals) are found only
+    /// when the cheap check flags the block, then cleared to ±0.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn fp8_block(format: Fp8Format, b: __m256i) -> Option<[__m256i; 2]> {
-        let (exp_mask, special, mask, rebias) = match format {
-            Fp8Format::E4M3 => (0x78u8, 0x7Fu8, 0x87F0u16, 0x3C00i16),
-            Fp8Format::E5M2 => (0x7C, 0x7C, 0x8FE0, 0x3800),
-        };
+    unsafe fn fp8_block<const E5: bool>(b: __m256i) -> Option<[__m256i; 2]> {
+        let (exp_mask, special) = if E5 { (0x7C_u8, 0x7C_u8) } else { (0x78, 0x7F) };
         let exp = _mm256_and_si256(b, _mm256_set1_epi8(exp_mask as i8));
-        let spec_src = match format {
-            Fp8Format::E4M3 => _mm256_and_si256(b, _mm256_set1_epi8(0x7F)),
-            Fp8Format::E5M2 => exp,
+        let spec_src = if E5 {
+            exp
+        } else {
+            _mm256_and_si256(b, _mm256_set1_epi8(0x7F))
         };
         let unusual = _mm256_or_si256(
             _mm256_cmpeq_epi8(exp, _mm256_setzero_si256()),
             _mm256_cmpeq_epi8(spec_src, _mm256_set1_epi8(special as i8)),
         );
+        let mut halves = [
+            fp8_half::<E5>(_mm256_castsi256_si128(b)),
+            fp8_half::<E5>(_mm256_extracti128_si256(b, 1)),
+        ];
         if _mm256_testz_si256(unusual, unusual) == 0 {
-            return None;
+            let zero = _mm256_setzero_si256();
+            let is_zero = _mm256_cmpeq_epi8(_mm256_and_si256(b, _mm256_set1_epi8(0x7F)), zero);
+            let bad = _mm256_andnot_si256(is_zero, unusual);
+            if _mm256_testz_si256(bad, bad) == 0 {
+                return None;
+            }
+            // Keep only the sign of a zero code: its pattern is then ±0.
+            let keep = [
+                _mm256_cvtepi8_epi16(_mm256_castsi256_si128(is_zero)),
+                _mm256_cvtepi8_epi16(_mm256_extracti128_si256(is_zero, 1)),
+            ];
+            for (h, k) in halves.iter_mut().zip(keep) {
+                let sign_only = _mm256_and_si256(*h, _mm256_set1_epi16(0x8000_u16 as i16));
+                *h = _mm256_blendv_epi8(*h, sign_only, k);
+            }
         }
-        let (mask, rebias) = (_mm256_set1_epi16(mask as i16), _mm256_set1_epi16(rebias));
-        Some([
-            fp8_half(format, _mm256_castsi256_si128(b), mask, rebias),
-            fp8_half(format, _mm256_extracti128_si256(b, 1), mask, rebias),
-        ])
+        Some(halves)
     }
 
     /// 16 codes (no zero/subnormal/special among them) to bf16 bit patterns.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn fp8_half(format: Fp8Format, v: __m128i, mask: __m256i, rebias: __m256i) -> __m256i {
+    unsafe fn fp8_half<const E5: bool>(v: __m128i) -> __m256i {
         let w = _mm256_cvtepi8_epi16(v);
-        let w = match format {
-            Fp8Format::E4M3 => _mm256_slli_epi16(w, 4),
-            Fp8Format::E5M2 => _mm256_slli_epi16(w, 5),
+        let (w, mask, rebias) = if E5 {
+            (_mm256_slli_epi16::<5>(w), 0x8FE0_u16 as i16, 0x3800_i16)
+        } else {
+            (_mm256_slli_epi16::<4>(w), 0x87F0_u16 as i16, 0x3C00_i16)
         };
-        _mm256_add_epi16(_mm256_and_si256(w, mask), rebias)
+        _mm256_add_epi16(
+            _mm256_and_si256(w, _mm256_set1_epi16(mask)),
+            _mm256_set1_epi16(rebias),
+        )
     }
 
+    /// `None` for a row with a zero, subnormal, NaN or Inf code anywhere: the caller then takes
+    /// the f64 path, which decodes through the table (keeping that rare case out of this loop
+    /// keeps every accumulator in a register).
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn lane_fp8<const ABS: bool>(
+    unsafe fn lane_fp8<const ABS: bool, const E5: bool>(
         xp: &[f32],
         xap: &[f32],
-        format: Fp8Format,
         codes: &[u8],
         c: &[f64],
     ) -> Option<(f64, f64)> {
         let zero = _mm256_setzero_si256();
         let abs_mask = _mm256_set1_epi16(0x7FFF);
-        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        let mut bad = false;
+        let mut t0 = _mm256_setzero_pd();
+        let mut a0 = _mm256_setzero_pd();
         for (j, &cb) in c.iter().enumerate() {
             let start = j * BLOCK;
             let mut tail = [0u8; BLOCK];
             let bytes: &[u8; BLOCK] = match codes.get(start..start + BLOCK) {
-                Some(full) => full.try_into().expect("32 bytes"),
+                Some(full) => full.try_into().ok()?,
                 None => {
                     let rest = codes.get(start..).unwrap_or(&[]);
                     tail[..rest.len()].copy_from_slice(rest);
@@ -327,17 +328,7 @@ mod avx2 {
                 }
             };
             // SAFETY: `bytes` is 32 bytes.
-            let b = _mm256_loadu_si256(bytes.as_ptr() as *const __m256i);
-            let halves = match fp8_block(format, b) {
-                Some(h) => h,
-                None => {
-                    let lo: &[u8; 16] = bytes[..16].try_into().expect("16 bytes");
-                    let hi: &[u8; 16] = bytes[16..].try_into().expect("16 bytes");
-                    let (l, h) = (fp8_chunk_slow(format, lo), fp8_chunk_slow(format, hi));
-                    bad |= l[2].iter().chain(&h[2]).any(|&f| f != 0);
-                    [load16(&l[0]), load16(&h[0])]
-                }
-            };
+            let halves = fp8_block::<E5>(_mm256_loadu_si256(bytes.as_ptr() as *const __m256i))?;
             let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
             let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
             for (h, wv) in halves.into_iter().enumerate() {
@@ -377,19 +368,12 @@ mod avx2 {
                 }
             }
             let cv = _mm256_set1_pd(cb);
-            let acc = _mm256_add_ps(acc0, acc1);
-            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
-            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
+            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(_mm256_add_ps(acc0, acc1))), cv, t0);
             if ABS {
-                let ab = _mm256_add_ps(ab0, ab1);
-                a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
-                a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+                a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(_mm256_add_ps(ab0, ab1))), cv, a0);
             }
         }
-        if bad {
-            return None;
-        }
-        Some((hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1))))
+        Some((hsum(t0), hsum(a0)))
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -410,8 +394,8 @@ mod avx2 {
     /// Weights already decoded to f32 (lane order) with their magnitudes.
     #[target_feature(enable = "avx2,fma")]
     unsafe fn lane_decoded(xp: &[f32], xap: &[f32], v: &[f32], a: &[f32], c: &[f64]) -> (f64, f64) {
-        let (mut t0, mut t1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
-        let (mut a0, mut a1) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let mut t0 = _mm256_setzero_pd();
+        let mut a0 = _mm256_setzero_pd();
         let blocks = xp.chunks_exact(BLOCK).zip(xap.chunks_exact(BLOCK));
         let blocks = blocks
             .zip(v.chunks_exact(BLOCK).zip(a.chunks_exact(BLOCK)))
@@ -445,12 +429,10 @@ mod avx2 {
             }
             let cv = _mm256_set1_pd(cb);
             let (acc, ab) = (_mm256_add_ps(acc0, acc1), _mm256_add_ps(ab0, ab1));
-            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(acc)), cv, t0);
-            t1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(acc, 1)), cv, t1);
-            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(ab)), cv, a0);
-            a1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(ab, 1)), cv, a1);
+            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(acc)), cv, t0);
+            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(ab)), cv, a0);
         }
-        (hsum(_mm256_add_pd(t0, t1)), hsum(_mm256_add_pd(a0, a1)))
+        (hsum(t0), hsum(a0))
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -462,13 +444,25 @@ mod avx2 {
         with_abs: bool,
     ) -> Option<(f64, f64)> {
         match w {
-            super::WRow::Fp8(format, codes) if with_abs => {
-                lane_fp8::<true>(xp, xap, format, codes, c)
+            super::WRow::Fp8(Fp8Format::E4M3, codes) if with_abs => {
+                lane_fp8::<true, false>(xp, xap, codes, c)
             }
-            super::WRow::Fp8(format, codes) => lane_fp8::<false>(xp, xap, format, codes, c),
+            super::WRow::Fp8(Fp8Format::E4M3, codes) => lane_fp8::<false, false>(xp, xap, codes, c),
+            super::WRow::Fp8(Fp8Format::E5M2, codes) if with_abs => {
+                lane_fp8::<true, true>(xp, xap, codes, c)
+            }
+            super::WRow::Fp8(Fp8Format::E5M2, codes) => lane_fp8::<false, true>(xp, xap, codes, c),
             super::WRow::Bf16(bits) => lane_bf16(xp, xap, bits, c),
             super::WRow::Decoded(v, a) => Some(lane_decoded(xp, xap, v, a, c)),
         }
+    }
+
+    /// The 8 lanes of `v` added pairwise into 4 (one more f32 rounding per sum): a block's
+    /// partial sums leave the f32 lanes in one conversion and one f64 accumulator.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn fold(v: __m256) -> __m128 {
+        _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))
     }
 
     #[target_feature(enable = "avx2,fma")]
