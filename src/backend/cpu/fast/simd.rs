@@ -244,10 +244,10 @@ mod avx2 {
     }
 
     /// A block of 32 FP8 codes (E5M2 when `E5`, else E4M3) as two halves of 16 bf16 bit
-    /// patterns (natural order), or `None` when the block holds a subnormal, NaN or Inf code.
-    /// A code's bf16 pattern is its sign-extended byte shifted into place, masked and rebiased:
-    /// four operations per 16 codes; zero codes (exponent 0 like subnormals) are found only
-    /// when the cheap check flags the block, then cleared to ±0.
+    /// patterns (natural order), or `None` when the block holds a NaN or Inf code. A normal
+    /// code's bf16 pattern is its sign-extended byte shifted into place, masked and rebiased:
+    /// four operations per 16 codes. Zero and subnormal codes (exponent field 0) are patched
+    /// from a table only in blocks the cheap check flags.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
     unsafe fn fp8_block<const E5: bool>(b: __m256i) -> Option<[__m256i; 2]> {
@@ -267,20 +267,56 @@ mod avx2 {
             fp8_half::<E5>(_mm256_extracti128_si256(b, 1)),
         ];
         if _mm256_testz_si256(unusual, unusual) == 0 {
-            let zero = _mm256_setzero_si256();
-            let is_zero = _mm256_cmpeq_epi8(_mm256_and_si256(b, _mm256_set1_epi8(0x7F)), zero);
-            let bad = _mm256_andnot_si256(is_zero, unusual);
-            if _mm256_testz_si256(bad, bad) == 0 {
+            let special = _mm256_cmpeq_epi8(spec_src, _mm256_set1_epi8(special as i8));
+            if _mm256_testz_si256(special, special) == 0 {
                 return None;
             }
-            // Keep only the sign of a zero code: its pattern is then ±0.
-            let keep = [
-                _mm256_cvtepi8_epi16(_mm256_castsi256_si128(is_zero)),
-                _mm256_cvtepi8_epi16(_mm256_extracti128_si256(is_zero, 1)),
+            // Zero and subnormal codes (exponent field 0): their bf16 patterns from a table
+            // indexed by the mantissa bits (pshufb, high and low bytes apart), signs kept.
+            let exp0 = _mm256_cmpeq_epi8(exp, _mm256_setzero_si256());
+            let (hi_t, lo_t, m_mask) = if E5 {
+                (
+                    _mm256_setr_epi8(
+                        0, 0x37, 0x38, 0x38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x37, 0x38,
+                        0x38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ),
+                    _mm256_setr_epi8(
+                        0, -128, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -128, 0, 0x40, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ),
+                    0x03,
+                )
+            } else {
+                (
+                    _mm256_setr_epi8(
+                        0, 0x3B, 0x3B, 0x3B, 0x3C, 0x3C, 0x3C, 0x3C, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0x3B, 0x3B, 0x3B, 0x3C, 0x3C, 0x3C, 0x3C, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ),
+                    _mm256_setr_epi8(
+                        0, 0, -128, -64, 0, 0x20, 0x40, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -128,
+                        -64, 0, 0x20, 0x40, 0x60, 0, 0, 0, 0, 0, 0, 0, 0,
+                    ),
+                    0x07,
+                )
+            };
+            let idx = _mm256_and_si256(b, _mm256_set1_epi8(m_mask));
+            let (hi, lo) = (
+                _mm256_shuffle_epi8(hi_t, idx),
+                _mm256_shuffle_epi8(lo_t, idx),
+            );
+            let (a, c) = (_mm256_unpacklo_epi8(lo, hi), _mm256_unpackhi_epi8(lo, hi));
+            let tabled = [
+                _mm256_permute2x128_si256::<0x20>(a, c),
+                _mm256_permute2x128_si256::<0x31>(a, c),
             ];
-            for (h, k) in halves.iter_mut().zip(keep) {
-                let sign_only = _mm256_and_si256(*h, _mm256_set1_epi16(0x8000_u16 as i16));
-                *h = _mm256_blendv_epi8(*h, sign_only, k);
+            let masks = [
+                _mm256_cvtepi8_epi16(_mm256_castsi256_si128(exp0)),
+                _mm256_cvtepi8_epi16(_mm256_extracti128_si256(exp0, 1)),
+            ];
+            let sign = _mm256_set1_epi16(0x8000_u16 as i16);
+            for ((h, t), m) in halves.iter_mut().zip(tabled).zip(masks) {
+                let t = _mm256_or_si256(t, _mm256_and_si256(*h, sign));
+                *h = _mm256_blendv_epi8(*h, t, m);
             }
         }
         Some(halves)
@@ -302,9 +338,8 @@ mod avx2 {
         )
     }
 
-    /// `None` for a row with a zero, subnormal, NaN or Inf code anywhere: the caller then takes
-    /// the f64 path, which decodes through the table (keeping that rare case out of this loop
-    /// keeps every accumulator in a register).
+    /// `None` for a row with a NaN or Inf code anywhere: the caller then takes the f64 path
+    /// (keeping that rare case out of this loop keeps every accumulator in a register).
     #[target_feature(enable = "avx2,fma")]
     unsafe fn lane_fp8<const ABS: bool, const E5: bool>(
         xp: &[f32],
@@ -523,6 +558,51 @@ mod tests {
                 .collect();
             let mut out = vec![0f32; finite.len()];
             assert!(decode_fp8(format, &finite, &mut out), "{format:?}");
+        }
+    }
+
+    #[test]
+    fn lane_dot_decodes_every_finite_code_exactly() {
+        if !lane_dot_available() {
+            return;
+        }
+        for format in [Fp8Format::E4M3, Fp8Format::E5M2] {
+            let table = format.table();
+            let codes: Vec<u8> = (0..=255u8)
+                .filter(|&c| table[c as usize].is_finite())
+                .collect();
+            for block in codes.chunks(BLOCK) {
+                for i in 0..block.len() {
+                    // One-hot x picks code i: the dot is that code's value, exactly.
+                    let mut x = vec![0f32; BLOCK];
+                    x[i] = 1.0;
+                    let mut xp = vec![0f32; BLOCK];
+                    permute16(&x, &mut xp);
+                    let xap: Vec<f32> = xp.iter().map(|v| v.abs()).collect();
+                    for with_abs in [false, true] {
+                        let (s, a) =
+                            lane_dot(&xp, &xap, WRow::Fp8(format, block), &[1.0], with_abs)
+                                .expect("finite codes");
+                        let want = table[block[i] as usize] as f64;
+                        assert_eq!(
+                            s.to_bits() & !(1 << 63),
+                            want.to_bits() & !(1 << 63),
+                            "{format:?} {:#04x}",
+                            block[i]
+                        );
+                        assert_eq!(s, want, "{format:?} {:#04x}", block[i]);
+                        if with_abs {
+                            assert_eq!(a, want.abs(), "{format:?} {:#04x} magnitude", block[i]);
+                        }
+                    }
+                }
+            }
+            let nan_code = (0..=255u8)
+                .find(|&c| !table[c as usize].is_finite())
+                .unwrap();
+            let row = [nan_code; BLOCK];
+            let xp = vec![1f32; BLOCK];
+            assert!(lane_dot(&xp, &xp, WRow::Fp8(format, &row), &[1.0], false).is_none());
         }
     }
 
