@@ -56,6 +56,9 @@ fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: u
     let reference = f64::EPSILON * (s.abs() + fast) + 2.0 * gamma(terms).powi(2) * abs;
     // A few f64 ulps of margin for forming `s ± e` itself.
     let e = (fast + reference) * (1.0 + 1e-9) + 4.0 * f64::EPSILON * s.abs();
+    if !e.is_finite() {
+        return None;
+    }
     let (lo, hi) = (s - e, s + e);
     if O::DTYPE == DType::BF16 {
         if let (Some(a), Some(b)) = (bf16_bits_of_f64(lo), bf16_bits_of_f64(hi)) {
@@ -204,9 +207,44 @@ impl<T: FloatElement> Source<'_, T> {
 }
 
 fn e8m0_f64(e: E8M0) -> f64 {
-    // 2^p for p in -127..=127 is a normal f64: build its bits directly.
-    e.exponent()
-        .map_or(f64::NAN, |p| f64::from_bits(((p + 1023) as u64) << 52))
+    // 2^(b-127) for b in 0..=254 is a normal f64 with biased exponent b + 896: build its bits.
+    let b = e.to_bits();
+    if b == 0xFF {
+        f64::NAN
+    } else {
+        f64::from_bits((u64::from(b) + 896) << 52)
+    }
+}
+
+/// An upper bound on `Σ a_i·b_i` for non-negative terms: four partial sums (independent
+/// chains), widened by the relative rounding error any order of `n` additions can make.
+fn bound_dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..4 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    for (x, y) in ra.iter().zip(rb) {
+        acc[0] += x * y;
+    }
+    (acc[0] + acc[1] + acc[2] + acc[3]) * (1.0 + (a.len() + 8) as f64 * f64::EPSILON)
+}
+
+/// An upper bound on `Σ a_i` for non-negative terms (see [`bound_dot`]).
+fn bound_sum(a: &[f64]) -> f64 {
+    let mut acc = [0f64; 4];
+    let chunks = a.chunks_exact(4);
+    let rest = chunks.remainder();
+    for x in chunks {
+        for i in 0..4 {
+            acc[i] += x[i];
+        }
+    }
+    let tail: f64 = rest.iter().sum();
+    (acc[0] + acc[1] + acc[2] + acc[3] + tail) * (1.0 + (a.len() + 8) as f64 * f64::EPSILON)
 }
 
 fn padded(k: usize) -> (usize, usize) {
@@ -289,7 +327,7 @@ fn run<T: FloatElement, O: FloatElement>(
                     } else {
                         &ws[..]
                     };
-                    let scale_sum: f64 = c.iter().sum();
+                    let scale_sum = bound_sum(c);
                     let lanes = stored.and_then(|row| {
                         let (xp, xap) = (
                             &xd.permuted[r * kp..][..kp],
@@ -299,9 +337,7 @@ fn run<T: FloatElement, O: FloatElement>(
                         // sum the magnitudes only when that bound is too loose to certify.
                         if let simd::WRow::Fp8(format, _) = row {
                             let l1 = &xd.block_l1[r * nb..][..nb];
-                            let cheap: f64 = c.iter().zip(l1).map(|(c, l)| c * l).sum::<f64>()
-                                * format.max() as f64
-                                * (1.0 + 1e-12);
+                            let cheap = bound_dot(c, l1) * format.max() as f64;
                             let (s, _) = simd::lane_dot(xp, xap, row, c, false)?;
                             if let Some(v) =
                                 certify::<O>(s + b, cheap + b.abs(), scale_sum, lanes_rel, terms)
