@@ -12,6 +12,23 @@ pub(crate) fn dequantize<S: FloatElement, O: FloatElement>(
     block: [usize; 2],
     out: &mut [O],
 ) {
+    for_each_block(weight, scales, cols, block, out, |w_block, s, out_block| {
+        for (o, w) in out_block.iter_mut().zip(w_block) {
+            *o = O::from_f32(w.to_f32() * s);
+        }
+    });
+}
+
+/// Calls `f(weights, scale, out)` for every row segment of one scale block, rows in parallel
+/// (the walk the reference and the fast path share).
+pub(crate) fn for_each_block<S: FloatElement, O: FloatElement>(
+    weight: &[E4M3],
+    scales: &[S],
+    cols: usize,
+    block: [usize; 2],
+    out: &mut [O],
+    f: impl Fn(&[E4M3], f32, &mut [O]) + Sync,
+) {
     if cols == 0 {
         return;
     }
@@ -28,10 +45,7 @@ pub(crate) fn dequantize<S: FloatElement, O: FloatElement>(
                 .zip(out_row.chunks_mut(block[1]))
                 .zip(scale_row)
             {
-                let s = s.to_f32();
-                for (o, w) in out_block.iter_mut().zip(w_block) {
-                    *o = O::from_f32(w.to_f32() * s);
-                }
+                f(w_block, s.to_f32(), out_block);
             }
         });
 }

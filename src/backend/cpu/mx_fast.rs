@@ -111,7 +111,7 @@ pub(crate) fn quantize_bf16(
     scales: &mut [E8M0],
 ) {
     let nb = k.div_ceil(MX_BLOCK);
-    let scale_row = nb.div_ceil(2) * 2;
+    let scale_row = crate::ops::pair_scale_row(k);
     let t = table(options.dst, options.round);
     x.par_chunks(k)
         .zip(elements.par_chunks_mut(k))
@@ -218,9 +218,7 @@ mod lanes {
     }
 
     pub(super) fn available() -> bool {
-        use std::sync::OnceLock;
-        static DETECTED: OnceLock<bool> = OnceLock::new();
-        *DETECTED.get_or_init(|| std::arch::is_x86_feature_detected!("avx2"))
+        crate::backend::cpu::fast::has_avx2_fma()
     }
 
     /// Rounds `v >> d` (per lane, `d` in 1..=31) to nearest, ties to even or away.

@@ -30,28 +30,6 @@ fn widen(bits: u16) -> f32 {
     f32::from_bits((bits as u32) << 16)
 }
 
-/// Runs `f` compiled for AVX2+FMA when available (the body is generic, so the compiler
-/// vectorizes it for that target), else as is.
-macro_rules! multiversion {
-    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),*) $body:block) => {
-        $(#[$m])*
-        pub(crate) fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn wide($($arg: $ty),*) $body
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-                    return unsafe { wide($($arg),*) };
-                }
-            }
-            $body
-        }
-    };
-}
-
 /// One block of a row: `out = bf16(f32(decode(w)) · s)`.
 pub(crate) fn dequant_block_bf16(w: &[E4M3], s: f32, out: &mut [u16]) {
     #[cfg(target_arch = "x86_64")]
@@ -93,12 +71,25 @@ fn normalize_scalar(x: &[u16], w: &[u16], r: f32, weight_in_f32: bool, out: &mut
     }
 }
 
-multiversion! {
-    /// `out = bf16(a + b)` with an f32 sum.
-    fn add_bf16(a: &[u16], b: &[u16], out: &mut [u16]) {
-        for ((o, &p), &q) in out.iter_mut().zip(a).zip(b) {
-            *o = bf16_bits(widen(p) + widen(q));
+/// `out = bf16(a + b)` with an f32 sum.
+pub(crate) fn add_bf16(a: &[u16], b: &[u16], out: &mut [u16]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::has_avx2_fma() {
+        /// The same loop compiled for AVX2 (the compiler vectorizes it).
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn wide(a: &[u16], b: &[u16], out: &mut [u16]) {
+            add_scalar(a, b, out)
         }
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { wide(a, b, out) };
+    }
+    add_scalar(a, b, out)
+}
+
+#[inline(always)]
+fn add_scalar(a: &[u16], b: &[u16], out: &mut [u16]) {
+    for ((o, &p), &q) in out.iter_mut().zip(a).zip(b) {
+        *o = bf16_bits(widen(p) + widen(q));
     }
 }
 
@@ -171,22 +162,9 @@ pub(crate) fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     out: &mut [O],
 ) {
     debug_assert!(is_bf16::<O>());
-    if cols == 0 {
-        return;
-    }
-    let grid_cols = cols.div_ceil(block[1]);
-    weight
-        .par_chunks(cols)
-        .zip(bits_mut(out).par_chunks_mut(cols))
-        .with_min_len(min_rows_per_task(cols))
-        .enumerate()
-        .for_each(|(i, (w_row, out_row))| {
-            let scale_row = &scales[(i / block[0]) * grid_cols..][..grid_cols];
-            let blocks = w_row.chunks(block[1]).zip(out_row.chunks_mut(block[1]));
-            for ((w, o), s) in blocks.zip(scale_row) {
-                dequant_block_bf16(w, s.to_f32(), o);
-            }
-        });
+    crate::backend::cpu::fp8_block::for_each_block(weight, scales, cols, block, out, |w, s, o| {
+        dequant_block_bf16(w, s, bits_mut(o))
+    });
 }
 
 /// RMSNorm of bf16 rows (`T` must be bf16); the reference's arguments and result.
@@ -225,15 +203,12 @@ pub(crate) fn add<T: FloatElement>(x: &[T], residual: &[T], out: &mut [T]) {
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{dequant_scalar, normalize_scalar, E4M3};
+    use crate::backend::cpu::fast::simd::avx2::fp8x8;
+    use crate::formats::Fp8Format;
     use std::arch::x86_64::*;
 
     pub(super) fn available() -> bool {
-        use std::sync::OnceLock;
-        static DETECTED: OnceLock<bool> = OnceLock::new();
-        *DETECTED.get_or_init(|| {
-            std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-        })
+        super::super::has_avx2_fma()
     }
 
     /// [`bf16_bits`] of 8 lanes, as 8 u16 in order.
@@ -267,22 +242,9 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn e4m3x8(p: *const u8, nan_pos: __m256, nan_neg: __m256) -> __m256 {
         // SAFETY: the caller guarantees 8 readable bytes at `p`.
-        let b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(p as *const __m128i));
-        let mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7F));
-        let is_sub = _mm256_cmpeq_epi32(
-            _mm256_and_si256(mag, _mm256_set1_epi32(0x78)),
-            _mm256_setzero_si256(),
-        );
-        let bits = _mm256_add_epi32(_mm256_slli_epi32(mag, 20), _mm256_set1_epi32(120 << 23));
-        let bits = _mm256_add_epi32(bits, _mm256_and_si256(is_sub, _mm256_set1_epi32(1 << 23)));
-        let v = _mm256_castsi256_ps(bits);
-        let emin = _mm256_set1_ps(f32::from_bits(121 << 23));
-        let v = _mm256_blendv_ps(v, _mm256_sub_ps(v, emin), _mm256_castsi256_ps(is_sub));
-        let neg = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_srli_epi32(b, 7), 31));
-        let v = _mm256_or_ps(v, neg);
-        let is_nan = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7F)));
-        let nan = _mm256_blendv_ps(nan_pos, nan_neg, neg);
-        _mm256_blendv_ps(v, nan, is_nan)
+        let (v, is_nan) = fp8x8(Fp8Format::E4M3, p);
+        let nan = _mm256_blendv_ps(nan_pos, nan_neg, v);
+        _mm256_blendv_ps(v, nan, _mm256_castsi256_ps(is_nan))
     }
 
     #[target_feature(enable = "avx2,fma")]

@@ -11,3 +11,14 @@
 pub(crate) mod elementwise;
 pub(crate) mod matmul;
 pub(crate) mod simd;
+
+/// True when the CPU has AVX2 and FMA, the features every vector kernel here is compiled for
+/// (detected once).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx2_fma() -> bool {
+    use std::sync::OnceLock;
+    static DETECTED: OnceLock<bool> = OnceLock::new();
+    *DETECTED.get_or_init(|| {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    })
+}

@@ -2,19 +2,12 @@
 //! product, with an AVX2+FMA version chosen at run time and a portable one computing the same
 //! quantities (in another order, which the error bounds of `super::matmul` allow).
 
+#[cfg(target_arch = "x86_64")]
+use super::has_avx2_fma;
 use crate::formats::Fp8Format;
 
 /// The matmul block: scales apply per 32 elements of K.
 pub(crate) const BLOCK: usize = 32;
-
-#[cfg(target_arch = "x86_64")]
-fn has_avx2_fma() -> bool {
-    use std::sync::OnceLock;
-    static DETECTED: OnceLock<bool> = OnceLock::new();
-    *DETECTED.get_or_init(|| {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    })
-}
 
 /// Decodes FP8 codes to f32 (exact), returning false when a NaN or Inf code is present (the
 /// decoded values of those lanes are then meaningless and the caller must not use the row).
@@ -124,123 +117,54 @@ fn scaled_dot_portable(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(crate) mod avx2 {
     use super::BLOCK;
     use crate::formats::Fp8Format;
     use std::arch::x86_64::*;
 
-    /// FP8 → f32 with integer operations only (no denormal f32 ever appears): the magnitude bits
-    /// move into the f32 exponent/mantissa fields and are rebiased; a subnormal code is decoded
-    /// as the normal `1.m · 2^emin` minus `2^emin` (an exact subtraction).
+    /// 8 FP8 codes at `p` to f32 with integer operations only (no denormal f32 ever appears):
+    /// the magnitude bits move into the f32 exponent/mantissa fields and are rebiased; a
+    /// subnormal code is decoded as the normal `1.m · 2^emin` minus `2^emin` (an exact
+    /// subtraction). Returns the values and a mask of the NaN/Inf codes (whose values are
+    /// meaningless). The caller guarantees 8 readable bytes at `p`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    pub(crate) unsafe fn fp8x8(format: Fp8Format, p: *const u8) -> (__m256, __m256i) {
+        let (mbits, bias, special) = match format {
+            Fp8Format::E4M3 => (3, 7, 0x7F),
+            Fp8Format::E5M2 => (2, 15, 0x7C),
+        };
+        // SAFETY: the caller guarantees 8 readable bytes at `p`.
+        let b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(p as *const __m128i));
+        let mag = _mm256_and_si256(b, _mm256_set1_epi32(0x7F));
+        let exp = _mm256_and_si256(mag, _mm256_set1_epi32(0x7F >> mbits << mbits));
+        let special = _mm256_set1_epi32(special);
+        let bad = _mm256_cmpeq_epi32(_mm256_and_si256(mag, special), special);
+        let is_sub = _mm256_cmpeq_epi32(exp, _mm256_setzero_si256());
+        let bits = _mm256_sll_epi32(mag, _mm_cvtsi32_si128(23 - mbits));
+        let bits = _mm256_add_epi32(bits, _mm256_set1_epi32((127 - bias) << 23));
+        let bits = _mm256_add_epi32(bits, _mm256_and_si256(is_sub, _mm256_set1_epi32(1 << 23)));
+        let v = _mm256_castsi256_ps(bits);
+        let emin = _mm256_set1_ps(f32::from_bits(((128 - bias) as u32) << 23));
+        let v = _mm256_blendv_ps(v, _mm256_sub_ps(v, emin), _mm256_castsi256_ps(is_sub));
+        let sign = _mm256_slli_epi32(_mm256_srli_epi32(b, 7), 31);
+        (_mm256_or_ps(v, _mm256_castsi256_ps(sign)), bad)
+    }
+
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn decode_fp8(format: Fp8Format, codes: &[u8], out: &mut [f32]) -> bool {
-        let (mbits, bias) = match format {
-            Fp8Format::E4M3 => (3, 7),
-            Fp8Format::E5M2 => (2, 15),
-        };
-        let shift = _mm_cvtsi32_si128(23 - mbits);
-        let rebias = _mm256_set1_epi32((127 - bias) << 23);
-        let one_exp = _mm256_set1_epi32(1 << 23);
-        let emin = _mm256_set1_ps(f32::from_bits(((128 - bias) as u32) << 23));
-        let mag_mask = _mm256_set1_epi32(0x7F);
-        let exp_mask = _mm256_set1_epi32(0x7F >> mbits << mbits);
-        let special = match format {
-            Fp8Format::E4M3 => _mm256_set1_epi32(0x7F),
-            Fp8Format::E5M2 => _mm256_set1_epi32(0x7C),
-        };
-        let zero = _mm256_setzero_si256();
         let mut bad = _mm256_setzero_si256();
         let mut chunks = codes.chunks_exact(8);
         let mut outs = out.chunks_exact_mut(8);
         for (c, o) in (&mut chunks).zip(&mut outs) {
-            // SAFETY: `c` holds exactly 8 bytes; the load reads 8 bytes.
-            let b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(c.as_ptr() as *const __m128i));
-            let mag = _mm256_and_si256(b, mag_mask);
-            let exp = _mm256_and_si256(mag, exp_mask);
-            bad = _mm256_or_si256(
-                bad,
-                _mm256_cmpeq_epi32(_mm256_and_si256(mag, special), special),
-            );
-            let is_sub = _mm256_cmpeq_epi32(exp, zero);
-            let bits = _mm256_add_epi32(_mm256_sll_epi32(mag, shift), rebias);
-            let bits = _mm256_add_epi32(bits, _mm256_and_si256(is_sub, one_exp));
-            let v = _mm256_castsi256_ps(bits);
-            let v = _mm256_blendv_ps(v, _mm256_sub_ps(v, emin), _mm256_castsi256_ps(is_sub));
-            let sign = _mm256_slli_epi32(_mm256_srli_epi32(b, 7), 31);
-            let v = _mm256_or_ps(v, _mm256_castsi256_ps(sign));
+            // SAFETY: `c` holds exactly 8 bytes.
+            let (v, special) = fp8x8(format, c.as_ptr());
+            bad = _mm256_or_si256(bad, special);
             // SAFETY: `o` holds exactly 8 f32s.
             _mm256_storeu_ps(o.as_mut_ptr(), v);
         }
         let tail_ok = super::decode_fp8_portable(format, chunks.remainder(), outs.into_remainder());
         _mm256_testz_si256(bad, bad) == 1 && tail_ok
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn load16(v: &[u16; 16]) -> __m256i {
-        // SAFETY: `v` is 32 bytes.
-        _mm256_loadu_si256(v.as_ptr() as *const __m256i)
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn bf16_chunk(bits: &[u16; 16]) -> (__m256i, __m256i, __m256i) {
-        let w = load16(bits);
-        (
-            w,
-            _mm256_and_si256(w, _mm256_set1_epi16(0x7FFF)),
-            _mm256_setzero_si256(),
-        )
-    }
-
-    /// The block loop of [`lane_dot`] for one weight source: `$chunk` maps a start index to
-    /// (bf16 weights, their magnitudes, bad mask) in 16-bit lanes. `$abs` (a constant) says
-    /// whether magnitudes are summed. Expanded once per source so each loop is monomorphic.
-    macro_rules! lane_loop {
-        ($xp:ident, $xap:ident, $c:ident, $abs:expr, |$start:ident| $chunk:expr) => {{
-            let zero = _mm256_setzero_si256();
-            let mut t0 = _mm256_setzero_pd();
-            let mut a0 = _mm256_setzero_pd();
-            let mut bad = zero;
-            for (j, &cb) in $c.iter().enumerate() {
-                let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-                let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-                for h in 0..2 {
-                    let $start = j * BLOCK + 16 * h;
-                    let (wv, wa, wbad) = $chunk;
-                    bad = _mm256_or_si256(bad, wbad);
-                    // SAFETY: `start + 16 ≤ 32 · c.len() = xp.len() = xap.len()`.
-                    let (x_lo, x_hi) = (
-                        _mm256_loadu_ps($xp.as_ptr().add($start)),
-                        _mm256_loadu_ps($xp.as_ptr().add($start + 8)),
-                    );
-                    let w_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv));
-                    let w_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv));
-                    acc0 = _mm256_fmadd_ps(x_lo, w_lo, acc0);
-                    acc1 = _mm256_fmadd_ps(x_hi, w_hi, acc1);
-                    if $abs {
-                        // SAFETY: as above.
-                        let (xa_lo, xa_hi) = (
-                            _mm256_loadu_ps($xap.as_ptr().add($start)),
-                            _mm256_loadu_ps($xap.as_ptr().add($start + 8)),
-                        );
-                        let wa_lo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa));
-                        let wa_hi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa));
-                        ab0 = _mm256_fmadd_ps(xa_lo, wa_lo, ab0);
-                        ab1 = _mm256_fmadd_ps(xa_hi, wa_hi, ab1);
-                    }
-                }
-                let cv = _mm256_set1_pd(cb);
-                let acc = _mm256_add_ps(acc0, acc1);
-                t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(acc)), cv, t0);
-                if $abs {
-                    let ab = _mm256_add_ps(ab0, ab1);
-                    a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(ab)), cv, a0);
-                }
-            }
-            if _mm256_testz_si256(bad, bad) == 0 {
-                return None;
-            }
-            Some((hsum(t0), hsum(a0)))
-        }};
     }
 
     /// A block of 32 FP8 codes (E5M2 when `E5`, else E4M3) as two halves of 16 bf16 bit
@@ -402,28 +326,65 @@ mod avx2 {
                     );
                 }
             }
-            let cv = _mm256_set1_pd(cb);
-            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(_mm256_add_ps(acc0, acc1))), cv, t0);
+            t0 = carry(t0, acc0, acc1, cb);
             if ABS {
-                a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(_mm256_add_ps(ab0, ab1))), cv, a0);
+                a0 = carry(a0, ab0, ab1, cb);
             }
         }
         Some((hsum(t0), hsum(a0)))
     }
 
+    /// bf16 weights: widened by a 16-bit shift (as patterns), magnitudes always summed.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn lane_bf16(xp: &[f32], xap: &[f32], bits: &[u16], c: &[f64]) -> Option<(f64, f64)> {
-        lane_loop!(xp, xap, c, true, |start| {
-            if start + 16 <= bits.len() {
-                // SAFETY: 16 u16s from `start` are in the row.
-                bf16_chunk(&*(bits[start..].as_ptr() as *const [u16; 16]))
-            } else {
-                let mut chunk = [0u16; 16];
-                let rest = bits.get(start..).unwrap_or(&[]);
-                chunk[..rest.len()].copy_from_slice(rest);
-                bf16_chunk(&chunk)
+    unsafe fn lane_bf16(xp: &[f32], xap: &[f32], bits: &[u16], c: &[f64]) -> (f64, f64) {
+        let zero = _mm256_setzero_si256();
+        let abs_mask = _mm256_set1_epi16(0x7FFF);
+        let mut t0 = _mm256_setzero_pd();
+        let mut a0 = _mm256_setzero_pd();
+        for (j, &cb) in c.iter().enumerate() {
+            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+            for h in 0..2 {
+                let start = j * BLOCK + 16 * h;
+                let mut tail = [0u16; 16];
+                let chunk: &[u16] = match bits.get(start..start + 16) {
+                    Some(full) => full,
+                    None => {
+                        let rest = bits.get(start..).unwrap_or(&[]);
+                        tail[..rest.len()].copy_from_slice(rest);
+                        &tail
+                    }
+                };
+                // SAFETY: `chunk` is 16 u16s (32 bytes).
+                let wv = _mm256_loadu_si256(chunk.as_ptr() as *const __m256i);
+                let wa = _mm256_and_si256(wv, abs_mask);
+                // SAFETY: `start + 16 ≤ 32 · c.len() = xp.len() = xap.len()`.
+                let (x_lo, x_hi) = (
+                    _mm256_loadu_ps(xp.as_ptr().add(start)),
+                    _mm256_loadu_ps(xp.as_ptr().add(start + 8)),
+                );
+                // SAFETY: as above.
+                let (xa_lo, xa_hi) = (
+                    _mm256_loadu_ps(xap.as_ptr().add(start)),
+                    _mm256_loadu_ps(xap.as_ptr().add(start + 8)),
+                );
+                let (w_lo, w_hi) = (
+                    _mm256_unpacklo_epi16(zero, wv),
+                    _mm256_unpackhi_epi16(zero, wv),
+                );
+                let (a_lo, a_hi) = (
+                    _mm256_unpacklo_epi16(zero, wa),
+                    _mm256_unpackhi_epi16(zero, wa),
+                );
+                acc0 = _mm256_fmadd_ps(x_lo, _mm256_castsi256_ps(w_lo), acc0);
+                acc1 = _mm256_fmadd_ps(x_hi, _mm256_castsi256_ps(w_hi), acc1);
+                ab0 = _mm256_fmadd_ps(xa_lo, _mm256_castsi256_ps(a_lo), ab0);
+                ab1 = _mm256_fmadd_ps(xa_hi, _mm256_castsi256_ps(a_hi), ab1);
             }
-        })
+            t0 = carry(t0, acc0, acc1, cb);
+            a0 = carry(a0, ab0, ab1, cb);
+        }
+        (hsum(t0), hsum(a0))
     }
 
     /// Weights already decoded to f32 (lane order) with their magnitudes.
@@ -462,10 +423,8 @@ mod avx2 {
                     ab1,
                 );
             }
-            let cv = _mm256_set1_pd(cb);
-            let (acc, ab) = (_mm256_add_ps(acc0, acc1), _mm256_add_ps(ab0, ab1));
-            t0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(acc)), cv, t0);
-            a0 = _mm256_fmadd_pd(_mm256_cvtps_pd(fold(ab)), cv, a0);
+            t0 = carry(t0, acc0, acc1, cb);
+            a0 = carry(a0, ab0, ab1, cb);
         }
         (hsum(t0), hsum(a0))
     }
@@ -487,17 +446,20 @@ mod avx2 {
                 lane_fp8::<true, true>(xp, xap, codes, c)
             }
             super::WRow::Fp8(Fp8Format::E5M2, codes) => lane_fp8::<false, true>(xp, xap, codes, c),
-            super::WRow::Bf16(bits) => lane_bf16(xp, xap, bits, c),
+            super::WRow::Bf16(bits) => Some(lane_bf16(xp, xap, bits, c)),
             super::WRow::Decoded(v, a) => Some(lane_decoded(xp, xap, v, a, c)),
         }
     }
 
-    /// The 8 lanes of `v` added pairwise into 4 (one more f32 rounding per sum): a block's
-    /// partial sums leave the f32 lanes in one conversion and one f64 accumulator.
+    /// Ends a block: its two f32 accumulators are added and their 8 lanes folded pairwise into 4
+    /// (two more f32 roundings per sum), widened to f64 and added to `total` times the block's
+    /// scale `c` (exact: a power of two) — one conversion and one f64 accumulator per block.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn fold(v: __m256) -> __m128 {
-        _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))
+    unsafe fn carry(total: __m256d, a: __m256, b: __m256, c: f64) -> __m256d {
+        let v = _mm256_add_ps(a, b);
+        let folded = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        _mm256_fmadd_pd(_mm256_cvtps_pd(folded), _mm256_set1_pd(c), total)
     }
 
     #[target_feature(enable = "avx2,fma")]
