@@ -7,9 +7,13 @@
 //! `w8a8-mxfp8` (MXFP8 decoder weights, the tied lm_head in bf16 as Qwen3-0.6B ties it), and
 //! `w8a16-mxfp8-head` (the lm_head quantized to MXFP8 too).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use ascend_kernels::ops::{self, MxQuantOptions};
 use ascend_kernels::qwen3::forward::{Dims, LayerWeights, LinearWeight, Mode, ModelWeights, Qwen3};
 use ascend_kernels::{Backend, Tensor};
+use common::random_bf16_within;
 use criterion::{criterion_group, criterion_main, Criterion};
 use half::bf16;
 use std::time::Duration;
@@ -34,18 +38,11 @@ const LAYERS: usize = 28;
 struct Rng(u64);
 
 impl Rng {
-    /// bf16 values uniform in ±`amp` (HF initializes Qwen3 with std 0.02).
+    /// bf16 values uniform in ±`amp` (HF initializes Qwen3 with std 0.02); a new stream per
+    /// tensor.
     fn tensor(&mut self, shape: &[usize], amp: f32) -> Tensor<bf16> {
-        let n = shape.iter().product();
-        let data = (0..n)
-            .map(|_| {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                let u = (self.0 >> 40) as f32 / (1u64 << 24) as f32;
-                bf16::from_f32((2.0 * u - 1.0) * amp)
-            })
-            .collect();
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let data = random_bf16_within(shape.iter().product(), self.0, amp);
         Tensor::new(shape.to_vec(), data).expect("shape and data agree")
     }
 }

@@ -47,15 +47,33 @@ pub const MODELS: [Model; 3] = [QWEN3_0_6B, QWEN3_4B, QWEN3_8B];
 pub const TOKENS: [usize; 2] = [1, 512];
 
 pub fn random_bf16(n: usize, seed: u64) -> Vec<bf16> {
+    random_bf16_within(n, seed, 4.0)
+}
+
+/// bf16 values uniform in ±`amp` from a xorshift stream.
+pub fn random_bf16_within(n: usize, seed: u64, amp: f32) -> Vec<bf16> {
     let mut s = seed | 1;
     (0..n)
         .map(|_| {
             s ^= s << 13;
             s ^= s >> 7;
             s ^= s << 17;
-            bf16::from_f32(((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 4.0)
+            bf16::from_f32(((s >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * amp)
         })
         .collect()
+}
+
+/// An FP8 weight `[o, i]` with its 128×128 f32 scale grid (shape and values).
+pub fn fp8_block_weight(o: usize, i: usize) -> (Vec<E4M3>, [usize; 2], Vec<f32>) {
+    let w = random_bf16(o * i, 3)
+        .iter()
+        .map(|v| E4M3::from_f32(v.to_f32() * 50.0))
+        .collect();
+    let grid = [o.div_ceil(128), i.div_ceil(128)];
+    let s = (0..grid[0] * grid[1])
+        .map(|k| 1e-3 * (1 + k % 7) as f32)
+        .collect();
+    (w, grid, s)
 }
 
 fn throughput(elements: usize, bytes: usize) -> Throughput {
@@ -127,14 +145,7 @@ pub fn fp8_block_dequant(
     o: usize,
     i: usize,
 ) {
-    let w: Vec<E4M3> = random_bf16(o * i, 3)
-        .iter()
-        .map(|v| E4M3::from_f32(v.to_f32() * 50.0))
-        .collect();
-    let grid = [o.div_ceil(128), i.div_ceil(128)];
-    let s: Vec<f32> = (0..grid[0] * grid[1])
-        .map(|k| 1e-3 * (1 + k % 7) as f32)
-        .collect();
+    let (w, grid, s) = fp8_block_weight(o, i);
     let ws = [o, i];
     g.throughput(throughput(o * i, o * i * 3));
     g.bench_function(BenchmarkId::new(be.name(), label), |b| {
@@ -264,7 +275,10 @@ pub fn peers_into(g: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
     let be = Backend::Cpu;
     let shape = [n, n];
     let x = random_bf16(n * n, 1);
-    let (mut e, mut s) = (vec![0u8; n * n], vec![E8M0::MIN; n * n.div_ceil(64) * 2]);
+    let (mut e, mut s) = (
+        vec![0u8; n * n],
+        vec![E8M0::MIN; n * ops::pair_scale_row(n)],
+    );
     g.throughput(throughput(n * n, n * n * 3 + n * n / 32));
     g.bench_function(
         BenchmarkId::new("cpu-into", format!("mx_quant/{n}x{n}")),
@@ -281,14 +295,7 @@ pub fn peers_into(g: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
             })
         },
     );
-    let w: Vec<E4M3> = random_bf16(n * n, 3)
-        .iter()
-        .map(|v| E4M3::from_f32(v.to_f32() * 50.0))
-        .collect();
-    let grid = [n.div_ceil(128), n.div_ceil(128)];
-    let sc: Vec<f32> = (0..grid[0] * grid[1])
-        .map(|k| 1e-3 * (1 + k % 7) as f32)
-        .collect();
+    let (w, grid, sc) = fp8_block_weight(n, n);
     let mut out = vec![bf16::ZERO; n * n];
     g.throughput(throughput(n * n, n * n * 3));
     g.bench_function(

@@ -13,8 +13,8 @@ mod rope;
 pub use fp8_block::{fp8_block_dequant, fp8_block_dequant_into};
 pub use matmul::{matmul, mx_matmul_weight_only};
 pub use mx::{
-    block_scales_to_pair, mx_dequant, mx_quant, mx_quant_into, pair_scales_to_blocks,
-    MxQuantOptions, MxTensor, MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
+    block_scales_to_pair, mx_dequant, mx_quant, mx_quant_into, pair_scale_row,
+    pair_scales_to_blocks, MxQuantOptions, MxTensor, MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
 };
 pub use mx_matmul::mx_matmul;
 pub use rms_norm::{rms_norm, rms_norm_into, rms_norm_residual, RmsNormOptions};

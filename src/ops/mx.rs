@@ -103,6 +103,12 @@ pub struct MxView<'a> {
     pub scales: TensorView<'a, E8M0>,
 }
 
+/// E8M0 scale bytes per row of `k` elements in the Ascend pair layout: `2 · ceil(K/64)` (an
+/// odd block count padded by one byte). The length `mx_quant_into` expects per row.
+pub fn pair_scale_row(k: usize) -> usize {
+    ceil_div(ceil_div(k, MX_BLOCK), 2) * 2
+}
+
 /// The pair-layout scale shape for elements of shape `shape` (last axis K).
 pub(crate) fn pair_scale_shape(shape: &[usize]) -> Vec<usize> {
     let k = *shape.last().expect("validated rank >= 1");
@@ -145,7 +151,7 @@ pub fn mx_quant_into<T: FloatElement>(
 ) -> Result<()> {
     let (rows, k) = rows_and_last("x", &x)?;
     check_round(options)?;
-    let scale_row = ceil_div(ceil_div(k, MX_BLOCK), 2) * 2;
+    let scale_row = pair_scale_row(k);
     if elements.len() != x.len() {
         return Err(Error::shape(
             "elements",
@@ -204,7 +210,7 @@ pub fn mx_quant<T: FloatElement>(
     let (rows, k) = rows_and_last("x", &x)?;
     check_round(options)?;
     let scale_shape = pair_scale_shape(x.shape());
-    let scale_row = ceil_div(ceil_div(k, MX_BLOCK), 2) * 2;
+    let scale_row = pair_scale_row(k);
     let mut elements = vec![0u8; x.len()];
     let mut scales = vec![E8M0::MIN; rows * scale_row];
     quantize_checked(backend, x, rows, k, options, &mut elements, &mut scales)?;

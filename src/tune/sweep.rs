@@ -172,7 +172,7 @@ fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
         kernel: "mx_quant",
         shape: format!("[{t}, {inter}]"),
         run: Box::new(move |cfg| {
-            let nb = inter.div_ceil(32).div_ceil(2) * 2;
+            let nb = crate::ops::pair_scale_row(inter);
             let (mut e, mut s) = (vec![0u8; a.len()], vec![E8M0::MIN; t * nb]);
             let c = sim::mx_quant(
                 cfg,
@@ -191,7 +191,7 @@ fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
     // (more than 16 rows), so they are swept once, there.
     if phase == Phase::Prefill {
         let codes: Vec<u8> = (0..inter * h).map(|i| (i * 37 % 0x7E) as u8).collect();
-        let nb = h.div_ceil(32).div_ceil(2) * 2;
+        let nb = crate::ops::pair_scale_row(h);
         let scales = vec![E8M0::ONE; inter * nb];
         let codes2 = codes.clone();
         out.push(Case {
@@ -229,6 +229,12 @@ fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
         let n = hq * HEAD_DIM;
         let xa = ramp(t * h, 6);
         let wm = ramp(n * h, 7);
+        let quant = |v: &[bf16], rows: usize| -> Result<crate::ops::MxTensor> {
+            let shape = [rows, h];
+            let view = crate::TensorView::new(&shape, v)?;
+            crate::ops::mx_quant(&crate::Backend::Cpu, view, &MxQuantOptions::default())
+        };
+        let (xq, wq) = (quant(&xa, t)?, quant(&wm, n)?);
         out.push(Case {
             kernel: "matmul",
             shape: format!("[{t}, {h}] x [{n}, {h}]"),
@@ -245,19 +251,9 @@ fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
                 Ok((sim::matmul(cfg, &args, &mut y)?, 1))
             }),
         });
-    }
-    // The same q_proj in MXFP8 x MXFP8: on a5 the native kernel (one launch); a2 has no
-    // `matmul_mx` variants, so the sweep skips it there (its MX path is two `mx_dequant`
-    // launches and one `matmul`, all swept above).
-    if phase == Phase::Decode || m.name == "0.6B" {
-        let n = hq * HEAD_DIM;
-        let quant = |rows: usize, seed: u32| -> Result<crate::ops::MxTensor> {
-            let v = ramp(rows * h, seed);
-            let shape = [rows, h];
-            let view = crate::TensorView::new(&shape, &v)?;
-            crate::ops::mx_quant(&crate::Backend::Cpu, view, &MxQuantOptions::default())
-        };
-        let (xq, wq) = (quant(t, 8)?, quant(n, 9)?);
+        // The same q_proj in MXFP8 x MXFP8: on a5 the native kernel (one launch); a2 has no
+        // `matmul_mx` variants, so the sweep skips it there (its MX path is two `mx_dequant`
+        // launches and one `matmul`, all swept above).
         out.push(Case {
             kernel: "matmul_mx",
             shape: format!("MXFP8 [{t}, {h}] x [{n}, {h}]"),

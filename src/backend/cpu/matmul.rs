@@ -98,7 +98,7 @@ pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let scale_row = k.div_ceil(MX_BLOCK).div_ceil(2) * 2;
+    let scale_row = crate::ops::pair_scale_row(k);
     let (codes, scales) = (w.elements.data(), w.scales.data());
     for_each_output(out, n, |i, j| {
         weight_only_dot(

@@ -129,7 +129,7 @@ pub(crate) fn quantize_reference<T: FloatElement>(
     scales: &mut [E8M0],
 ) {
     let nb = k.div_ceil(MX_BLOCK);
-    let scale_row = nb.div_ceil(2) * 2;
+    let scale_row = crate::ops::pair_scale_row(k);
     x.par_chunks(k)
         .zip(elements.par_chunks_mut(k))
         .zip(scales.par_chunks_mut(scale_row))
@@ -160,7 +160,7 @@ pub(crate) fn dequantize<O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let scale_row = k.div_ceil(MX_BLOCK).div_ceil(2) * 2;
+    let scale_row = crate::ops::pair_scale_row(k);
     let table = format.table();
     y.par_chunks(k)
         .zip(out.par_chunks_mut(k))

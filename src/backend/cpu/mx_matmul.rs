@@ -63,7 +63,7 @@ pub(crate) fn matmul<'a, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let scale_row = k.div_ceil(MX_BLOCK).div_ceil(2) * 2;
+    let scale_row = crate::ops::pair_scale_row(k);
     debug_assert_eq!(out.len(), m * n);
     let row = |v: &MxView<'a>, r: usize| MxRow {
         codes: &v.elements.data()[r * k..][..k],

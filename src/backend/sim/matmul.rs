@@ -279,7 +279,7 @@ pub fn mx_rebalance(
     w_scales: &[E8M0],
     k: usize,
 ) -> (Vec<E8M0>, Vec<E8M0>) {
-    let pl = k.div_ceil(32).div_ceil(2) * 2;
+    let pl = crate::ops::pair_scale_row(k);
     let nb = k.div_ceil(32);
     let (mut xs, mut ws) = (x_scales.to_vec(), w_scales.to_vec());
     if pl == 0 {
@@ -385,7 +385,7 @@ fn check_mx_operand(name: &'static str, op: &MxOperand<'_>, rows: usize, k: usiz
             &[op.elements.len()],
         ));
     }
-    let pl = k.div_ceil(32).div_ceil(2) * 2;
+    let pl = crate::ops::pair_scale_row(k);
     if Some(op.scales.len()) != rows.checked_mul(pl) {
         return Err(Error::shape(
             name,

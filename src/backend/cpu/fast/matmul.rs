@@ -107,24 +107,8 @@ impl<T: FloatElement> Source<'_, T> {
     /// Decodes row `r` into `values` (`kp` long, zero padded) and `scales` (`nb` long);
     /// false when an FP8 code is NaN/Inf.
     fn decode(&self, r: usize, k: usize, values: &mut [f32], scales: &mut [f64]) -> bool {
-        values[k..].fill(0.0);
-        match self {
-            Source::Float(data) => {
-                for (v, x) in values.iter_mut().zip(&data[r * k..][..k]) {
-                    *v = x.to_f32();
-                }
-                scales.fill(1.0);
-                true
-            }
-            Source::Mx(mx) => {
-                self.decode_scales(r, k, scales);
-                simd::decode_fp8(
-                    mx.format,
-                    &mx.elements.data()[r * k..][..k],
-                    &mut values[..k],
-                )
-            }
-        }
+        self.decode_scales(r, k, scales);
+        self.decode_values(r, k, values)
     }
 
     /// Only the values of row `r` (zero padded); false when an FP8 code is NaN/Inf.
@@ -150,7 +134,7 @@ impl<T: FloatElement> Source<'_, T> {
         match self {
             Source::Float(_) => scales.fill(1.0),
             Source::Mx(mx) => {
-                let s = &mx.scales.data()[r * scale_row(k)..];
+                let s = &mx.scales.data()[r * crate::ops::pair_scale_row(k)..];
                 for (c, e) in scales.iter_mut().zip(s) {
                     *c = e8m0_f64(*e);
                 }
@@ -250,10 +234,6 @@ fn bound_sum(a: &[f64]) -> f64 {
 fn padded(k: usize) -> (usize, usize) {
     let nb = k.div_ceil(BLOCK);
     (nb * BLOCK, nb)
-}
-
-fn scale_row(k: usize) -> usize {
-    k.div_ceil(BLOCK).div_ceil(2) * 2
 }
 
 /// From this many x rows on, a weight row is decoded once rather than read per x row.
@@ -410,7 +390,7 @@ pub(crate) fn weight_only<T: FloatElement, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let sr = scale_row(k);
+    let sr = crate::ops::pair_scale_row(k);
     let (codes, scales) = (w.elements.data(), w.scales.data());
     let reference = |r: usize, j: usize| {
         let (c, s) = (&codes[j * k..][..k], &scales[j * sr..][..sr]);
@@ -439,7 +419,7 @@ pub(crate) fn mx<'a, O: FloatElement>(
     k: usize,
     out: &mut [O],
 ) {
-    let sr = scale_row(k);
+    let sr = crate::ops::pair_scale_row(k);
     let row = |v: &MxView<'a>, r: usize| MxRow {
         codes: &v.elements.data()[r * k..][..k],
         scales: &v.scales.data()[r * sr..][..sr],
