@@ -27,6 +27,16 @@ pub fn pow2_f32(k: i32) -> f32 {
     }
 }
 
+/// `2^k` as an `f64` for `k` in the normal range `-1022..=1023` (built from its bits, exact);
+/// `powi` outside it.
+pub fn pow2_f64(k: i32) -> f64 {
+    if (-1022..=1023).contains(&k) {
+        f64::from_bits(((k + 1023) as u64) << 52)
+    } else {
+        2f64.powi(k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +49,12 @@ mod tests {
         assert_eq!(pow2_f32(-150), 0.0);
         assert_eq!(pow2_f32(127), 2f32.powi(127));
         assert!(pow2_f32(128).is_infinite());
+    }
+
+    #[test]
+    fn pow2_f64_matches_powi() {
+        for k in -1100..=1100 {
+            assert_eq!(pow2_f64(k), 2f64.powi(k), "2^{k}");
+        }
     }
 }

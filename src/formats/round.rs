@@ -78,9 +78,9 @@ pub fn round_f64_to_precision(v: f64, precision: u32, emin: i32, emax: i32) -> f
     }
     let exponent = (((v.to_bits() >> 52) & 0x7FF) as i32 - 1023).max(emin);
     // ulp = 2^(exponent - (precision - 1)); dividing by a power of two is exact here.
-    let ulp = 2f64.powi(exponent - (precision as i32 - 1));
+    let ulp = super::pow2_f64(exponent - (precision as i32 - 1));
     let rounded = (v / ulp).round_ties_even() * ulp;
-    if rounded.abs() >= 2f64.powi(emax + 1) {
+    if rounded.abs() >= super::pow2_f64(emax + 1) {
         f64::INFINITY.copysign(v)
     } else {
         rounded

@@ -558,26 +558,51 @@ pub fn argmax(row: &[f32]) -> u32 {
 
 /// Causal GQA attention for the new positions (the last `q.len() / (heads*head_dim)` of all
 /// positions), with HF's eager-attention rounding points in bf16: `s = bf16(q·k)`,
-/// `s = bf16(s * head_dim^-0.5)`, `p = bf16(softmax_f32(s))`, `o = bf16(Σ p·v)`; dot products and
-/// the weighted sum are exact sums rounded once, the softmax is computed in f32.
+/// `s = bf16(s * head_dim^-0.5)`, `p = bf16(softmax_f32(s))`, `o = bf16(Σ p·v)`. Each dot
+/// product and weighted sum adds its (exact) f64 products in index order from `-0.0`, then
+/// rounds once; the softmax is computed in f32. Keys are widened and transposed once per KV
+/// head so the sums for many positions (or output lanes) advance side by side, each in its own
+/// fixed order.
 fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) -> Tensor<bf16> {
     let (hd, heads, kvh) = (d.head_dim, d.heads, d.kv_heads);
     let t = q.len() / (heads * hd);
+    let total = past + t;
     let group = heads / kvh;
     let scale = (hd as f64).powf(-0.5) as f32;
     let round = |v: f64| <bf16 as FloatElement>::from_f64(v).to_f32();
+    // Per KV head: keys as `[head_dim][positions]` and values as `[positions][head_dim]`, in f64.
+    let widened: Vec<(Vec<f64>, Vec<f64>)> = (0..kvh)
+        .into_par_iter()
+        .map(|kv| {
+            let (mut kt, mut vv) = (vec![0f64; hd * total], vec![0f64; total * hd]);
+            for s in 0..total {
+                let at = (s * kvh + kv) * hd;
+                for (i, k) in keys[at..][..hd].iter().enumerate() {
+                    kt[i * total + s] = k.to_f64();
+                }
+                for (o, v) in vv[s * hd..][..hd].iter_mut().zip(&values[at..][..hd]) {
+                    *o = v.to_f64();
+                }
+            }
+            (kt, vv)
+        })
+        .collect();
     let mut out = vec![bf16::ZERO; t * heads * hd];
     out.par_chunks_mut(hd).enumerate().for_each(|(idx, o)| {
         let (ti, h) = (idx / heads, idx % heads);
-        let pos = past + ti; // absolute position of this query
-        let kv = h / group;
+        let n = past + ti + 1; // positions this query sees
+        let (kt, vv) = &widened[h / group];
         let qv = &q[(ti * heads + h) * hd..][..hd];
-        let scores: Vec<f32> = (0..=pos)
-            .map(|s| {
-                let k = &keys[(s * kvh + kv) * hd..][..hd];
-                let dot: f64 = qv.iter().zip(k).map(|(a, b)| a.to_f64() * b.to_f64()).sum();
-                bf16::from_f32(round(dot) * scale).to_f32()
-            })
+        let mut dots = vec![-0.0f64; n];
+        for (i, qi) in qv.iter().enumerate() {
+            let qi = qi.to_f64();
+            for (acc, k) in dots.iter_mut().zip(&kt[i * total..][..n]) {
+                *acc += qi * k;
+            }
+        }
+        let scores: Vec<f32> = dots
+            .iter()
+            .map(|&dot| bf16::from_f32(round(dot) * scale).to_f32())
             .collect();
         let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let exps: Vec<f32> = scores
@@ -585,17 +610,15 @@ fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) 
             .map(|s| ((s - max) as f64).exp() as f32)
             .collect();
         let sum: f32 = (exps.iter().map(|&e| e as f64).sum::<f64>()) as f32;
-        let probs: Vec<f64> = exps
-            .iter()
-            .map(|e| bf16::from_f32(e / sum).to_f64())
-            .collect();
-        for (j, slot) in o.iter_mut().enumerate() {
-            let acc: f64 = probs
-                .iter()
-                .enumerate()
-                .map(|(s, p)| p * values[(s * kvh + kv) * hd + j].to_f64())
-                .sum();
-            *slot = <bf16 as FloatElement>::from_f64(acc);
+        let mut acc = vec![-0.0f64; hd];
+        for (s, e) in exps.iter().enumerate() {
+            let p = bf16::from_f32(e / sum).to_f64();
+            for (a, v) in acc.iter_mut().zip(&vv[s * hd..][..hd]) {
+                *a += p * v;
+            }
+        }
+        for (slot, a) in o.iter_mut().zip(&acc) {
+            *slot = <bf16 as FloatElement>::from_f64(*a);
         }
     });
     Tensor::from_parts(vec![t, heads * hd], out)

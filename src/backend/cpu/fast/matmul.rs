@@ -13,7 +13,7 @@
 use super::simd::{self, BLOCK};
 use crate::backend::cpu::matmul::{dense_dot, weight_only_dot};
 use crate::backend::cpu::mx_matmul::{mx_dot, MxRow};
-use crate::formats::{DType, FloatElement, E8M0};
+use crate::formats::{DType, FloatElement, Fp8Format, E8M0};
 use crate::ops::MxView;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,13 +37,29 @@ fn gamma(n: usize) -> f64 {
     nu / (1.0 - nu)
 }
 
-/// `γ_3` in f32 arithmetic, `u = 2^-24`: the f32 roundings a product sees in the lane kernels.
-const GAMMA3_F32: f64 = 3.0 * (1.0 / 16_777_216.0) / (1.0 - 3.0 / 16_777_216.0);
+/// `γ_n` in f32 arithmetic, `u = 2^-24`.
+const fn gamma_f32(n: usize) -> f64 {
+    let nu = n as f64 / 16_777_216.0;
+    nu / (1.0 - nu)
+}
+
+/// `γ_3(f32)`: the f32 roundings a product sees in the lane kernels.
+const GAMMA3_F32: f64 = gamma_f32(3);
+
+/// The f32 roundings a product sees in [`simd::lane_fp8_direct`].
+const GAMMA_DIRECT_F32: f64 = gamma_f32(simd::DIRECT_GROUP + 2);
 
 /// The output when `s` provably rounds like the exact sum's reference value, else `None`.
-/// `rel`: the fast sum's error bound as a multiple of `Σ|terms|`; `terms`: the reference's term
-/// count; `scale_sum`: `Σ_b c_b` (bounds the underflow of f32 products and sums).
-fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: usize) -> Option<O> {
+/// `rel`: the fast sum's error bound as a multiple of `Σ|terms|`; `reference_rel`: the
+/// reference's, [`reference_rel`]; `scale_sum`: `Σ_b c_b` (bounds the underflow of f32
+/// products and sums).
+fn certify<O: FloatElement>(
+    s: f64,
+    abs: f64,
+    scale_sum: f64,
+    rel: f64,
+    reference_rel: f64,
+) -> Option<O> {
     if !(s.is_finite() && abs.is_finite()) || abs == 0.0 {
         return None;
     }
@@ -53,7 +69,7 @@ fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: u
     const HALF_SUBNORMAL_F32: f64 = 7.006_492_321_624_085e-46;
     let underflow = 2.0 * BLOCK as f64 * HALF_SUBNORMAL_F32 * scale_sum;
     let fast = rel * abs + underflow;
-    let reference = f64::EPSILON * (s.abs() + fast) + 2.0 * gamma(terms).powi(2) * abs;
+    let reference = f64::EPSILON * (s.abs() + fast) + reference_rel * abs;
     // A few f64 ulps of margin for forming `s ± e` itself.
     let e = (fast + reference) * (1.0 + 1e-9) + 4.0 * f64::EPSILON * s.abs();
     if !e.is_finite() {
@@ -68,6 +84,12 @@ fn certify<O: FloatElement>(s: f64, abs: f64, scale_sum: f64, rel: f64, terms: u
     }
     let (lo, hi) = (O::from_f64(lo), O::from_f64(hi));
     (lo.to_bits_u32() == hi.to_bits_u32()).then_some(lo)
+}
+
+/// `2γ_n²` for the reference's `n` terms: its compensated sum's error beyond `2u·|S|`, as a
+/// multiple of `Σ|terms|`.
+fn reference_rel(terms: usize) -> f64 {
+    2.0 * gamma(terms).powi(2)
 }
 
 /// `bf16::from_f64` (one rounding, to nearest even) by bit arithmetic for values in the normal
@@ -188,6 +210,21 @@ impl<T: FloatElement> Source<'_, T> {
     fn has_scales(&self) -> bool {
         matches!(self, Source::Mx(_))
     }
+
+    /// FP8 row `r` with its `nb` E8M0 scale bytes, as stored (MX operands only).
+    fn fp8_row(&self, r: usize, k: usize) -> Option<(Fp8Format, &[u8], &[u8])> {
+        match self {
+            Source::Float(_) => None,
+            Source::Mx(mx) => {
+                let scales = &mx.scales.data()[r * crate::ops::pair_scale_row(k)..];
+                Some((
+                    mx.format,
+                    &mx.elements.data()[r * k..][..k],
+                    bytemuck::cast_slice(&scales[..k.div_ceil(BLOCK)]),
+                ))
+            }
+        }
+    }
 }
 
 fn e8m0_f64(e: E8M0) -> f64 {
@@ -259,22 +296,87 @@ fn run<T: FloatElement, O: FloatElement>(
     let (kp, nb) = padded(k);
     let xd = x.decode_all(m, k);
     let lanes_rel = GAMMA3_F32 * (1.0 + 1e-6) + gamma(nb + 8);
+    let direct_rel = GAMMA_DIRECT_F32 * (1.0 + 1e-6) + gamma(nb + 8);
+    let ref_rel = reference_rel(terms);
     let scalar_rel = gamma(kp + nb + 16);
     // Outputs transposed, `[n, m]`, so each task owns a contiguous slice.
     let mut out_t = vec![O::from_f32(0.0); m * n];
     let buffers = || {
         let f = || vec![0f32; kp];
-        (f(), f(), f(), vec![0f64; nb], vec![0f64; nb])
+        (
+            f(),
+            f(),
+            f(),
+            vec![0f64; nb],
+            vec![0f64; nb],
+            vec![0f32; nb],
+        )
+    };
+    let lanes_on = !xd.permuted.is_empty();
+    // Few x rows against FP8 weights: x rows prescaled for the direct first tier.
+    let direct = match w {
+        Source::Mx(mx) if lanes_on && m < REUSE_ROWS && !x.has_scales() => {
+            let mut values = vec![0f32; m * kp];
+            let unscale = values
+                .chunks_mut(kp)
+                .zip(xd.values.chunks(kp))
+                .map(|(out, x)| simd::prescale_for(mx.format, x, out))
+                .collect::<Vec<f64>>();
+            Some((values, unscale))
+        }
+        _ => None,
+    };
+    // Few x rows: each weight row is read once, so tasks are larger (fewer hand-offs).
+    let rows_per_task = if m < REUSE_ROWS {
+        (n / (4 * rayon::current_num_threads())).max(W_ROWS_PER_TASK)
+    } else {
+        W_ROWS_PER_TASK
     };
     out_t
-        .par_chunks_mut(W_ROWS_PER_TASK * m)
+        .par_chunks_mut(rows_per_task * m)
         .enumerate()
-        .for_each_init(buffers, |(wv, wp, wpa, ws, c), (task, chunk)| {
+        .for_each_init(buffers, |(wv, wp, wpa, ws, c, cw), (task, chunk)| {
             for (i, col) in chunk.chunks_mut(m).enumerate() {
-                let j = task * W_ROWS_PER_TASK + i;
+                let j = task * rows_per_task + i;
+                let b = bias.map_or(0.0, |b| b[j] as f64);
+                // First tier for an FP8 row read once: codes and scale bytes straight from
+                // storage, Σ|terms| bounded by max|w| · Σ_b c_b·Σ|x_b|. `done` marks the outputs
+                // it certified, `tried` those it ran for; the rest take the general tiers below.
+                let (mut done, mut tried) = (0u32, 0u32);
+                if let (Some((format, codes, w_scales)), Some((xs, unscale))) =
+                    (w.fp8_row(j, k), &direct)
+                {
+                    if simd::e8m0_scales(w_scales, &mut cw[..], &mut ws[..]) {
+                        for (r, o) in col.iter_mut().enumerate() {
+                            if !xd.finite[r] {
+                                continue;
+                            }
+                            tried |= 1 << r;
+                            let Some(s) =
+                                simd::lane_fp8_direct(&xs[r * kp..][..kp], &cw[..], format, codes)
+                            else {
+                                continue;
+                            };
+                            let l1 = bound_dot(&ws[..], &xd.block_l1[r * nb..][..nb]);
+                            let cheap = l1 * format.max() as f64 + b.abs();
+                            // The f32 operations after scaling lose at most as much to
+                            // underflow as a block with scale 1 does, once per group.
+                            let groups = nb.div_ceil(simd::DIRECT_GROUP) as f64;
+                            let scale_sum = (bound_sum(&ws[..]) + groups) * unscale[r];
+                            let s = s * unscale[r] + b;
+                            if let Some(v) = certify::<O>(s, cheap, scale_sum, direct_rel, ref_rel)
+                            {
+                                *o = v;
+                                done |= 1 << r;
+                            }
+                        }
+                        if done == (1 << m) - 1 {
+                            continue;
+                        }
+                    }
+                }
                 // Rows reused by many x rows are decoded once (values, then lane order); a row
                 // used once is read in stored form. Scalar f32 values are made only if needed.
-                let lanes_on = !xd.permuted.is_empty();
                 let mut w_decoded = None;
                 let stored = if lanes_on && m >= REUSE_ROWS {
                     let ok = w.decode(j, k, &mut wv[..], &mut ws[..]);
@@ -291,8 +393,10 @@ fn run<T: FloatElement, O: FloatElement>(
                     w_decoded = Some(w.decode(j, k, &mut wv[..], &mut ws[..]));
                     None
                 };
-                let b = bias.map_or(0.0, |b| b[j] as f64);
                 for (r, o) in col.iter_mut().enumerate() {
+                    if done & (1 << r) != 0 {
+                        continue;
+                    }
                     if !xd.finite[r] {
                         *o = fallback(&reference, r, j);
                         continue;
@@ -314,19 +418,21 @@ fn run<T: FloatElement, O: FloatElement>(
                             &xd.permuted_abs[r * kp..][..kp],
                         );
                         // FP8 weights: bound Σ|terms| by max|w| · Σ|x| per block first, and
-                        // sum the magnitudes only when that bound is too loose to certify.
-                        if let simd::WRow::Fp8(format, _) = row {
+                        // sum the magnitudes only when that bound is too loose to certify
+                        // (unless the first tier already found it so).
+                        let first_tier_ran = tried & (1 << r) != 0;
+                        if let (simd::WRow::Fp8(format, _), false) = (row, first_tier_ran) {
                             let l1 = &xd.block_l1[r * nb..][..nb];
                             let cheap = bound_dot(c, l1) * format.max() as f64;
                             let (s, _) = simd::lane_dot(xp, xap, row, c, false)?;
                             if let Some(v) =
-                                certify::<O>(s + b, cheap + b.abs(), scale_sum, lanes_rel, terms)
+                                certify::<O>(s + b, cheap + b.abs(), scale_sum, lanes_rel, ref_rel)
                             {
                                 return Some(v);
                             }
                         }
                         let (s, a) = simd::lane_dot(xp, xap, row, c, true)?;
-                        certify::<O>(s + b, a + b.abs(), scale_sum, lanes_rel, terms)
+                        certify::<O>(s + b, a + b.abs(), scale_sum, lanes_rel, ref_rel)
                     });
                     let certified = lanes.or_else(|| {
                         // Scales are already decoded into `c`; only the values are missing.
@@ -336,7 +442,7 @@ fn run<T: FloatElement, O: FloatElement>(
                             return None;
                         }
                         let (s, a) = simd::scaled_dot(&xd.values[r * kp..][..kp], &wv[..], c);
-                        certify::<O>(s + b, a + b.abs(), scale_sum, scalar_rel, terms)
+                        certify::<O>(s + b, a + b.abs(), scale_sum, scalar_rel, ref_rel)
                     });
                     *o = certified.unwrap_or_else(|| fallback(&reference, r, j));
                 }
@@ -609,6 +715,43 @@ mod tests {
             }
         }
         assert!(checked > 500_000, "only {checked} values in range");
+    }
+
+    #[test]
+    fn special_codes_and_scales_in_single_rows_match_the_reference() {
+        // One x row takes the direct first tier (bf16 outputs: f32 ones are rarely certified);
+        // a NaN/Inf code or a NaN scale must not be decoded as a finite value there. The
+        // special value sits in several blocks in turn.
+        let k = 160;
+        let x: Vec<bf16> = (0..k)
+            .map(|i| bf16::from_f32(1.0 + (i % 3) as f32))
+            .collect();
+        let cases = [
+            (Fp8Format::E4M3, 0x7F_u8, 0x38_u8),
+            (Fp8Format::E4M3, 0xFF, 0x38),
+            (Fp8Format::E5M2, 0x7C, 0x3C),
+            (Fp8Format::E5M2, 0xFE, 0x3C),
+        ];
+        for (format, special, one) in cases {
+            for at in [0, 31, 32, 100, k - 1] {
+                let mut codes = vec![one; 2 * k];
+                codes[k + at] = special;
+                let w = Mx::new(2, k, format, codes, vec![127; 2 * 6]);
+                let (mut fast, mut slow) = (vec![bf16::ZERO; 2], vec![bf16::ZERO; 2]);
+                weight_only(&x, &w.view(), 1, 2, k, &mut fast);
+                reference::weight_only(&x, &w.view(), 2, k, &mut slow);
+                assert!(!slow[1].is_finite(), "{format:?} {special:#04x} at {at}");
+                assert_eq!(fast[0], slow[0], "{format:?} {special:#04x} at {at}");
+                assert_eq!(fast[1].to_bits(), slow[1].to_bits(), "{format:?} at {at}");
+            }
+        }
+        let mut scales = vec![127u8; 2 * 6];
+        scales[6 + 3] = 0xFF;
+        let w = Mx::new(2, k, Fp8Format::E4M3, vec![0x38; 2 * k], scales);
+        let (mut fast, mut slow) = (vec![bf16::ZERO; 2], vec![bf16::ZERO; 2]);
+        weight_only(&x, &w.view(), 1, 2, k, &mut fast);
+        reference::weight_only(&x, &w.view(), 2, k, &mut slow);
+        assert!(slow[1].is_nan() && fast[1].is_nan() && fast[0] == slow[0]);
     }
 
     #[test]

@@ -101,6 +101,94 @@ pub(crate) fn lane_dot(
     None
 }
 
+/// Blocks whose scaled sums [`lane_fp8_direct`] adds in f32 before widening them to f64.
+pub(crate) const DIRECT_GROUP: usize = 4;
+
+/// The power of two the raw FP8 bit patterns of [`lane_fp8_direct`] are below their values:
+/// `2^-(127 − bias)` (the f32 and FP8 exponent biases differ by 120 for E4M3, 112 for E5M2).
+fn raw_shift(format: Fp8Format) -> i32 {
+    match format {
+        Fp8Format::E4M3 => 120,
+        Fp8Format::E5M2 => 112,
+    }
+}
+
+/// Prepares an x row (`32 · nb` values, zero padded) for [`lane_fp8_direct`] with `format`
+/// weights: `out = x · 2^p` (exact) with `p ≤ 127 − bias` as large as keeps every
+/// `|x · 2^p| < 2^127`, stored in slot order — within each block of 32, slot `8c + q` holds
+/// element `4q + c`, the order in which the kernel splits the four bytes of each 32-bit lane.
+/// Returns `2^(127 − bias − p) ≥ 1`, the factor that restores the sums' units.
+pub(crate) fn prescale_for(format: Fp8Format, x: &[f32], out: &mut [f32]) -> f64 {
+    let max = x.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let top = if max > 0.0 && max.is_finite() {
+        // The unbiased exponent of max (a subnormal max counts as 2^-126).
+        ((max.to_bits() >> 23) as i32 - 127).max(-126)
+    } else {
+        -126
+    };
+    let p = raw_shift(format).min(126 - top);
+    let factor = crate::formats::pow2_f32(p);
+    for (xb, ob) in x.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
+        for (slot, o) in ob.iter_mut().enumerate() {
+            let (c, q) = (slot / 8, slot % 8);
+            *o = xb[4 * q + c] * factor;
+        }
+    }
+    crate::formats::pow2_f64(raw_shift(format) - p)
+}
+
+/// E8M0 scale bytes as `2^(e − 127)` in f32 (exact: 2^-127 is an f32 subnormal) and in f64,
+/// built from their bits; false when one is NaN (0xFF). All three slices have one length.
+pub(crate) fn e8m0_scales(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
+    debug_assert!(bytes.len() == f32s.len() && bytes.len() == f64s.len());
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { avx2::e8m0_scales(bytes, f32s, f64s) };
+    }
+    e8m0_scales_portable(bytes, f32s, f64s)
+}
+
+fn e8m0_scales_portable(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
+    let mut nan = false;
+    for ((&e, a), b) in bytes.iter().zip(f32s.iter_mut()).zip(f64s.iter_mut()) {
+        nan |= e == 0xFF;
+        let e = u32::from(e);
+        *a = f32::from_bits(if e == 0 { 0x0040_0000 } else { e << 23 });
+        *b = f64::from_bits(u64::from(e + 896) << 52);
+    }
+    !nan
+}
+
+/// The direct first tier of the small-M FP8 matmul: `Σ_b c_b Σ_{k in b} x_k w_k` for `x` from
+/// [`prescale_for`] (in its units: multiply by its factor), `c` the `nb` block scales (powers
+/// of two), `codes` the weight row (`k ≤ 32 · nb`). Each code's bits are moved into f32
+/// position without rebiasing — exact for every finite code, subnormals becoming f32
+/// subnormals — so products carry `2^-(127 − bias)`, which the prescale cancels. Per block the
+/// products (exact unless they underflow) meet two f32 roundings; scaled by `c_b` they are
+/// added in f32 over [`DIRECT_GROUP`] blocks, folded from 8 lanes to 4 and widened to f64: at
+/// most `DIRECT_GROUP + 2` f32 roundings per product, `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`.
+/// `None` for a NaN/Inf code, or without AVX2/FMA.
+pub(crate) fn lane_fp8_direct(
+    x: &[f32],
+    c: &[f32],
+    format: Fp8Format,
+    codes: &[u8],
+) -> Option<f64> {
+    debug_assert!(x.len() == c.len() * BLOCK && codes.len() <= x.len());
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe {
+            match format {
+                Fp8Format::E4M3 => avx2::lane_fp8_direct::<false>(x, c, codes),
+                Fp8Format::E5M2 => avx2::lane_fp8_direct::<true>(x, c, codes),
+            }
+        };
+    }
+    None
+}
+
 fn scaled_dot_portable(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
     let (mut sum, mut abs) = (0.0f64, 0.0f64);
     for ((xb, wb), &cb) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(c) {
@@ -262,6 +350,79 @@ pub(crate) mod avx2 {
         )
     }
 
+    /// Block `j` of `codes`, zero padded past the end.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn load_block(codes: &[u8], j: usize) -> __m256i {
+        let start = j * BLOCK;
+        match codes.get(start..start + BLOCK) {
+            // SAFETY: `full` is 32 readable bytes.
+            Some(full) => _mm256_loadu_si256(full.as_ptr() as *const __m256i),
+            None => {
+                let mut tail = [0u8; BLOCK];
+                let rest = codes.get(start..).unwrap_or(&[]);
+                tail[..rest.len()].copy_from_slice(rest);
+                // SAFETY: `tail` is 32 bytes.
+                _mm256_loadu_si256(tail.as_ptr() as *const __m256i)
+            }
+        }
+    }
+
+    /// One block's f32 sums: `(Σ x·w in two accumulators, Σ |x|·|w| in two)` (the magnitudes
+    /// only when `ABS`), or `None` when the block holds a NaN/Inf code. `o` is the block's
+    /// offset in `xp`/`xap`; the caller guarantees `o + 32 ≤ xp.len() = xap.len()`.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn fp8_block_sums<const ABS: bool, const E5: bool>(
+        xp: &[f32],
+        xap: &[f32],
+        o: usize,
+        bytes: __m256i,
+    ) -> Option<[__m256; 4]> {
+        let zero = _mm256_setzero_si256();
+        let abs_mask = _mm256_set1_epi16(0x7FFF);
+        let halves = fp8_block::<E5>(bytes)?;
+        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+        for (h, wv) in halves.into_iter().enumerate() {
+            let o = o + 16 * h;
+            // SAFETY: `o + 16 ≤ xp.len() = xap.len()` (the caller's guarantee).
+            let (x_lo, x_hi) = (
+                _mm256_loadu_ps(xp.as_ptr().add(o)),
+                _mm256_loadu_ps(xp.as_ptr().add(o + 8)),
+            );
+            acc0 = _mm256_fmadd_ps(
+                x_lo,
+                _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv)),
+                acc0,
+            );
+            acc1 = _mm256_fmadd_ps(
+                x_hi,
+                _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv)),
+                acc1,
+            );
+            if ABS {
+                let wa = _mm256_and_si256(wv, abs_mask);
+                // SAFETY: as above.
+                let (xa_lo, xa_hi) = (
+                    _mm256_loadu_ps(xap.as_ptr().add(o)),
+                    _mm256_loadu_ps(xap.as_ptr().add(o + 8)),
+                );
+                ab0 = _mm256_fmadd_ps(
+                    xa_lo,
+                    _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa)),
+                    ab0,
+                );
+                ab1 = _mm256_fmadd_ps(
+                    xa_hi,
+                    _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa)),
+                    ab1,
+                );
+            }
+        }
+        Some([acc0, acc1, ab0, ab1])
+    }
+
     /// `None` for a row with a NaN or Inf code anywhere: the caller then takes the f64 path
     /// (keeping that rare case out of this loop keeps every accumulator in a register).
     #[target_feature(enable = "avx2,fma")]
@@ -271,67 +432,121 @@ pub(crate) mod avx2 {
         codes: &[u8],
         c: &[f64],
     ) -> Option<(f64, f64)> {
-        let zero = _mm256_setzero_si256();
-        let abs_mask = _mm256_set1_epi16(0x7FFF);
         let mut t0 = _mm256_setzero_pd();
         let mut a0 = _mm256_setzero_pd();
         for (j, &cb) in c.iter().enumerate() {
-            let start = j * BLOCK;
-            let mut tail = [0u8; BLOCK];
-            let bytes: &[u8; BLOCK] = match codes.get(start..start + BLOCK) {
-                Some(full) => full.try_into().ok()?,
-                None => {
-                    let rest = codes.get(start..).unwrap_or(&[]);
-                    tail[..rest.len()].copy_from_slice(rest);
-                    &tail
-                }
-            };
-            // SAFETY: `bytes` is 32 bytes.
-            let halves = fp8_block::<E5>(_mm256_loadu_si256(bytes.as_ptr() as *const __m256i))?;
-            let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-            let (mut ab0, mut ab1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-            for (h, wv) in halves.into_iter().enumerate() {
-                let o = start + 16 * h;
-                // SAFETY: `o + 16 ≤ 32 · c.len() = xp.len() = xap.len()`.
-                let (x_lo, x_hi) = (
-                    _mm256_loadu_ps(xp.as_ptr().add(o)),
-                    _mm256_loadu_ps(xp.as_ptr().add(o + 8)),
-                );
-                acc0 = _mm256_fmadd_ps(
-                    x_lo,
-                    _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wv)),
-                    acc0,
-                );
-                acc1 = _mm256_fmadd_ps(
-                    x_hi,
-                    _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wv)),
-                    acc1,
-                );
-                if ABS {
-                    let wa = _mm256_and_si256(wv, abs_mask);
-                    // SAFETY: as above.
-                    let (xa_lo, xa_hi) = (
-                        _mm256_loadu_ps(xap.as_ptr().add(o)),
-                        _mm256_loadu_ps(xap.as_ptr().add(o + 8)),
-                    );
-                    ab0 = _mm256_fmadd_ps(
-                        xa_lo,
-                        _mm256_castsi256_ps(_mm256_unpacklo_epi16(zero, wa)),
-                        ab0,
-                    );
-                    ab1 = _mm256_fmadd_ps(
-                        xa_hi,
-                        _mm256_castsi256_ps(_mm256_unpackhi_epi16(zero, wa)),
-                        ab1,
-                    );
-                }
-            }
+            let bytes = load_block(codes, j);
+            // SAFETY: `32·j + 32 ≤ 32·c.len() = xp.len() = xap.len()`.
+            let [acc0, acc1, ab0, ab1] = fp8_block_sums::<ABS, E5>(xp, xap, j * BLOCK, bytes)?;
             t0 = carry(t0, acc0, acc1, cb);
             if ABS {
                 a0 = carry(a0, ab0, ab1, cb);
             }
         }
         Some((hsum(t0), hsum(a0)))
+    }
+
+    /// The code in the top byte of each 32-bit lane of `v` as a raw f32 pattern (see
+    /// [`super::lane_fp8_direct`]): an arithmetic shift puts the magnitude bits at the top of
+    /// the f32 exponent/mantissa fields, the mask keeps the sign and clears its copies and the
+    /// lower bytes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn raw_top<const E5: bool>(v: __m256i) -> __m256 {
+        let bits = if E5 {
+            _mm256_and_si256(
+                _mm256_srai_epi32::<3>(v),
+                _mm256_set1_epi32(0x8FE0_0000_u32 as i32),
+            )
+        } else {
+            _mm256_and_si256(
+                _mm256_srai_epi32::<4>(v),
+                _mm256_set1_epi32(0x87F0_0000_u32 as i32),
+            )
+        };
+        _mm256_castsi256_ps(bits)
+    }
+
+    /// See [`super::e8m0_scales`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn e8m0_scales(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
+        let n = bytes.len() / 8 * 8;
+        let mut nan = _mm256_setzero_si256();
+        for i in (0..n).step_by(8) {
+            // SAFETY: `i + 8 ≤ n ≤ len` for all three slices.
+            let e = _mm256_cvtepu8_epi32(_mm_loadl_epi64(bytes.as_ptr().add(i) as *const __m128i));
+            nan = _mm256_or_si256(nan, _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xFF)));
+            let zero = _mm256_cmpeq_epi32(e, _mm256_setzero_si256());
+            let bits = _mm256_blendv_epi8(
+                _mm256_slli_epi32::<23>(e),
+                _mm256_set1_epi32(0x0040_0000),
+                zero,
+            );
+            _mm256_storeu_ps(f32s.as_mut_ptr().add(i), _mm256_castsi256_ps(bits));
+            for h in 0..2 {
+                let q = _mm256_cvtepu32_epi64(if h == 0 {
+                    _mm256_castsi256_si128(e)
+                } else {
+                    _mm256_extracti128_si256::<1>(e)
+                });
+                let d = _mm256_slli_epi64::<52>(_mm256_add_epi64(q, _mm256_set1_epi64x(896)));
+                _mm256_storeu_pd(f64s.as_mut_ptr().add(i + 4 * h), _mm256_castsi256_pd(d));
+            }
+        }
+        let tail = super::e8m0_scales_portable(&bytes[n..], &mut f32s[n..], &mut f64s[n..]);
+        _mm256_testz_si256(nan, nan) == 1 && tail
+    }
+
+    /// See [`super::lane_fp8_direct`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn lane_fp8_direct<const E5: bool>(
+        x: &[f32],
+        c: &[f32],
+        codes: &[u8],
+    ) -> Option<f64> {
+        // NaN/Inf codes: E4M3 S.1111.111, E5M2 S.11111.xx — the largest masked byte.
+        let special = _mm256_set1_epi8(if E5 { 0x7C } else { 0x7F });
+        let mut largest = _mm256_setzero_si256();
+        let mut total = _mm256_setzero_pd();
+        let mut tail = [0u8; BLOCK];
+        for (g, cs) in c.chunks(super::DIRECT_GROUP).enumerate() {
+            let mut group = _mm256_setzero_ps();
+            for (i, cb) in cs.iter().enumerate() {
+                let start = (g * super::DIRECT_GROUP + i) * BLOCK;
+                let p = match codes.get(start..start + BLOCK) {
+                    Some(full) => full.as_ptr(),
+                    None => {
+                        let rest = codes.get(start..).unwrap_or(&[]);
+                        tail[..rest.len()].copy_from_slice(rest);
+                        tail[rest.len()..].fill(0);
+                        tail.as_ptr()
+                    }
+                };
+                // SAFETY: `p` points at 32 readable bytes (a full block or `tail`).
+                let b = _mm256_loadu_si256(p as *const __m256i);
+                largest = _mm256_max_epu8(largest, _mm256_and_si256(b, special));
+                let w3 = raw_top::<E5>(b);
+                let w2 = raw_top::<E5>(_mm256_slli_epi32::<8>(b));
+                let w1 = raw_top::<E5>(_mm256_slli_epi32::<16>(b));
+                let w0 = raw_top::<E5>(_mm256_slli_epi32::<24>(b));
+                // SAFETY: `start + 32 ≤ 32 · c.len() = x.len()`.
+                let xq = x.as_ptr().add(start);
+                let acc0 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(xq.add(8)),
+                    w1,
+                    _mm256_mul_ps(_mm256_loadu_ps(xq), w0),
+                );
+                let acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(xq.add(24)),
+                    w3,
+                    _mm256_mul_ps(_mm256_loadu_ps(xq.add(16)), w2),
+                );
+                group = _mm256_fmadd_ps(_mm256_add_ps(acc0, acc1), _mm256_set1_ps(*cb), group);
+            }
+            total = carry(total, group, _mm256_setzero_ps(), 1.0);
+        }
+        let bad = _mm256_cmpeq_epi8(largest, special);
+        (_mm256_testz_si256(bad, bad) == 1).then(|| hsum(total))
     }
 
     /// bf16 weights: widened by a 16-bit shift (as patterns), magnitudes always summed.
