@@ -122,6 +122,9 @@ impl FloatElement for bf16 {
         bf16::from_f32(v)
     }
     fn from_f64(v: f64) -> Self {
+        if let Some(bits) = super::round::bf16_bits_of_f64(v) {
+            return bf16::from_bits(bits);
+        }
         if v.is_nan() {
             return bf16::NAN;
         }

@@ -303,7 +303,15 @@ impl Qwen3 {
     /// Runs `tokens` (continuing after the positions already in `cache`) and returns the logits
     /// of every new position, `[tokens.len(), vocab]` (bf16 values widened to f32, as HF's bf16
     /// model returns them).
+    ///
+    /// The call runs on a rayon pool thread (inline when already on one): the many short
+    /// parallel ops of a forward then share work among the pool's threads without handing each
+    /// one over from, and back to, a thread outside the pool.
     pub fn forward(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor<f32>> {
+        rayon::scope(|_| self.forward_in_pool(tokens, cache))
+    }
+
+    fn forward_in_pool(&mut self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor<f32>> {
         let d = &self.dims;
         let t = tokens.len();
         if t == 0 {
@@ -578,10 +586,10 @@ fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) 
             for s in 0..total {
                 let at = (s * kvh + kv) * hd;
                 for (i, k) in keys[at..][..hd].iter().enumerate() {
-                    kt[i * total + s] = k.to_f64();
+                    kt[i * total + s] = wide(*k);
                 }
                 for (o, v) in vv[s * hd..][..hd].iter_mut().zip(&values[at..][..hd]) {
-                    *o = v.to_f64();
+                    *o = wide(*v);
                 }
             }
             (kt, vv)
@@ -595,7 +603,7 @@ fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) 
         let qv = &q[(ti * heads + h) * hd..][..hd];
         let mut dots = vec![-0.0f64; n];
         for (i, qi) in qv.iter().enumerate() {
-            let qi = qi.to_f64();
+            let qi = wide(*qi);
             for (acc, k) in dots.iter_mut().zip(&kt[i * total..][..n]) {
                 *acc += qi * k;
             }
@@ -612,7 +620,7 @@ fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) 
         let sum: f32 = (exps.iter().map(|&e| e as f64).sum::<f64>()) as f32;
         let mut acc = vec![-0.0f64; hd];
         for (s, e) in exps.iter().enumerate() {
-            let p = bf16::from_f32(e / sum).to_f64();
+            let p = wide(bf16::from_f32(e / sum));
             for (a, v) in acc.iter_mut().zip(&vv[s * hd..][..hd]) {
                 *a += p * v;
             }
@@ -622,6 +630,11 @@ fn attention(d: &Dims, q: &[bf16], keys: &[bf16], values: &[bf16], past: usize) 
         }
     });
     Tensor::from_parts(vec![t, heads * hd], out)
+}
+
+/// A bf16 value as f64 (exact; by way of f32, whose widening has no branches for zeros).
+fn wide(v: bf16) -> f64 {
+    f64::from(v.to_f32())
 }
 
 /// `round(round(silu(g)) * u)`: SiLU in f32 rounded to bf16, then the bf16 product, as HF's

@@ -116,9 +116,15 @@ fn raw_shift(format: Fp8Format) -> i32 {
 /// Prepares an x row (`32 · nb` values, zero padded) for [`lane_fp8_direct`] with `format`
 /// weights: `out = x · 2^p` (exact) with `p ≤ 127 − bias` as large as keeps every
 /// `|x · 2^p| < 2^127`, stored in slot order — within each block of 32, slot `8c + q` holds
-/// element `4q + c`, the order in which the kernel splits the four bytes of each 32-bit lane.
-/// Returns `2^(127 − bias − p) ≥ 1`, the factor that restores the sums' units.
-pub(crate) fn prescale_for(format: Fp8Format, x: &[f32], out: &mut [f32]) -> f64 {
+/// element `4q + c`, the order in which the kernel splits the four bytes of each 32-bit lane —
+/// and its magnitudes in `out_abs`. Returns `2^(127 − bias − p) ≥ 1`, the factor that restores
+/// the sums' units.
+pub(crate) fn prescale_for(
+    format: Fp8Format,
+    x: &[f32],
+    out: &mut [f32],
+    out_abs: &mut [f32],
+) -> f64 {
     let max = x.iter().fold(0f32, |m, v| m.max(v.abs()));
     let top = if max > 0.0 && max.is_finite() {
         // The unbiased exponent of max (a subnormal max counts as 2^-126).
@@ -134,55 +140,92 @@ pub(crate) fn prescale_for(format: Fp8Format, x: &[f32], out: &mut [f32]) -> f64
             *o = xb[4 * q + c] * factor;
         }
     }
+    for (a, v) in out_abs.iter_mut().zip(out.iter()) {
+        *a = v.abs();
+    }
     crate::formats::pow2_f64(raw_shift(format) - p)
 }
 
-/// E8M0 scale bytes as `2^(e − 127)` in f32 (exact: 2^-127 is an f32 subnormal) and in f64,
-/// built from their bits; false when one is NaN (0xFF). All three slices have one length.
-pub(crate) fn e8m0_scales(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
-    debug_assert!(bytes.len() == f32s.len() && bytes.len() == f64s.len());
+/// E8M0 scale bytes as `2^(e − 127)` in f32 (exact: 2^-127 is an f32 subnormal), built from
+/// their bits; false when one is NaN (0xFF). Both slices have one length.
+pub(crate) fn e8m0_scales(bytes: &[u8], f32s: &mut [f32]) -> bool {
+    debug_assert!(bytes.len() == f32s.len());
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        return unsafe { avx2::e8m0_scales(bytes, f32s, f64s) };
+        return unsafe { avx2::e8m0_scales(bytes, f32s) };
     }
-    e8m0_scales_portable(bytes, f32s, f64s)
+    e8m0_scales_portable(bytes, f32s)
 }
 
-fn e8m0_scales_portable(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
+fn e8m0_scales_portable(bytes: &[u8], f32s: &mut [f32]) -> bool {
     let mut nan = false;
-    for ((&e, a), b) in bytes.iter().zip(f32s.iter_mut()).zip(f64s.iter_mut()) {
+    for (&e, a) in bytes.iter().zip(f32s.iter_mut()) {
         nan |= e == 0xFF;
         let e = u32::from(e);
         *a = f32::from_bits(if e == 0 { 0x0040_0000 } else { e << 23 });
-        *b = f64::from_bits(u64::from(e + 896) << 52);
     }
     !nan
 }
 
+/// What [`lane_fp8_direct`] returns for one row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct DirectSums {
+    /// The scaled sum, in the prescaled units.
+    pub sum: f64,
+    /// Upper bounds on `Σ_b c_b · l1_b` and on `Σ_b c_b`.
+    pub l1: f64,
+    /// See `l1`.
+    pub scale_sum: f64,
+}
+
+impl DirectSums {
+    /// `l1` and `scale_sum` come from `n` f32 products and sums of non-negative terms: each
+    /// rounding to nearest loses at most `2^-24` relatively or `2^-150` absolutely (below the
+    /// normal range), so widening by `4(n + 8)·2^-24` and `n·2^-148` makes them upper bounds.
+    fn new(sum: f64, l1: f32, scale_sum: f32, n: usize) -> Self {
+        let widen = |v: f32| {
+            f64::from(v) * (1.0 + (n + 8) as f64 * 2f64.powi(-22)) + n as f64 * 2f64.powi(-148)
+        };
+        DirectSums {
+            sum,
+            l1: widen(l1),
+            scale_sum: widen(scale_sum),
+        }
+    }
+}
+
 /// The direct first tier of the small-M FP8 matmul: `Σ_b c_b Σ_{k in b} x_k w_k` for `x` from
 /// [`prescale_for`] (in its units: multiply by its factor), `c` the `nb` block scales (powers
-/// of two), `codes` the weight row (`k ≤ 32 · nb`). Each code's bits are moved into f32
-/// position without rebiasing — exact for every finite code, subnormals becoming f32
-/// subnormals — so products carry `2^-(127 − bias)`, which the prescale cancels. Per block the
-/// products (exact unless they underflow) meet two f32 roundings; scaled by `c_b` they are
-/// added in f32 over [`DIRECT_GROUP`] blocks, folded from 8 lanes to 4 and widened to f64: at
-/// most `DIRECT_GROUP + 2` f32 roundings per product, `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`.
-/// `None` for a NaN/Inf code, or without AVX2/FMA.
+/// of two, see [`e8m0_scales`]), `codes` the weight row (`k ≤ 32 · nb`), with the bounds
+/// `Σ_b c_b · l1[b]` and `Σ_b c_b` (`l1`: upper bounds on `Σ|x|` per block, true units). Each
+/// code's bits are moved into f32 position without rebiasing — exact for every finite code,
+/// subnormals becoming f32 subnormals — so products carry `2^-(127 − bias)`, which the
+/// prescale cancels. Per block the products (exact unless they underflow) meet two f32
+/// roundings; scaled by `c_b` they are added in f32 over [`DIRECT_GROUP`] blocks, folded from 8
+/// lanes to 4 and widened to f64: at most `DIRECT_GROUP + 2` f32 roundings per product,
+/// `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`.
+/// With `magnitudes`, `x` holds `|x|` (the prescale's `out_abs`) and the codes' signs are
+/// dropped: the same sum of `|x_k w_k|`, the `Σ|terms|` of the error bound (low by at most
+/// the same relative error). `None` for a NaN/Inf code, or without AVX2/FMA.
 pub(crate) fn lane_fp8_direct(
     x: &[f32],
     c: &[f32],
+    l1: &[f32],
     format: Fp8Format,
     codes: &[u8],
-) -> Option<f64> {
-    debug_assert!(x.len() == c.len() * BLOCK && codes.len() <= x.len());
+    magnitudes: bool,
+) -> Option<DirectSums> {
+    debug_assert!(x.len() == c.len() * BLOCK && codes.len() <= x.len() && l1.len() == c.len());
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
         return unsafe {
-            match format {
-                Fp8Format::E4M3 => avx2::lane_fp8_direct::<false>(x, c, codes),
-                Fp8Format::E5M2 => avx2::lane_fp8_direct::<true>(x, c, codes),
+            match (format, magnitudes) {
+                (Fp8Format::E4M3, false) => avx2::lane_fp8_direct::<false, false>(x, c, l1, codes),
+                (Fp8Format::E5M2, false) => avx2::lane_fp8_direct::<true, false>(x, c, l1, codes),
+                (Fp8Format::E4M3, true) => avx2::lane_fp8_direct::<false, true>(x, c, l1, codes),
+                (Fp8Format::E5M2, true) => avx2::lane_fp8_direct::<true, true>(x, c, l1, codes),
             }
         };
     }
@@ -448,32 +491,29 @@ pub(crate) mod avx2 {
 
     /// The code in the top byte of each 32-bit lane of `v` as a raw f32 pattern (see
     /// [`super::lane_fp8_direct`]): an arithmetic shift puts the magnitude bits at the top of
-    /// the f32 exponent/mantissa fields, the mask keeps the sign and clears its copies and the
-    /// lower bytes.
+    /// the f32 exponent/mantissa fields, the mask keeps the sign (unless `ABS`) and clears its
+    /// copies and the lower bytes.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn raw_top<const E5: bool>(v: __m256i) -> __m256 {
+    unsafe fn raw_top<const E5: bool, const ABS: bool>(v: __m256i) -> __m256 {
+        let sign = if ABS { 0 } else { 0x8000_0000_u32 };
         let bits = if E5 {
-            _mm256_and_si256(
-                _mm256_srai_epi32::<3>(v),
-                _mm256_set1_epi32(0x8FE0_0000_u32 as i32),
-            )
+            let keep = _mm256_set1_epi32((sign | 0x0FE0_0000) as i32);
+            _mm256_and_si256(_mm256_srai_epi32::<3>(v), keep)
         } else {
-            _mm256_and_si256(
-                _mm256_srai_epi32::<4>(v),
-                _mm256_set1_epi32(0x87F0_0000_u32 as i32),
-            )
+            let keep = _mm256_set1_epi32((sign | 0x07F0_0000) as i32);
+            _mm256_and_si256(_mm256_srai_epi32::<4>(v), keep)
         };
         _mm256_castsi256_ps(bits)
     }
 
     /// See [`super::e8m0_scales`].
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn e8m0_scales(bytes: &[u8], f32s: &mut [f32], f64s: &mut [f64]) -> bool {
+    pub(super) unsafe fn e8m0_scales(bytes: &[u8], f32s: &mut [f32]) -> bool {
         let n = bytes.len() / 8 * 8;
         let mut nan = _mm256_setzero_si256();
         for i in (0..n).step_by(8) {
-            // SAFETY: `i + 8 ≤ n ≤ len` for all three slices.
+            // SAFETY: `i + 8 ≤ n ≤ len` for both slices.
             let e = _mm256_cvtepu8_epi32(_mm_loadl_epi64(bytes.as_ptr().add(i) as *const __m128i));
             nan = _mm256_or_si256(nan, _mm256_cmpeq_epi32(e, _mm256_set1_epi32(0xFF)));
             let zero = _mm256_cmpeq_epi32(e, _mm256_setzero_si256());
@@ -483,52 +523,51 @@ pub(crate) mod avx2 {
                 zero,
             );
             _mm256_storeu_ps(f32s.as_mut_ptr().add(i), _mm256_castsi256_ps(bits));
-            for h in 0..2 {
-                let q = _mm256_cvtepu32_epi64(if h == 0 {
-                    _mm256_castsi256_si128(e)
-                } else {
-                    _mm256_extracti128_si256::<1>(e)
-                });
-                let d = _mm256_slli_epi64::<52>(_mm256_add_epi64(q, _mm256_set1_epi64x(896)));
-                _mm256_storeu_pd(f64s.as_mut_ptr().add(i + 4 * h), _mm256_castsi256_pd(d));
-            }
         }
-        let tail = super::e8m0_scales_portable(&bytes[n..], &mut f32s[n..], &mut f64s[n..]);
+        let tail = super::e8m0_scales_portable(&bytes[n..], &mut f32s[n..]);
         _mm256_testz_si256(nan, nan) == 1 && tail
     }
 
     /// See [`super::lane_fp8_direct`].
     #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn lane_fp8_direct<const E5: bool>(
+    pub(super) unsafe fn lane_fp8_direct<const E5: bool, const ABS: bool>(
         x: &[f32],
         c: &[f32],
+        l1: &[f32],
         codes: &[u8],
-    ) -> Option<f64> {
+    ) -> Option<super::DirectSums> {
+        let (mut l1_sum, mut scale_sum) = (0f32, 0f32);
         // NaN/Inf codes: E4M3 S.1111.111, E5M2 S.11111.xx — the largest masked byte.
         let special = _mm256_set1_epi8(if E5 { 0x7C } else { 0x7F });
         let mut largest = _mm256_setzero_si256();
         let mut total = _mm256_setzero_pd();
+        // A partial last block, zero padded (copied here: a call inside the loop would push
+        // the accumulators out of registers).
+        let full = codes.len() / BLOCK;
         let mut tail = [0u8; BLOCK];
+        tail[..codes.len() - full * BLOCK].copy_from_slice(&codes[full * BLOCK..]);
         for (g, cs) in c.chunks(super::DIRECT_GROUP).enumerate() {
             let mut group = _mm256_setzero_ps();
             for (i, cb) in cs.iter().enumerate() {
-                let start = (g * super::DIRECT_GROUP + i) * BLOCK;
-                let p = match codes.get(start..start + BLOCK) {
-                    Some(full) => full.as_ptr(),
-                    None => {
-                        let rest = codes.get(start..).unwrap_or(&[]);
-                        tail[..rest.len()].copy_from_slice(rest);
-                        tail[rest.len()..].fill(0);
-                        tail.as_ptr()
-                    }
+                let block = g * super::DIRECT_GROUP + i;
+                let start = block * BLOCK;
+                // SAFETY: `block < nb = l1.len()`.
+                l1_sum += cb * *l1.get_unchecked(block);
+                scale_sum += cb;
+                // Blocks past the codes (`codes.len() ≤ 32 · nb`) read as the zero padded tail.
+                let p = if block < full {
+                    // SAFETY: block `block` lies inside `codes`.
+                    codes.as_ptr().add(start)
+                } else {
+                    tail.as_ptr()
                 };
                 // SAFETY: `p` points at 32 readable bytes (a full block or `tail`).
                 let b = _mm256_loadu_si256(p as *const __m256i);
                 largest = _mm256_max_epu8(largest, _mm256_and_si256(b, special));
-                let w3 = raw_top::<E5>(b);
-                let w2 = raw_top::<E5>(_mm256_slli_epi32::<8>(b));
-                let w1 = raw_top::<E5>(_mm256_slli_epi32::<16>(b));
-                let w0 = raw_top::<E5>(_mm256_slli_epi32::<24>(b));
+                let w3 = raw_top::<E5, ABS>(b);
+                let w2 = raw_top::<E5, ABS>(_mm256_slli_epi32::<8>(b));
+                let w1 = raw_top::<E5, ABS>(_mm256_slli_epi32::<16>(b));
+                let w0 = raw_top::<E5, ABS>(_mm256_slli_epi32::<24>(b));
                 // SAFETY: `start + 32 ≤ 32 · c.len() = x.len()`.
                 let xq = x.as_ptr().add(start);
                 let acc0 = _mm256_fmadd_ps(
@@ -546,7 +585,8 @@ pub(crate) mod avx2 {
             total = carry(total, group, _mm256_setzero_ps(), 1.0);
         }
         let bad = _mm256_cmpeq_epi8(largest, special);
-        (_mm256_testz_si256(bad, bad) == 1).then(|| hsum(total))
+        (_mm256_testz_si256(bad, bad) == 1)
+            .then(|| super::DirectSums::new(hsum(total), l1_sum, scale_sum, c.len()))
     }
 
     /// bf16 weights: widened by a 16-bit shift (as patterns), magnitudes always summed.
