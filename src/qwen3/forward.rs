@@ -4,6 +4,7 @@
 //! the chosen backend; attention (f32 softmax), SiLU and the embedding gather are host code.
 //! Rounding follows HF's bf16 model: every op's output is bf16, residual adds are bf16 sums.
 
+use super::fused::Projections;
 use crate::error::{Error, Result};
 use crate::formats::FloatElement;
 use crate::ops::{self, MxQuantOptions, MxTensor, RmsNormOptions, RopeCache, RopeOptions};
@@ -188,12 +189,45 @@ impl KvCache {
 #[derive(Debug)]
 pub struct Qwen3 {
     dims: Dims,
-    weights: ModelWeights,
+    embed: Tensor<bf16>,
+    layers: Vec<Layer>,
+    norm: Tensor<bf16>,
+    lm_head: Option<LinearWeight>,
     mode: Mode,
     backend: Backend,
     rope: RopeCache,
     /// Op timings accumulated over every call.
     pub profile: Profile,
+}
+
+/// A decoder layer as the forward runs it: the projections of one input joined.
+#[derive(Debug)]
+struct Layer {
+    input_norm: Tensor<bf16>,
+    /// `q_proj`, `k_proj`, `v_proj`.
+    qkv: Projections,
+    o: LinearWeight,
+    q_norm: Tensor<bf16>,
+    k_norm: Tensor<bf16>,
+    post_norm: Tensor<bf16>,
+    /// `gate_proj`, `up_proj`.
+    gate_up: Projections,
+    down: LinearWeight,
+}
+
+impl From<LayerWeights> for Layer {
+    fn from(l: LayerWeights) -> Self {
+        Layer {
+            input_norm: l.input_norm,
+            qkv: Projections::new(vec![l.q, l.k, l.v]),
+            o: l.o,
+            q_norm: l.q_norm,
+            k_norm: l.k_norm,
+            post_norm: l.post_norm,
+            gate_up: Projections::new(vec![l.gate, l.up]),
+            down: l.down,
+        }
+    }
 }
 
 fn check_linear(name: &str, w: &LinearWeight, out: usize, inp: usize, mode: Mode) -> Result<()> {
@@ -266,9 +300,18 @@ impl Qwen3 {
             check_linear(&p("mlp.down_proj"), &l.down, d.hidden, d.intermediate, mode)?;
         }
         let rope = RopeCache::new(d.rope_theta, d.head_dim, d.max_positions.max(1))?;
+        let ModelWeights {
+            embed,
+            layers,
+            norm,
+            lm_head,
+        } = weights;
         Ok(Qwen3 {
             dims,
-            weights,
+            embed,
+            layers: layers.into_iter().map(Layer::from).collect(),
+            norm,
+            lm_head,
             mode,
             backend,
             rope,
@@ -294,8 +337,8 @@ impl Qwen3 {
     /// An empty KV cache for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache {
-            keys: vec![Vec::new(); self.weights.layers.len()],
-            values: vec![Vec::new(); self.weights.layers.len()],
+            keys: vec![Vec::new(); self.layers.len()],
+            values: vec![Vec::new(); self.layers.len()],
             len: 0,
         }
     }
@@ -320,7 +363,7 @@ impl Qwen3 {
                 reason: "no token to run".into(),
             });
         }
-        if cache.keys.len() != self.weights.layers.len() {
+        if cache.keys.len() != self.layers.len() {
             return Err(Error::InvalidValue {
                 tensor: "cache".into(),
                 reason: "made for another model".into(),
@@ -358,16 +401,15 @@ impl Qwen3 {
             dims: &self.dims,
             rope: &self.rope,
         };
-        let w = &self.weights;
         let mut hidden = run.profile.time("embed", || {
             let mut h = Vec::with_capacity(t * d.hidden);
             for &id in tokens {
-                h.extend_from_slice(&w.embed.data()[id as usize * d.hidden..][..d.hidden]);
+                h.extend_from_slice(&self.embed.data()[id as usize * d.hidden..][..d.hidden]);
             }
             Tensor::from_parts(vec![t, d.hidden], h)
         });
         let mut pending: Option<Tensor<bf16>> = None;
-        for (i, layer) in w.layers.iter().enumerate() {
+        for (i, layer) in self.layers.iter().enumerate() {
             // input_layernorm, fused with the previous layer's MLP residual add.
             let a = match pending.take() {
                 None => run.norm(&hidden, &layer.input_norm)?,
@@ -381,19 +423,18 @@ impl Qwen3 {
             let o = run.linear(&layer.o, &attn)?;
             let (m, h) = run.add_norm(&o, &hidden, &layer.post_norm)?;
             hidden = h;
-            let g = run.linear(&layer.gate, &m)?;
-            let u = run.linear(&layer.up, &m)?;
+            let [g, u]: [Tensor<bf16>; 2] = run.project(&layer.gate_up, &m)?;
             let act = run.profile.time("silu_mul", || silu_mul(&g, &u));
             pending = Some(run.linear(&layer.down, &act)?);
         }
         let normed = match pending {
-            None => run.norm(&hidden, &w.norm)?,
-            Some(mlp_out) => run.add_norm(&mlp_out, &hidden, &w.norm)?.0,
+            None => run.norm(&hidden, &self.norm)?,
+            Some(mlp_out) => run.add_norm(&mlp_out, &hidden, &self.norm)?.0,
         };
-        let logits = match &w.lm_head {
+        let logits = match &self.lm_head {
             Some(head) => run.linear(head, &normed)?,
             None => run.profile.time("matmul", || {
-                ops::matmul::<bf16, bf16>(run.backend, normed.view(), w.embed.view())
+                ops::matmul::<bf16, bf16>(run.backend, normed.view(), self.embed.view())
             })?,
         };
         cache.len += t;
@@ -485,6 +526,25 @@ impl Runner<'_> {
         }
     }
 
+    /// The outputs of joined projections, part by part.
+    fn project<const N: usize>(
+        &mut self,
+        p: &Projections,
+        x: &Tensor<bf16>,
+    ) -> Result<[Tensor<bf16>; N]> {
+        let outputs = p
+            .weights()
+            .iter()
+            .map(|w| self.linear(w, x))
+            .collect::<Result<Vec<_>>>()?;
+        p.split(outputs)
+            .try_into()
+            .map_err(|parts: Vec<_>| Error::InvalidValue {
+                tensor: "projections".into(),
+                reason: format!("{} outputs where {N} were expected", parts.len()),
+            })
+    }
+
     fn norm_options(&self) -> RmsNormOptions {
         RmsNormOptions {
             eps: self.dims.eps,
@@ -515,7 +575,7 @@ impl Runner<'_> {
     /// Projections, QK-norm, RoPE, the KV cache append and attention; returns `[t, heads*head_dim]`.
     fn attention_block(
         &mut self,
-        layer: &LayerWeights,
+        layer: &Layer,
         a: &Tensor<bf16>,
         positions: &[i64],
         cache: &mut KvCache,
@@ -523,13 +583,9 @@ impl Runner<'_> {
     ) -> Result<Tensor<bf16>> {
         let d = self.dims;
         let t = positions.len();
-        let q = self
-            .linear(&layer.q, a)?
-            .reshape(vec![t, d.heads, d.head_dim])?;
-        let k = self
-            .linear(&layer.k, a)?
-            .reshape(vec![t, d.kv_heads, d.head_dim])?;
-        let v = self.linear(&layer.v, a)?;
+        let [q, k, v]: [Tensor<bf16>; 3] = self.project(&layer.qkv, a)?;
+        let q = q.reshape(vec![t, d.heads, d.head_dim])?;
+        let k = k.reshape(vec![t, d.kv_heads, d.head_dim])?;
         let q = self.norm(&q, &layer.q_norm)?;
         let k = self.norm(&k, &layer.k_norm)?;
         let (rope, backend) = (self.rope, self.backend);

@@ -11,6 +11,7 @@ pub mod config;
 pub mod convert;
 pub mod embedded;
 pub mod forward;
+mod fused;
 pub mod proof;
 
 pub use checkpoint::{Checkpoint, CheckpointFormat, Layer, Linear};

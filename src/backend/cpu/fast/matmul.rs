@@ -321,7 +321,7 @@ fn run<T: FloatElement, O: FloatElement>(
     };
     // Few x rows: each weight row is read once, so tasks are larger (fewer hand-offs).
     let rows_per_task = if m < REUSE_ROWS {
-        (n / (4 * rayon::current_num_threads())).max(W_ROWS_PER_TASK)
+        (n / (16 * rayon::current_num_threads())).max(2 * W_ROWS_PER_TASK)
     } else {
         W_ROWS_PER_TASK
     };

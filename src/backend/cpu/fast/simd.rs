@@ -489,22 +489,38 @@ pub(crate) mod avx2 {
         Some((hsum(t0), hsum(a0)))
     }
 
-    /// The code in the top byte of each 32-bit lane of `v` as a raw f32 pattern (see
+    /// The code in the high byte of each 16-bit lane of `v` as a raw bf16 pattern (see
     /// [`super::lane_fp8_direct`]): an arithmetic shift puts the magnitude bits at the top of
-    /// the f32 exponent/mantissa fields, the mask keeps the sign (unless `ABS`) and clears its
-    /// copies and the lower bytes.
+    /// the bf16 exponent/mantissa fields, the mask keeps the sign (unless `ABS`) and clears its
+    /// copies and the low byte's bits.
     #[target_feature(enable = "avx2,fma")]
     #[inline]
-    unsafe fn raw_top<const E5: bool, const ABS: bool>(v: __m256i) -> __m256 {
-        let sign = if ABS { 0 } else { 0x8000_0000_u32 };
-        let bits = if E5 {
-            let keep = _mm256_set1_epi32((sign | 0x0FE0_0000) as i32);
-            _mm256_and_si256(_mm256_srai_epi32::<3>(v), keep)
+    unsafe fn raw_high<const E5: bool, const ABS: bool>(v: __m256i) -> __m256i {
+        let sign = if ABS { 0 } else { 0x8000_u16 };
+        if E5 {
+            let keep = _mm256_set1_epi16((sign | 0x0FE0) as i16);
+            _mm256_and_si256(_mm256_srai_epi16::<3>(v), keep)
         } else {
-            let keep = _mm256_set1_epi32((sign | 0x07F0_0000) as i32);
-            _mm256_and_si256(_mm256_srai_epi32::<4>(v), keep)
-        };
-        _mm256_castsi256_ps(bits)
+            let keep = _mm256_set1_epi16((sign | 0x07F0) as i16);
+            _mm256_and_si256(_mm256_srai_epi16::<4>(v), keep)
+        }
+    }
+
+    /// 32 codes as four vectors of raw f32 patterns, vector `c` holding byte `c` of each 32-bit
+    /// lane: bf16 patterns of the odd and the even bytes (16-bit lanes), whose high and low
+    /// halves of each 32-bit lane are f32 patterns once the other half is zero.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn raw_block<const E5: bool, const ABS: bool>(b: __m256i) -> [__m256; 4] {
+        let odd = raw_high::<E5, ABS>(b);
+        let even = raw_high::<E5, ABS>(_mm256_slli_epi16::<8>(b));
+        let high = _mm256_set1_epi32(0xFFFF_0000_u32 as i32);
+        [
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(even)),
+            _mm256_castsi256_ps(_mm256_slli_epi32::<16>(odd)),
+            _mm256_castsi256_ps(_mm256_and_si256(even, high)),
+            _mm256_castsi256_ps(_mm256_and_si256(odd, high)),
+        ]
     }
 
     /// See [`super::e8m0_scales`].
@@ -564,10 +580,7 @@ pub(crate) mod avx2 {
                 // SAFETY: `p` points at 32 readable bytes (a full block or `tail`).
                 let b = _mm256_loadu_si256(p as *const __m256i);
                 largest = _mm256_max_epu8(largest, _mm256_and_si256(b, special));
-                let w3 = raw_top::<E5, ABS>(b);
-                let w2 = raw_top::<E5, ABS>(_mm256_slli_epi32::<8>(b));
-                let w1 = raw_top::<E5, ABS>(_mm256_slli_epi32::<16>(b));
-                let w0 = raw_top::<E5, ABS>(_mm256_slli_epi32::<24>(b));
+                let [w0, w1, w2, w3] = raw_block::<E5, ABS>(b);
                 // SAFETY: `start + 32 ≤ 32 · c.len() = x.len()`.
                 let xq = x.as_ptr().add(start);
                 let acc0 = _mm256_fmadd_ps(
