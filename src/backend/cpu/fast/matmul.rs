@@ -94,6 +94,8 @@ struct Decoded {
     /// `Σ|x|` per block (`rows × nb`), for the cheap bound on `Σ|terms|`.
     block_l1: Vec<f64>,
     scales: Vec<f64>,
+    /// True when `scales` are real (an MX operand), not all ones.
+    x_scaled: bool,
     finite: Vec<bool>,
 }
 
@@ -151,6 +153,7 @@ impl<T: FloatElement> Source<'_, T> {
             permuted_abs: Vec::new(),
             block_l1: Vec::new(),
             scales: vec![0.0; rows * nb],
+            x_scaled: self.has_scales(),
             finite: vec![false; rows],
         };
         d.values
@@ -213,6 +216,62 @@ fn e8m0_f64(e: E8M0) -> f64 {
         f64::NAN
     } else {
         f64::from_bits((u64::from(b) + 896) << 52)
+    }
+}
+
+/// The x rows of a few-row FP8 matmul prepared for [`simd::lane_fp8_direct`]: each row's
+/// values (times its block scales when x is MX — exact, or the row is not used), prescaled,
+/// in slot order, with magnitudes, per-block `Σ|x|` bounds in f32 and the unscale factor.
+struct DirectRows {
+    values: Vec<f32>,
+    magnitudes: Vec<f32>,
+    l1: Vec<f32>,
+    unscale: Vec<f64>,
+    /// False for rows with a NaN/Inf or whose scaled values are not exact in f32.
+    usable: Vec<bool>,
+}
+
+impl DirectRows {
+    fn new(xd: &Decoded, format: Fp8Format, m: usize, kp: usize) -> Self {
+        let nb = kp / BLOCK;
+        let mut d = DirectRows {
+            values: vec![0f32; m * kp],
+            magnitudes: vec![0f32; m * kp],
+            l1: vec![0f32; m * nb],
+            unscale: vec![1.0; m],
+            usable: xd.finite.clone(),
+        };
+        let mut scaled = vec![0f32; kp];
+        for r in 0..m {
+            let x = &xd.values[r * kp..][..kp];
+            let l1 = &xd.block_l1[r * nb..][..nb];
+            // MX x: fold each block's scale into its values (exact unless they leave f32's
+            // range or precision, which the check below catches).
+            let scales = xd.scales.get(r * nb..(r + 1) * nb).filter(|_| xd.x_scaled);
+            let x = match scales {
+                Some(scales) => {
+                    for ((o, v), c) in scaled.chunks_mut(BLOCK).zip(x.chunks(BLOCK)).zip(scales) {
+                        for (o, &v) in o.iter_mut().zip(v) {
+                            let exact = f64::from(v) * c;
+                            *o = exact as f32;
+                            d.usable[r] &= f64::from(*o) == exact;
+                        }
+                    }
+                    &scaled[..]
+                }
+                None => x,
+            };
+            for (b, o) in d.l1[r * nb..][..nb].iter_mut().enumerate() {
+                let c = scales.map_or(1.0, |s| s[b]);
+                *o = f32_at_least(l1[b] * c);
+            }
+            let (out, out_abs) = (
+                &mut d.values[r * kp..][..kp],
+                &mut d.magnitudes[r * kp..][..kp],
+            );
+            d.unscale[r] = simd::prescale_for(format, x, out, out_abs);
+        }
+        d
     }
 }
 
@@ -306,16 +365,8 @@ fn run<T: FloatElement, O: FloatElement>(
     let lanes_on = !xd.permuted.is_empty();
     // Few x rows against FP8 weights: x rows prescaled for the direct first tier.
     let direct = match w {
-        Source::Mx(mx) if lanes_on && m < REUSE_ROWS && !x.has_scales() => {
-            let (mut values, mut magnitudes) = (vec![0f32; m * kp], vec![0f32; m * kp]);
-            let unscale = values
-                .chunks_mut(kp)
-                .zip(magnitudes.chunks_mut(kp))
-                .zip(xd.values.chunks(kp))
-                .map(|((out, out_abs), x)| simd::prescale_for(mx.format, x, out, out_abs))
-                .collect::<Vec<f64>>();
-            let l1: Vec<f32> = xd.block_l1.iter().map(|&v| f32_at_least(v)).collect();
-            Some((values, magnitudes, l1, unscale))
+        Source::Mx(mx) if lanes_on && m < REUSE_ROWS => {
+            Some(DirectRows::new(&xd, mx.format, m, kp))
         }
         _ => None,
     };
@@ -336,12 +387,12 @@ fn run<T: FloatElement, O: FloatElement>(
                 // storage, Σ|terms| bounded by max|w| · Σ_b c_b·Σ|x_b|. `done` marks the outputs
                 // it certified, `tried` those it ran for; the rest take the general tiers below.
                 let (mut done, mut tried) = (0u32, 0u32);
-                if let (Some((format, codes, w_scales)), Some((xs, xs_abs, l1, unscale))) =
-                    (w.fp8_row(j, k), &direct)
-                {
+                if let (Some((format, codes, w_scales)), Some(dr)) = (w.fp8_row(j, k), &direct) {
+                    let (xs, xs_abs, l1, unscale) =
+                        (&dr.values, &dr.magnitudes, &dr.l1, &dr.unscale);
                     if simd::e8m0_scales(w_scales, &mut cw[..]) {
                         for (r, o) in col.iter_mut().enumerate() {
-                            if !xd.finite[r] {
+                            if !dr.usable[r] {
                                 continue;
                             }
                             tried |= 1 << r;
