@@ -193,6 +193,16 @@ impl<T: FloatElement> Source<'_, T> {
         matches!(self, Source::Mx(_))
     }
 
+    /// bf16 row `r` as stored (bf16 operands only).
+    fn bf16_row(&self, r: usize, k: usize) -> Option<&[u16]> {
+        match self {
+            Source::Float(data) if T::DTYPE == DType::BF16 => {
+                Some(bytemuck::cast_slice(&data[r * k..][..k]))
+            }
+            _ => None,
+        }
+    }
+
     /// FP8 row `r` with its `nb` E8M0 scale bytes, as stored (MX operands only).
     fn fp8_row(&self, r: usize, k: usize) -> Option<(Fp8Format, &[u8], &[u8])> {
         match self {
@@ -227,18 +237,22 @@ struct DirectRows {
     magnitudes: Vec<f32>,
     l1: Vec<f32>,
     unscale: Vec<f64>,
+    /// An upper bound on each row's `Σ|x|`.
+    l1_total: Vec<f64>,
     /// False for rows with a NaN/Inf or whose scaled values are not exact in f32.
     usable: Vec<bool>,
 }
 
 impl DirectRows {
-    fn new(xd: &Decoded, format: Fp8Format, m: usize, kp: usize) -> Self {
+    /// For FP8 weights of `format`, or bf16 weights (`None`: [`simd::even_odd`] order).
+    fn new(xd: &Decoded, format: Option<Fp8Format>, m: usize, kp: usize) -> Self {
         let nb = kp / BLOCK;
         let mut d = DirectRows {
             values: vec![0f32; m * kp],
             magnitudes: vec![0f32; m * kp],
             l1: vec![0f32; m * nb],
             unscale: vec![1.0; m],
+            l1_total: vec![0.0; m],
             usable: xd.finite.clone(),
         };
         let mut scaled = vec![0f32; kp];
@@ -265,11 +279,18 @@ impl DirectRows {
                 let c = scales.map_or(1.0, |s| s[b]);
                 *o = f32_at_least(l1[b] * c);
             }
+            d.l1_total[r] = scales.map_or_else(|| bound_sum(l1), |c| bound_dot(l1, c));
             let (out, out_abs) = (
                 &mut d.values[r * kp..][..kp],
                 &mut d.magnitudes[r * kp..][..kp],
             );
-            d.unscale[r] = simd::prescale_for(format, x, out, out_abs);
+            d.unscale[r] = match format {
+                Some(format) => simd::prescale_for(format, x, out, out_abs),
+                None => {
+                    simd::even_odd(x, out, out_abs);
+                    1.0
+                }
+            };
         }
         d
     }
@@ -363,10 +384,13 @@ fn run<T: FloatElement, O: FloatElement>(
         )
     };
     let lanes_on = !xd.permuted.is_empty();
-    // Few x rows against FP8 weights: x rows prescaled for the direct first tier.
+    // Few x rows against FP8 or bf16 weights: x rows prepared for the direct first tier.
     let direct = match w {
         Source::Mx(mx) if lanes_on && m < REUSE_ROWS => {
-            Some(DirectRows::new(&xd, mx.format, m, kp))
+            Some(DirectRows::new(&xd, Some(mx.format), m, kp))
+        }
+        Source::Float(_) if lanes_on && m < REUSE_ROWS && T::DTYPE == DType::BF16 => {
+            Some(DirectRows::new(&xd, None, m, kp))
         }
         _ => None,
     };
@@ -425,6 +449,37 @@ fn run<T: FloatElement, O: FloatElement>(
                         if done == (1 << m) - 1 {
                             continue;
                         }
+                    }
+                }
+                if let (Some(bits), Some(dr)) = (w.bf16_row(j, k), &direct) {
+                    for (r, o) in col.iter_mut().enumerate() {
+                        if !dr.usable[r] {
+                            continue;
+                        }
+                        let (xs, xs_abs) =
+                            (&dr.values[r * kp..][..kp], &dr.magnitudes[r * kp..][..kp]);
+                        let Some((s, w_max)) = simd::lane_bf16_direct(xs, bits, false) else {
+                            continue;
+                        };
+                        tried |= 1 << r;
+                        let s = s + b;
+                        // Unit scales: every block's f32 operations, plus once per group.
+                        let groups = nb.div_ceil(simd::DIRECT_GROUP);
+                        let scale_sum = (nb + groups) as f64;
+                        let l1 = dr.l1_total[r];
+                        let cheap = l1 * f64::from(w_max) + b.abs();
+                        let bounded = |abs| certify::<O>(s, abs, scale_sum, direct_rel, ref_rel);
+                        let certified = bounded(cheap).or_else(|| {
+                            let (a, _) = simd::lane_bf16_direct(xs_abs, bits, true)?;
+                            bounded(a + b.abs())
+                        });
+                        if let Some(v) = certified {
+                            *o = v;
+                            done |= 1 << r;
+                        }
+                    }
+                    if done == (1 << m) - 1 {
+                        continue;
                     }
                 }
                 if wv.is_empty() {
@@ -784,6 +839,37 @@ mod tests {
         weight_only(&x, &w.view(), 1, 2, k, &mut fast);
         reference::weight_only(&x, &w.view(), 2, k, &mut slow);
         assert!(slow[1].is_nan() && fast[1].is_nan() && fast[0] == slow[0]);
+    }
+
+    #[test]
+    fn cancelling_single_row_sums_match_the_reference() {
+        // Each weight row's last entry nearly cancels the rest of its dot product, so the
+        // sums are far smaller than Σ|terms| and an understated error bound would certify
+        // wrong roundings (the bounds of the direct tiers are what this exercises).
+        let (k, n) = (1024, 512);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
+        };
+        let x: Vec<bf16> = (0..k).map(|_| bf16::from_f32(next())).collect();
+        let mut w = Vec::with_capacity(n * k);
+        for _ in 0..n {
+            let row: Vec<bf16> = (0..k - 1).map(|_| bf16::from_f32(next())).collect();
+            let partial: f64 = row
+                .iter()
+                .zip(&x)
+                .map(|(a, b)| a.to_f64() * b.to_f64())
+                .sum();
+            w.extend(row);
+            w.push(bf16::from_f64(-partial / x[k - 1].to_f64()));
+        }
+        let (mut fast, mut slow) = (vec![bf16::ZERO; n], vec![bf16::ZERO; n]);
+        dense(&x, &w, 1, n, k, &mut fast);
+        reference::dense(&x, &w, n, k, &mut slow);
+        assert_eq!(bits(&fast), bits(&slow));
     }
 
     #[test]

@@ -232,6 +232,43 @@ pub(crate) fn lane_fp8_direct(
     None
 }
 
+/// Reorders an x row (`32 · nb` values) for [`lane_bf16_direct`]: within each 16, the even
+/// elements then the odd ones (the order in which the kernel splits the two bf16 values of
+/// each 32-bit lane), with magnitudes in `out_abs`.
+pub(crate) fn even_odd(x: &[f32], out: &mut [f32], out_abs: &mut [f32]) {
+    for (xs, os) in x.chunks_exact(16).zip(out.chunks_exact_mut(16)) {
+        for (slot, o) in os.iter_mut().enumerate() {
+            *o = xs[2 * (slot % 8) + slot / 8];
+        }
+    }
+    for (a, v) in out_abs.iter_mut().zip(out.iter()) {
+        *a = v.abs();
+    }
+}
+
+/// The direct first tier for a bf16 weight row: `(Σ x_k w_k, max_k |w_k|)` for `x` from
+/// [`even_odd`] (`32 · nb` long) and `bits` (`k ≤ 32 · nb` bf16 patterns). Products of two
+/// bf16 values are exact in f32 unless they underflow; they meet the same f32 roundings as in
+/// [`lane_fp8_direct`] (blocks of 32 added in f32 over [`DIRECT_GROUP`] blocks, then f64):
+/// `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`. With `magnitudes`, `x` holds `|x|` and signs are
+/// dropped: `A` itself (low by at most the same relative error). A NaN/Inf weight makes the
+/// sum or the maximum non-finite. `None` without AVX2/FMA.
+pub(crate) fn lane_bf16_direct(x: &[f32], bits: &[u16], magnitudes: bool) -> Option<(f64, f32)> {
+    debug_assert!(x.len() % BLOCK == 0 && bits.len() <= x.len());
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return Some(unsafe {
+            if magnitudes {
+                avx2::lane_bf16_direct::<true>(x, bits)
+            } else {
+                avx2::lane_bf16_direct::<false>(x, bits)
+            }
+        });
+    }
+    None
+}
+
 fn scaled_dot_portable(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
     let (mut sum, mut abs) = (0.0f64, 0.0f64);
     for ((xb, wb), &cb) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(c) {
@@ -521,6 +558,56 @@ pub(crate) mod avx2 {
             _mm256_castsi256_ps(_mm256_and_si256(even, high)),
             _mm256_castsi256_ps(_mm256_and_si256(odd, high)),
         ]
+    }
+
+    /// See [`super::lane_bf16_direct`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn lane_bf16_direct<const ABS: bool>(x: &[f32], bits: &[u16]) -> (f64, f32) {
+        let nb = x.len() / BLOCK;
+        // A partial last block, zero padded (copied before the loop, as in the FP8 kernel).
+        let full = bits.len() / BLOCK;
+        let mut tail = [0u16; BLOCK];
+        tail[..bits.len() - full * BLOCK].copy_from_slice(&bits[full * BLOCK..]);
+        let magnitude = _mm256_set1_epi16(0x7FFF);
+        let high = _mm256_set1_epi32(0xFFFF_0000_u32 as i32);
+        let mut largest = _mm256_setzero_si256();
+        let mut total = _mm256_setzero_pd();
+        let mut block = 0;
+        while block < nb {
+            let mut group = _mm256_setzero_ps();
+            for _ in 0..super::DIRECT_GROUP.min(nb - block) {
+                let p = if block < full {
+                    // SAFETY: block `block` lies inside `bits`.
+                    bits.as_ptr().add(block * BLOCK)
+                } else {
+                    tail.as_ptr()
+                };
+                let mut sums = [_mm256_setzero_ps(); 2];
+                for (h, sum) in sums.iter_mut().enumerate() {
+                    // SAFETY: `p` points at 32 readable u16s (a full block or `tail`).
+                    let v = _mm256_loadu_si256(p.add(16 * h) as *const __m256i);
+                    let m = _mm256_and_si256(v, magnitude);
+                    largest = _mm256_max_epu16(largest, m);
+                    let v = if ABS { m } else { v };
+                    let odd = _mm256_castsi256_ps(_mm256_and_si256(v, high));
+                    let even = _mm256_castsi256_ps(_mm256_slli_epi32::<16>(v));
+                    // SAFETY: `32·block + 32 ≤ 32·nb = x.len()`.
+                    let xq = x.as_ptr().add(block * BLOCK + 16 * h);
+                    *sum = _mm256_fmadd_ps(
+                        _mm256_loadu_ps(xq.add(8)),
+                        odd,
+                        _mm256_mul_ps(_mm256_loadu_ps(xq), even),
+                    );
+                }
+                group = _mm256_add_ps(group, _mm256_add_ps(sums[0], sums[1]));
+                block += 1;
+            }
+            total = carry(total, group, _mm256_setzero_ps(), 1.0);
+        }
+        let mut lanes = [0u16; 16];
+        _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, largest);
+        let max_bits = lanes.iter().copied().max().unwrap_or(0);
+        (hsum(total), f32::from_bits(u32::from(max_bits) << 16))
     }
 
     /// See [`super::e8m0_scales`].
@@ -833,6 +920,53 @@ mod tests {
             let row = [nan_code; BLOCK];
             let xp = vec![1f32; BLOCK];
             assert!(lane_dot(&xp, &xp, WRow::Fp8(format, &row), &[1.0], false).is_none());
+        }
+    }
+
+    #[test]
+    fn bf16_direct_sums_stay_within_their_bound() {
+        if !lane_dot_available() {
+            return;
+        }
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for k in [1usize, 31, 32, 33, 200, 1024] {
+            let nb = k.div_ceil(BLOCK);
+            // bf16 values over 2^-20..2^20 of both signs: sums with cancellation.
+            let mut value = || {
+                let r = next();
+                let bits = ((r >> 63) << 15) as u16 | ((107 + (r >> 8) % 41) << 7) as u16;
+                half::bf16::from_bits(bits | (r & 0x7F) as u16)
+            };
+            let x: Vec<f32> = (0..k).map(|_| value().to_f32()).collect();
+            let w: Vec<half::bf16> = (0..k).map(|_| value()).collect();
+            let mut xp = x.clone();
+            xp.resize(nb * BLOCK, 0.0);
+            let (mut eo, mut eo_abs) = (vec![0f32; xp.len()], vec![0f32; xp.len()]);
+            even_odd(&xp, &mut eo, &mut eo_abs);
+            let bits: Vec<u16> = w.iter().map(|v| v.to_bits()).collect();
+            let (s, w_max) = lane_bf16_direct(&eo, &bits, false).expect("AVX2");
+            let (a, _) = lane_bf16_direct(&eo_abs, &bits, true).expect("AVX2");
+            let terms = x.iter().zip(&w).map(|(p, q)| f64::from(*p) * q.to_f64());
+            let exact: f64 = terms.clone().sum();
+            let magnitude: f64 = terms.map(f64::abs).sum();
+            let u = 2f64.powi(-24);
+            let bound = (6.0 * u / (1.0 - 6.0 * u) + (nb + 8) as f64 * f64::EPSILON) * magnitude;
+            assert!(
+                (s - exact).abs() <= bound,
+                "k {k}: {s} vs {exact} (bound {bound})"
+            );
+            assert!(
+                (a - magnitude).abs() <= bound,
+                "k {k}: magnitudes {a} vs {magnitude}"
+            );
+            let true_max = w.iter().map(|v| v.to_f32().abs()).fold(0f32, f32::max);
+            assert_eq!(w_max, true_max, "k {k}");
         }
     }
 
