@@ -46,6 +46,9 @@ const fn gamma_f32(n: usize) -> f64 {
 /// `γ_3(f32)`: the f32 roundings a product sees in the lane kernels.
 const GAMMA3_F32: f64 = gamma_f32(3);
 
+/// The f32 roundings a product sees in [`simd::tile_dots`].
+const GAMMA_TILE_F32: f64 = gamma_f32(simd::TILE_ROUNDINGS);
+
 /// The f32 roundings a product sees in [`simd::lane_fp8_direct`].
 const GAMMA_DIRECT_F32: f64 = gamma_f32(simd::DIRECT_GROUP + 2);
 
@@ -296,6 +299,203 @@ impl DirectRows {
     }
 }
 
+/// The x rows of a many-row matmul for [`simd::tile_dots`]: values with block scales folded in
+/// (exact in f32, or the row is not used), per-block `Σ|x|` bounds with the scales applied.
+struct TileRows {
+    values: Vec<f32>,
+    l1: Vec<f64>,
+    /// An upper bound on each row's `Σ|x|` (scales applied).
+    l1_total: Vec<f64>,
+    usable: Vec<bool>,
+}
+
+impl TileRows {
+    fn new(xd: &Decoded, m: usize, kp: usize) -> Self {
+        let nb = kp / BLOCK;
+        let mut t = TileRows {
+            values: xd.values.clone(),
+            l1: xd.block_l1.clone(),
+            l1_total: Vec::new(),
+            usable: xd.finite.clone(),
+        };
+        if xd.x_scaled {
+            for r in 0..m {
+                let scales = &xd.scales[r * nb..][..nb];
+                t.usable[r] &= fold_scales(&mut t.values[r * kp..][..kp], scales);
+                for (l, c) in t.l1[r * nb..][..nb].iter_mut().zip(scales) {
+                    *l *= c;
+                }
+            }
+        }
+        t.l1_total = t.l1.chunks(nb.max(1)).map(bound_sum).collect();
+        t
+    }
+}
+
+/// Multiplies each block of 32 values by its scale in place; false when a product is not
+/// exact in f32 (out of range or precision, or a NaN scale).
+fn fold_scales(values: &mut [f32], scales: &[f64]) -> bool {
+    let mut exact = true;
+    for (block, c) in values.chunks_mut(BLOCK).zip(scales) {
+        for v in block {
+            let p = f64::from(*v) * c;
+            *v = p as f32;
+            exact &= f64::from(*v) == p;
+        }
+    }
+    exact
+}
+
+/// Bit `r` of a mask of the first 32 x rows (false beyond them).
+fn marked(mask: u32, r: usize) -> bool {
+    r < 32 && mask & (1 << r) != 0
+}
+
+/// A task's weight rows for the tile tier, and which of its outputs the tier certified.
+#[derive(Default)]
+struct TileBuffers {
+    values: Vec<f32>,
+    max: Vec<f64>,
+    marks: Vec<bool>,
+    scales: Vec<f64>,
+}
+
+impl TileBuffers {
+    /// Decodes weight rows `j0..j0 + rows` with their scales folded in and the per-block
+    /// maxima of their magnitudes (NaN for a row with a NaN/Inf or an inexact product).
+    fn decode<T: FloatElement>(
+        &mut self,
+        w: &Source<'_, T>,
+        j0: usize,
+        rows: usize,
+        k: usize,
+        kp: usize,
+    ) {
+        let nb = kp / BLOCK;
+        self.values.resize(rows * kp, 0.0);
+        self.max.resize(rows * nb, 0.0);
+        self.scales.resize(nb, 0.0);
+        for i in 0..rows {
+            let values = &mut self.values[i * kp..][..kp];
+            let ok =
+                w.decode(j0 + i, k, values, &mut self.scales) && fold_scales(values, &self.scales);
+            for (mx, block) in self.max[i * nb..][..nb]
+                .iter_mut()
+                .zip(values.chunks(BLOCK))
+            {
+                let largest = block.iter().fold(0f32, |a, v| a.max(v.abs()));
+                *mx = if ok { f64::from(largest) } else { f64::NAN };
+            }
+        }
+    }
+}
+
+/// What the tile tier needs about the whole matmul.
+struct TileCtx<'a, O> {
+    x: &'a TileRows,
+    m: usize,
+    kp: usize,
+    nb: usize,
+    bias: Option<&'a [f32]>,
+    rel: f64,
+    ref_rel: f64,
+    _out: std::marker::PhantomData<O>,
+}
+
+/// The tile tier for one task's weight rows `j0..j0 + rows`, decoded with their scales folded
+/// in (`w_values`, `rows × kp`) and per-block maxima of their magnitudes (`w_max`, `rows × nb`;
+/// NaN for a row that is not exact or not finite). Certified outputs go into `chunk`
+/// (`[rows, m]`) and are marked in `marks`; `Σ|terms|` is bounded per block by
+/// `max|w_b| · Σ|x_b|`.
+fn tile_tier<O: FloatElement>(
+    ctx: &TileCtx<'_, O>,
+    j0: usize,
+    w_values: &[f32],
+    w_max: &[f64],
+    chunk: &mut [O],
+    marks: &mut [bool],
+) {
+    let rows = chunk.len() / ctx.m;
+    let mut r0 = 0;
+    while r0 < ctx.m {
+        let mr = (ctx.m - r0).min(4);
+        let mut i0 = 0;
+        while i0 < rows {
+            let nr = (rows - i0).min(2);
+            let at = TileAt { r0, i0, j0 };
+            match (mr, nr) {
+                (4, 2) => tile_block::<O, 4, 2>(ctx, at, w_values, w_max, chunk, marks),
+                (4, _) => tile_block::<O, 4, 1>(ctx, at, w_values, w_max, chunk, marks),
+                (3, 2) => tile_block::<O, 3, 2>(ctx, at, w_values, w_max, chunk, marks),
+                (3, _) => tile_block::<O, 3, 1>(ctx, at, w_values, w_max, chunk, marks),
+                (2, 2) => tile_block::<O, 2, 2>(ctx, at, w_values, w_max, chunk, marks),
+                (2, _) => tile_block::<O, 2, 1>(ctx, at, w_values, w_max, chunk, marks),
+                (_, 2) => tile_block::<O, 1, 2>(ctx, at, w_values, w_max, chunk, marks),
+                _ => tile_block::<O, 1, 1>(ctx, at, w_values, w_max, chunk, marks),
+            }
+            i0 += nr;
+        }
+        r0 += mr;
+    }
+}
+
+/// A tile's first x row, first weight row in the task, and the task's first weight row.
+#[derive(Clone, Copy)]
+struct TileAt {
+    r0: usize,
+    i0: usize,
+    j0: usize,
+}
+
+fn tile_block<O: FloatElement, const MR: usize, const NR: usize>(
+    ctx: &TileCtx<'_, O>,
+    at: TileAt,
+    w_values: &[f32],
+    w_max: &[f64],
+    chunk: &mut [O],
+    marks: &mut [bool],
+) {
+    let (m, kp, nb) = (ctx.m, ctx.kp, ctx.nb);
+    let xs: [&[f32]; MR] = std::array::from_fn(|a| &ctx.x.values[(at.r0 + a) * kp..][..kp]);
+    let ws: [&[f32]; NR] = std::array::from_fn(|b| &w_values[(at.i0 + b) * kp..][..kp]);
+    let Some(sums) = simd::tile_dots(xs, ws) else {
+        return;
+    };
+    // max|w| per weight row of the tile (NaN for rows the tier cannot use).
+    let w_row_max: [f64; NR] = std::array::from_fn(|b| {
+        let blocks = &w_max[(at.i0 + b) * nb..][..nb];
+        blocks.iter().fold(0f64, |a, &v| {
+            if v.is_nan() || a.is_nan() {
+                f64::NAN
+            } else {
+                a.max(v)
+            }
+        })
+    });
+    let groups = kp.div_ceil(simd::TILE_GROUP);
+    let scale_sum = (nb + groups) as f64;
+    for (a, row) in sums.iter().enumerate() {
+        let r = at.r0 + a;
+        if !ctx.x.usable[r] {
+            continue;
+        }
+        for (bi, &sum) in row.iter().enumerate() {
+            let i = at.i0 + bi;
+            let bias = ctx.bias.map_or(0.0, |b| f64::from(b[at.j0 + i]));
+            let bounded =
+                |a: f64| certify::<O>(sum + bias, a + bias.abs(), scale_sum, ctx.rel, ctx.ref_rel);
+            // max|w| · Σ|x| first (one product), the per-block bound when that is too loose.
+            let coarse = w_row_max[bi] * ctx.x.l1_total[r];
+            let certified = bounded(coarse)
+                .or_else(|| bounded(bound_dot(&w_max[i * nb..][..nb], &ctx.x.l1[r * nb..][..nb])));
+            if let Some(v) = certified {
+                chunk[i * m + r] = v;
+                marks[i * m + r] = true;
+            }
+        }
+    }
+}
+
 /// The least f32 at or above `v ≥ 0` (`inf` beyond f32's range).
 fn f32_at_least(v: f64) -> f32 {
     let f = v as f32;
@@ -374,14 +574,15 @@ fn run<T: FloatElement, O: FloatElement>(
     // direct tier alone does not use them) and scales.
     let buffers = || {
         let none = Vec::<f32>::new;
-        (
+        let row = (
             none(),
             none(),
             none(),
             vec![0f64; nb],
             vec![0f64; nb],
             vec![0f32; nb],
-        )
+        );
+        (row, TileBuffers::default())
     };
     let lanes_on = !xd.permuted.is_empty();
     // Few x rows against FP8 or bf16 weights: x rows prepared for the direct first tier.
@@ -394,6 +595,18 @@ fn run<T: FloatElement, O: FloatElement>(
         }
         _ => None,
     };
+    // Many x rows: tiles of x rows × weight rows, each load serving several products.
+    let tiles = (lanes_on && m >= REUSE_ROWS).then(|| TileRows::new(&xd, m, kp));
+    let tile_ctx = tiles.as_ref().map(|x| TileCtx::<O> {
+        x,
+        m,
+        kp,
+        nb,
+        bias,
+        rel: GAMMA_TILE_F32 * (1.0 + 1e-6) + gamma(kp.div_ceil(simd::TILE_GROUP) + 8),
+        ref_rel,
+        _out: std::marker::PhantomData,
+    });
     // Few x rows: each weight row is read once, so tasks are larger (fewer hand-offs).
     let rows_per_task = if m < REUSE_ROWS {
         (n / (16 * rayon::current_num_threads())).max(2 * W_ROWS_PER_TASK)
@@ -403,7 +616,14 @@ fn run<T: FloatElement, O: FloatElement>(
     out_t
         .par_chunks_mut(rows_per_task * m)
         .enumerate()
-        .for_each_init(buffers, |(wv, wp, wpa, ws, c, cw), (task, chunk)| {
+        .for_each_init(buffers, |((wv, wp, wpa, ws, c, cw), tb), (task, chunk)| {
+            let j0 = task * rows_per_task;
+            if let Some(ctx) = &tile_ctx {
+                tb.decode(&w, j0, chunk.len() / m, k, kp);
+                tb.marks.clear();
+                tb.marks.resize(chunk.len(), false);
+                tile_tier(ctx, j0, &tb.values, &tb.max, chunk, &mut tb.marks);
+            }
             for (i, col) in chunk.chunks_mut(m).enumerate() {
                 let j = task * rows_per_task + i;
                 let b = bias.map_or(0.0, |b| b[j] as f64);
@@ -482,6 +702,14 @@ fn run<T: FloatElement, O: FloatElement>(
                         continue;
                     }
                 }
+                // Outputs the tile tier certified (many x rows only).
+                let tiled = tb
+                    .marks
+                    .get(i * m..(i + 1) * m)
+                    .filter(|_| tile_ctx.is_some());
+                if tiled.is_some_and(|t| t.iter().all(|&d| d)) {
+                    continue;
+                }
                 if wv.is_empty() {
                     for buffer in [&mut *wv, &mut *wp, &mut *wpa] {
                         buffer.resize(kp, 0.0);
@@ -506,7 +734,7 @@ fn run<T: FloatElement, O: FloatElement>(
                     None
                 };
                 for (r, o) in col.iter_mut().enumerate() {
-                    if done & (1 << r) != 0 {
+                    if marked(done, r) || tiled.is_some_and(|t| t[r]) {
                         continue;
                     }
                     if !xd.finite[r] {
@@ -532,7 +760,7 @@ fn run<T: FloatElement, O: FloatElement>(
                         // FP8 weights: bound Σ|terms| by max|w| · Σ|x| per block first, and
                         // sum the magnitudes only when that bound is too loose to certify
                         // (unless the first tier already found it so).
-                        let first_tier_ran = tried & (1 << r) != 0;
+                        let first_tier_ran = marked(tried, r);
                         if let (simd::WRow::Fp8(format, _), false) = (row, first_tier_ran) {
                             let l1 = &xd.block_l1[r * nb..][..nb];
                             let cheap = bound_dot(c, l1) * format.max() as f64;
@@ -746,7 +974,11 @@ mod tests {
     }
 
     fn shapes() -> impl Strategy<Value = (usize, usize, usize)> {
-        (1usize..5, 1usize..19, prop_oneof![1usize..40, 60usize..200])
+        (
+            prop_oneof![1usize..5, 5usize..11],
+            1usize..19,
+            prop_oneof![1usize..40, 60usize..200],
+        )
     }
 
     proptest! {

@@ -269,6 +269,33 @@ pub(crate) fn lane_bf16_direct(x: &[f32], bits: &[u16], magnitudes: bool) -> Opt
     None
 }
 
+/// Elements [`tile_dots`] adds in f32 before widening to f64 (two blocks).
+pub(crate) const TILE_GROUP: usize = 2 * BLOCK;
+
+/// The f32 roundings a product meets in [`tile_dots`]: one per FMA of its lane over a group
+/// (`TILE_GROUP / 8`), and the fold from 8 lanes to 4.
+pub(crate) const TILE_ROUNDINGS: usize = TILE_GROUP / 8 + 1;
+
+/// `Σ_k x_r[k]·w_n[k]` for `MR` x rows and `NR` w rows (f32 values with every scale folded in,
+/// one length, a multiple of 32): FMAs into one f32 accumulator per pair and lane over
+/// [`TILE_GROUP`] elements, folded to 4 lanes and added in f64 — `|error| ≤ (γ_L(f32) +
+/// γ_{groups+8}(f64))·A`, `L =` [`TILE_ROUNDINGS`], products exact unless they underflow.
+/// Each x vector loaded serves `NR` weight rows and each w vector `MR` x rows. `None` without
+/// AVX2/FMA.
+pub(crate) fn tile_dots<const MR: usize, const NR: usize>(
+    x: [&[f32]; MR],
+    w: [&[f32]; NR],
+) -> Option<[[f64; NR]; MR]> {
+    let len = w.first().map_or(0, |v| v.len());
+    debug_assert!(len % BLOCK == 0 && x.iter().chain(&w).all(|v| v.len() == len));
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return Some(unsafe { avx2::tile_dots(x, w) });
+    }
+    None
+}
+
 fn scaled_dot_portable(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
     let (mut sum, mut abs) = (0.0f64, 0.0f64);
     for ((xb, wb), &cb) in x.chunks_exact(BLOCK).zip(w.chunks_exact(BLOCK)).zip(c) {
@@ -608,6 +635,48 @@ pub(crate) mod avx2 {
         _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, largest);
         let max_bits = lanes.iter().copied().max().unwrap_or(0);
         (hsum(total), f32::from_bits(u32::from(max_bits) << 16))
+    }
+
+    /// See [`super::tile_dots`].
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn tile_dots<const MR: usize, const NR: usize>(
+        x: [&[f32]; MR],
+        w: [&[f32]; NR],
+    ) -> [[f64; NR]; MR] {
+        let len = w.first().map_or(0, |v| v.len());
+        let mut total = [[_mm256_setzero_pd(); NR]; MR];
+        let mut start = 0;
+        while start < len {
+            let end = (start + super::TILE_GROUP).min(len);
+            let mut acc = [[_mm256_setzero_ps(); NR]; MR];
+            for e in (start..end).step_by(8) {
+                let mut wv = [_mm256_setzero_ps(); NR];
+                for (v, row) in wv.iter_mut().zip(&w) {
+                    // SAFETY: `e + 8 ≤ len = row.len()` (lengths are multiples of 32).
+                    *v = _mm256_loadu_ps(row.as_ptr().add(e));
+                }
+                for (a, row) in acc.iter_mut().zip(&x) {
+                    // SAFETY: as above, for every x row.
+                    let xv = _mm256_loadu_ps(row.as_ptr().add(e));
+                    for (a, v) in a.iter_mut().zip(&wv) {
+                        *a = _mm256_fmadd_ps(xv, *v, *a);
+                    }
+                }
+            }
+            for (t, a) in total.iter_mut().zip(&acc) {
+                for (t, a) in t.iter_mut().zip(a) {
+                    *t = carry(*t, *a, _mm256_setzero_ps(), 1.0);
+                }
+            }
+            start = end;
+        }
+        let mut out = [[0f64; NR]; MR];
+        for (o, t) in out.iter_mut().zip(&total) {
+            for (o, t) in o.iter_mut().zip(t) {
+                *o = hsum(*t);
+            }
+        }
+        out
     }
 
     /// See [`super::e8m0_scales`].
