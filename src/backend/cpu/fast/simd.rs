@@ -1039,6 +1039,126 @@ mod tests {
         }
     }
 
+    /// xorshift64.
+    fn stream(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    #[test]
+    fn fp8_direct_sums_stay_within_their_bound() {
+        if !lane_dot_available() {
+            return;
+        }
+        let mut next = stream(0x0123_4567_89AB_CDEF);
+        for format in [Fp8Format::E4M3, Fp8Format::E5M2] {
+            let table = format.table();
+            for k in [1usize, 32, 70, 1024] {
+                let nb = k.div_ceil(BLOCK);
+                let codes: Vec<u8> = (0..k)
+                    .map(|_| loop {
+                        let c = next() as u8;
+                        if table[c as usize].is_finite() {
+                            break c;
+                        }
+                    })
+                    .collect();
+                let scale_bytes: Vec<u8> = (0..nb).map(|_| 117 + (next() % 20) as u8).collect();
+                let x: Vec<f32> = (0..nb * BLOCK)
+                    .map(|i| {
+                        if i < k {
+                            (next() % 2001) as f32 / 100.0 - 10.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let (mut xs, mut xs_abs) = (vec![0f32; x.len()], vec![0f32; x.len()]);
+                let unscale = prescale_for(format, &x, &mut xs, &mut xs_abs);
+                let mut c = vec![0f32; nb];
+                assert!(e8m0_scales(&scale_bytes, &mut c));
+                let l1: Vec<f32> = x
+                    .chunks(BLOCK)
+                    .map(|b| b.iter().map(|v| v.abs()).sum())
+                    .collect();
+                let d = lane_fp8_direct(&xs, &c, &l1, format, &codes, false).expect("AVX2");
+                let a = lane_fp8_direct(&xs_abs, &c, &l1, format, &codes, true).expect("AVX2");
+                let term = |i: usize| {
+                    f64::from(x[i]) * f64::from(table[codes[i] as usize]) * f64::from(c[i / BLOCK])
+                };
+                let exact: f64 = (0..k).map(term).sum();
+                let magnitude: f64 = (0..k).map(|i| term(i).abs()).sum();
+                let u = 2f64.powi(-24);
+                let rel = 6.0 * u / (1.0 - 6.0 * u) + (nb + 8) as f64 * f64::EPSILON;
+                let (s, a) = (d.sum * unscale, a.sum * unscale);
+                assert!(
+                    (s - exact).abs() <= rel * magnitude,
+                    "{format:?} k {k}: {s} vs {exact}"
+                );
+                assert!(
+                    (a - magnitude).abs() <= rel * magnitude,
+                    "{format:?} k {k}: |{a}|"
+                );
+                let scale_sum: f64 = c.iter().map(|&v| f64::from(v)).sum();
+                assert!(d.scale_sum >= scale_sum && d.scale_sum <= scale_sum * 1.001);
+                let l1_sum: f64 = c
+                    .iter()
+                    .zip(&l1)
+                    .map(|(&a, &b)| f64::from(a) * f64::from(b))
+                    .sum();
+                assert!(d.l1 >= l1_sum && d.l1 <= l1_sum * 1.001, "{format:?} k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn tile_sums_stay_within_their_bound() {
+        if !lane_dot_available() {
+            return;
+        }
+        let mut next = stream(0xDEAD_BEEF_0BAD_F00D);
+        let len = 8 * BLOCK;
+        let mut row = || -> Vec<f32> {
+            (0..len)
+                .map(|_| {
+                    let r = next();
+                    let v = half::bf16::from_bits(
+                        ((r >> 63) << 15) as u16
+                            | ((110 + (r >> 8) % 30) << 7) as u16
+                            | (r & 0x7F) as u16,
+                    );
+                    v.to_f32()
+                })
+                .collect()
+        };
+        let x: Vec<Vec<f32>> = (0..3).map(|_| row()).collect();
+        let w: Vec<Vec<f32>> = (0..2).map(|_| row()).collect();
+        let sums =
+            tile_dots([&x[0][..], &x[1][..], &x[2][..]], [&w[0][..], &w[1][..]]).expect("AVX2");
+        let u = 2f64.powi(-24);
+        let l = TILE_ROUNDINGS as f64;
+        let rel = l * u / (1.0 - l * u) + (len / TILE_GROUP + 8) as f64 * f64::EPSILON;
+        for (r, xr) in x.iter().enumerate() {
+            for (n, wn) in w.iter().enumerate() {
+                let terms = xr
+                    .iter()
+                    .zip(wn)
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b));
+                let exact: f64 = terms.clone().sum();
+                let magnitude: f64 = terms.map(f64::abs).sum();
+                let s = sums[r][n];
+                assert!(
+                    (s - exact).abs() <= rel * magnitude,
+                    "x {r} w {n}: {s} vs {exact}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn vector_and_portable_dots_agree_on_exact_sums() {
         // Small integers: every sum is exact in any order, so both versions must agree bitwise.
