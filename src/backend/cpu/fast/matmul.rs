@@ -1074,6 +1074,27 @@ mod tests {
     }
 
     #[test]
+    fn huge_and_subnormal_activations_in_one_row_match_the_reference() {
+        // max|x| ≥ 2^127 leaves no room to prescale x up: the direct tier keeps x as it is
+        // (p = 0) and its products may underflow, which its bound covers. bf16 x of both
+        // extremes in one row, against FP8 weights.
+        let k = 96;
+        let mut x = vec![bf16::from_bits(0x0001); k]; // 2^-133, the least bf16 subnormal
+        x[5] = bf16::from_bits(0x7F7F); // the largest finite bf16, ≈ 1.99·2^127
+        x[40] = bf16::from_bits(0x8003);
+        for format in [Fp8Format::E4M3, Fp8Format::E5M2] {
+            let codes: Vec<u8> = (0..2 * k)
+                .map(|i| if i == 5 { 0 } else { 0x21 + (i % 7) as u8 })
+                .collect();
+            let w = Mx::new(2, k, format, codes, vec![127; 2 * 4]);
+            let (mut fast, mut slow) = (vec![bf16::ZERO; 2], vec![bf16::ZERO; 2]);
+            weight_only(&x, &w.view(), 1, 2, k, &mut fast);
+            reference::weight_only(&x, &w.view(), 2, k, &mut slow);
+            assert_eq!(bits(&fast), bits(&slow), "{format:?}");
+        }
+    }
+
+    #[test]
     fn cancelling_single_row_sums_match_the_reference() {
         // Each weight row's last entry nearly cancels the rest of its dot product, so the
         // sums are far smaller than Σ|terms| and an understated error bound would certify

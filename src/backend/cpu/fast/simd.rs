@@ -114,10 +114,10 @@ fn raw_shift(format: Fp8Format) -> i32 {
 }
 
 /// Prepares an x row (`32 · nb` values, zero padded) for [`lane_fp8_direct`] with `format`
-/// weights: `out = x · 2^p` (exact) with `p ≤ 127 − bias` as large as keeps every
-/// `|x · 2^p| < 2^127`, stored in slot order — within each block of 32, slot `8c + q` holds
-/// element `4q + c`, the order in which the kernel splits the four bytes of each 32-bit lane —
-/// and its magnitudes in `out_abs`. Returns `2^(127 − bias − p) ≥ 1`, the factor that restores
+/// weights: `out = x · 2^p`, exact because `0 ≤ p` (`p ≤ 127 − bias`, as large as keeps every
+/// `|x · 2^p| < 2^127` when `max|x| < 2^127`), stored in slot order — within each block of 32,
+/// slot `8c + q` holds element `4q + c`, the order in which the kernel splits the four bytes
+/// of each 32-bit lane — and its magnitudes in `out_abs`. Returns `2^(127 − bias − p) ≥ 1`, the factor that restores
 /// the sums' units.
 pub(crate) fn prescale_for(
     format: Fp8Format,
@@ -132,7 +132,7 @@ pub(crate) fn prescale_for(
     } else {
         -126
     };
-    let p = raw_shift(format).min(126 - top);
+    let p = raw_shift(format).min(126 - top).max(0);
     let factor = crate::formats::pow2_f32(p);
     for (xb, ob) in x.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
         for (slot, o) in ob.iter_mut().enumerate() {
