@@ -1,14 +1,23 @@
 //! Certified fast matmuls (dense bf16/f16, weight-only MX, MX × MX).
 //!
 //! Every operand value has at most 8 (bf16), 11 (f16) or 4 (FP8) significant bits, so the f32
-//! product of two of them is exact unless it underflows; scales are powers of two. The fast sum
-//! `s` adds those products in f64 (block sums, then scaled by `c_b`, in the order of
-//! [`simd::scaled_dot`]); with `A = Σ|terms|` (from f32 block sums of absolute products) and `L`
-//! the longest chain of additions any term goes through, `|s − S| ≤ γ_L · A` (Higham, *Accuracy
-//! and Stability*, §4.2, for any order) plus `2^-150` per underflowed product times its scale.
-//! The reference's compensated value lies within `2u·|S| + 2γ_n²·A` of `S` (Neumaier). If both
-//! ends of `s ± (both bounds)` round to the same output, so does the reference's value, and that
-//! output is returned; otherwise (and for every NaN/Inf case) the reference function computes it.
+//! product of two of them is exact unless it underflows; scales are powers of two. A fast sum
+//! `s` adds those products in some order, part of it in f32 (per block, per group of blocks or
+//! per tile), the rest in f64. With `A = Σ|terms|` (or an upper bound on it) and `L` the most
+//! roundings any term goes through, `|s − S| ≤ γ_L · A` (Higham, *Accuracy and Stability*,
+//! §4.2, for any order), plus `2^-150` per f32 operation below the normal range, times the scale
+//! applied after it. The reference's compensated value lies within `2u·|S| + 2γ_n²·A` of `S`
+//! (Neumaier). If both ends of `s ± (both bounds)` round to the same output, so does the
+//! reference's value, and that output is returned; otherwise the next tier tries, and the last
+//! is the reference function (also for every NaN/Inf case). The tiers, in order:
+//!
+//! - *direct* (fewer than 4 x rows, FP8 or bf16 weights): each weight row is read once, in its
+//!   stored form, by [`simd::lane_fp8_direct`] / [`simd::lane_bf16_direct`];
+//! - *tile* (4 x rows or more): weight rows decoded with their scales folded in, 4 × 2 tiles by
+//!   [`simd::tile_dots`];
+//! - *lanes*: f32 block sums by [`simd::lane_dot`], with summed magnitudes;
+//! - *f64*: [`simd::scaled_dot`];
+//! - the reference.
 
 use super::simd::{self, BLOCK};
 use crate::backend::cpu::matmul::{dense_dot, weight_only_dot};
@@ -54,7 +63,8 @@ const GAMMA_DIRECT_F32: f64 = gamma_f32(simd::DIRECT_GROUP + 2);
 
 /// The output when `s` provably rounds like the exact sum's reference value, else `None`.
 /// `rel`: the fast sum's error bound as a multiple of `Σ|terms|`; `reference_rel`: the
-/// reference's, [`reference_rel`]; `scale_sum`: `Σ_b c_b` (bounds the underflow of f32
+/// reference's, [`reference_rel`]; `scale_sum`: an upper bound on the scales applied after the
+/// f32 operations, per 64 of them (bounds the underflow of f32
 /// products and sums).
 fn certify<O: FloatElement>(
     s: f64,
@@ -66,7 +76,8 @@ fn certify<O: FloatElement>(
     if !(s.is_finite() && abs.is_finite()) || abs == 0.0 {
         return None;
     }
-    // `abs` came from f32 block sums of 32 non-negative terms: it is low by at most γ_32(f32).
+    // `abs` is an upper bound, or a sum of non-negative terms formed with at most 32 f32
+    // roundings per term (low by at most γ_32(f32)): widening by 1e-5 covers both.
     let abs = abs * (1.0 + 1e-5);
     // 2^-150: half the spacing of f32 subnormals, the most an underflowing f32 op can lose.
     const HALF_SUBNORMAL_F32: f64 = 7.006_492_321_624_085e-46;
@@ -362,7 +373,8 @@ struct TileBuffers {
 
 impl TileBuffers {
     /// Decodes weight rows `j0..j0 + rows` with their scales folded in and the per-block
-    /// maxima of their magnitudes (NaN for a row with a NaN/Inf or an inexact product).
+    /// maxima of their magnitudes (NaN for a row with a NaN code or scale or an inexact product;
+    /// an Inf weight gives an Inf maximum; either way no bound from that row certifies).
     fn decode<T: FloatElement>(
         &mut self,
         w: &Source<'_, T>,
@@ -404,7 +416,7 @@ struct TileCtx<'a, O> {
 
 /// The tile tier for one task's weight rows `j0..j0 + rows`, decoded with their scales folded
 /// in (`w_values`, `rows × kp`) and per-block maxima of their magnitudes (`w_max`, `rows × nb`;
-/// NaN for a row that is not exact or not finite). Certified outputs go into `chunk`
+/// NaN or Inf for a row the tier cannot use). Certified outputs go into `chunk`
 /// (`[rows, m]`) and are marked in `marks`; `Σ|terms|` is bounded per block by
 /// `max|w_b| · Σ|x_b|`.
 fn tile_tier<O: FloatElement>(
@@ -618,6 +630,16 @@ fn run<T: FloatElement, O: FloatElement>(
         .enumerate()
         .for_each_init(buffers, |((wv, wp, wpa, ws, c, cw), tb), (task, chunk)| {
             let j0 = task * rows_per_task;
+            if !super::subnormals_kept() {
+                // Flush-to-zero or denormals-are-zero on this thread: the bounds below would
+                // not hold, so the reference computes every output of the task.
+                for (i, col) in chunk.chunks_mut(m).enumerate() {
+                    for (r, o) in col.iter_mut().enumerate() {
+                        *o = fallback(&reference, r, j0 + i);
+                    }
+                }
+                return;
+            }
             if let Some(ctx) = &tile_ctx {
                 tb.decode(&w, j0, chunk.len() / m, k, kp);
                 tb.marks.clear();
@@ -1092,6 +1114,43 @@ mod tests {
             reference::weight_only(&x, &w.view(), 2, k, &mut slow);
             assert_eq!(bits(&fast), bits(&slow), "{format:?}");
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn flush_to_zero_threads_leave_every_output_to_the_reference() {
+        fn set_flush_to_zero() {
+            let mut csr: u32 = 0;
+            // SAFETY: stores MXCSR into the live local, then loads it back with FTZ and DAZ
+            // set; this affects only the calling (pool) thread's floating-point mode.
+            unsafe {
+                std::arch::asm!("stmxcsr [{}]", in(reg) std::ptr::addr_of_mut!(csr));
+                csr |= (1 << 15) | (1 << 6);
+                std::arch::asm!("ldmxcsr [{}]", in(reg) std::ptr::addr_of!(csr));
+            }
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .start_handler(|_| set_flush_to_zero())
+            .build()
+            .expect("a one-thread pool");
+        let (k, n) = (64, 5);
+        let x: Vec<bf16> = (0..k)
+            .map(|i| bf16::from_f32(i as f32 * 0.25 - 3.0))
+            .collect();
+        let w: Vec<bf16> = (0..n * k)
+            .map(|i| bf16::from_f32((i % 9) as f32 - 4.0))
+            .collect();
+        let before = fallbacks();
+        let mut fast = vec![bf16::ZERO; n];
+        pool.install(|| dense(&x, &w, 1, n, k, &mut fast));
+        assert!(
+            fallbacks() >= before + n,
+            "flush-to-zero outputs were certified"
+        );
+        let mut slow = vec![bf16::ZERO; n];
+        reference::dense(&x, &w, n, k, &mut slow);
+        assert_eq!(fast, slow);
     }
 
     #[test]

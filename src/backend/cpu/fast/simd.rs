@@ -12,7 +12,7 @@ pub(crate) const BLOCK: usize = 32;
 /// Decodes FP8 codes to f32 (exact), returning false when a NaN or Inf code is present (the
 /// decoded values of those lanes are then meaningless and the caller must not use the row).
 pub(crate) fn decode_fp8(format: Fp8Format, codes: &[u8], out: &mut [f32]) -> bool {
-    debug_assert_eq!(codes.len(), out.len());
+    assert_eq!(codes.len(), out.len(), "decode_fp8: one output per code");
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -36,7 +36,10 @@ fn decode_fp8_portable(format: Fp8Format, codes: &[u8], out: &mut [f32]) -> bool
 /// for operands of at most 16 significant bits between them, unless they underflow), the signed
 /// sums in f64, the absolute sums in f32 per block then f64. `x.len() == w.len() == 32 · c.len()`.
 pub(crate) fn scaled_dot(x: &[f32], w: &[f32], c: &[f64]) -> (f64, f64) {
-    debug_assert!(x.len() == w.len() && x.len() == c.len() * BLOCK);
+    assert!(
+        x.len() == w.len() && x.len() == c.len() * BLOCK,
+        "scaled_dot: x, w and 32 per scale"
+    );
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -78,13 +81,13 @@ pub(crate) fn permute16(src: &[f32], dst: &mut [f32]) {
     }
 }
 
-/// Like [`scaled_dot`] but with f32 block sums: per block of 32, each product goes through at
-/// most three f32 roundings (an FMA into one of two accumulators, their sum, and the fold of 8
-/// lanes into 4), and blocks are summed in f64 — `|error| ≤ (γ_3(f32) + γ_{nb+8}(f64)) · A`. `xp`/`xap` are x and |x| in
-/// [`permute16`] order, `32 · c.len()` long; `w` has `k ≤ 32 · c.len()` entries (the rest
-/// count as zero). `None` when `w` holds a NaN/Inf code or the CPU lacks AVX2/FMA.
-/// With `with_abs == false` the second value is 0 and only the signed sum is computed (the
-/// caller then bounds `Σ|terms|` another way).
+/// Like [`scaled_dot`] but with f32 block sums: per block of 32, each product goes through at most
+/// three f32 roundings (an FMA into one of two accumulators, their sum, and the fold of 8 lanes
+/// into 4), and blocks are summed in f64 — `|error| ≤ (γ_3(f32) + γ_{nb+8}(f64)) · A`. `xp`/`xap`
+/// are x and |x| in [`permute16`] order, `32 · c.len()` long; `w` has `k ≤ 32 · c.len()` entries
+/// (the rest count as zero). `None` when `w` holds a NaN/Inf code or the CPU lacks AVX2/FMA. With
+/// `with_abs == false` the second value is 0 and only the signed sum is computed (the caller then
+/// bounds `Σ|terms|` another way).
 pub(crate) fn lane_dot(
     xp: &[f32],
     xap: &[f32],
@@ -92,7 +95,10 @@ pub(crate) fn lane_dot(
     c: &[f64],
     with_abs: bool,
 ) -> Option<(f64, f64)> {
-    debug_assert!(xp.len() == xap.len() && xp.len() == c.len() * BLOCK);
+    assert!(
+        xp.len() == xap.len() && xp.len() == c.len() * BLOCK,
+        "lane_dot: x, |x| and 32 per scale"
+    );
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -113,11 +119,11 @@ fn raw_shift(format: Fp8Format) -> i32 {
     }
 }
 
-/// Prepares an x row (`32 · nb` values, zero padded) for [`lane_fp8_direct`] with `format`
-/// weights: `out = x · 2^p`, exact because `0 ≤ p` (`p ≤ 127 − bias`, as large as keeps every
-/// `|x · 2^p| < 2^127` when `max|x| < 2^127`), stored in slot order — within each block of 32,
-/// slot `8c + q` holds element `4q + c`, the order in which the kernel splits the four bytes
-/// of each 32-bit lane — and its magnitudes in `out_abs`. Returns `2^(127 − bias − p) ≥ 1`, the factor that restores
+/// Prepares an x row (`32 · nb` values, zero padded) for [`lane_fp8_direct`] with `format` weights:
+/// `out = x · 2^p`, exact because `0 ≤ p` (`p ≤ 127 − bias`, as large as keeps every `|x · 2^p| <
+/// 2^127` when `max|x| < 2^127`), stored in slot order — within each block of 32, slot `8c + q`
+/// holds element `4q + c`, the order in which the kernel splits the four bytes of each 32-bit lane
+/// — and its magnitudes in `out_abs`. Returns `2^(127 − bias − p) ≥ 1`, the factor that restores
 /// the sums' units.
 pub(crate) fn prescale_for(
     format: Fp8Format,
@@ -149,7 +155,7 @@ pub(crate) fn prescale_for(
 /// E8M0 scale bytes as `2^(e − 127)` in f32 (exact: 2^-127 is an f32 subnormal), built from
 /// their bits; false when one is NaN (0xFF). Both slices have one length.
 pub(crate) fn e8m0_scales(bytes: &[u8], f32s: &mut [f32]) -> bool {
-    debug_assert!(bytes.len() == f32s.len());
+    assert_eq!(bytes.len(), f32s.len(), "e8m0_scales: one output per byte");
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -197,11 +203,12 @@ impl DirectSums {
 
 /// The direct first tier of the small-M FP8 matmul: `Σ_b c_b Σ_{k in b} x_k w_k` for `x` from
 /// [`prescale_for`] (in its units: multiply by its factor), `c` the `nb` block scales (powers
-/// of two, see [`e8m0_scales`]), `codes` the weight row (`k ≤ 32 · nb`), with the bounds
-/// `Σ_b c_b · l1[b]` and `Σ_b c_b` (`l1`: upper bounds on `Σ|x|` per block, true units). Each
-/// code's bits are moved into f32 position without rebiasing — exact for every finite code,
-/// subnormals becoming f32 subnormals — so products carry `2^-(127 − bias)`, which the
-/// prescale cancels. Per block the products (exact unless they underflow) meet two f32
+/// of two, see [`e8m0_scales`]), `codes` the weight row (`32(nb − 1) < k ≤ 32 · nb`), with
+/// the bounds `Σ_b c_b · l1[b]` and `Σ_b c_b` (`l1`: upper bounds on `Σ|x|` per block, true
+/// units). Each code's bits are moved into f32 position without rebiasing — exact for every
+/// finite code, subnormals becoming f32 subnormals — so products carry `2^-(127 − bias)`,
+/// which the prescale cancels. Per block the products (exact unless they underflow or
+/// overflow; an overflow makes the sum non-finite, which no bound accepts) meet two f32
 /// roundings; scaled by `c_b` they are added in f32 over [`DIRECT_GROUP`] blocks, folded from 8
 /// lanes to 4 and widened to f64: at most `DIRECT_GROUP + 2` f32 roundings per product,
 /// `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`.
@@ -216,7 +223,15 @@ pub(crate) fn lane_fp8_direct(
     codes: &[u8],
     magnitudes: bool,
 ) -> Option<DirectSums> {
-    debug_assert!(x.len() == c.len() * BLOCK && codes.len() <= x.len() && l1.len() == c.len());
+    // The kernel reads x and l1 by block, and every block from the last partial one on as
+    // that partial block: at most one block may lie past the codes.
+    assert!(
+        x.len() == c.len() * BLOCK
+            && l1.len() == c.len()
+            && codes.len() <= x.len()
+            && codes.len() + BLOCK > x.len(),
+        "lane_fp8_direct: x, l1 and the codes must cover the same blocks"
+    );
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -247,14 +262,18 @@ pub(crate) fn even_odd(x: &[f32], out: &mut [f32], out_abs: &mut [f32]) {
 }
 
 /// The direct first tier for a bf16 weight row: `(Σ x_k w_k, max_k |w_k|)` for `x` from
-/// [`even_odd`] (`32 · nb` long) and `bits` (`k ≤ 32 · nb` bf16 patterns). Products of two
-/// bf16 values are exact in f32 unless they underflow; they meet the same f32 roundings as in
-/// [`lane_fp8_direct`] (blocks of 32 added in f32 over [`DIRECT_GROUP`] blocks, then f64):
-/// `|error| ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`. With `magnitudes`, `x` holds `|x|` and signs are
-/// dropped: `A` itself (low by at most the same relative error). A NaN/Inf weight makes the
-/// sum or the maximum non-finite. `None` without AVX2/FMA.
+/// [`even_odd`] (`32 · nb` long) and `bits` (`32(nb − 1) < k ≤ 32 · nb` bf16 patterns). Products of
+/// two bf16 values are exact in f32 unless they underflow; they meet the same f32 roundings as in
+/// [`lane_fp8_direct`] (blocks of 32 added in f32 over [`DIRECT_GROUP`] blocks, then f64): `|error|
+/// ≤ (γ_6(f32) + γ_{nb+8}(f64))·A`. With `magnitudes`, `x` holds `|x|` and signs are dropped: `A`
+/// itself (low by at most the same relative error). A NaN/Inf weight makes the sum or the maximum
+/// non-finite. `None` without AVX2/FMA.
 pub(crate) fn lane_bf16_direct(x: &[f32], bits: &[u16], magnitudes: bool) -> Option<(f64, f32)> {
-    debug_assert!(x.len() % BLOCK == 0 && bits.len() <= x.len());
+    // As in lane_fp8_direct: at most one block past the weights.
+    assert!(
+        x.len() % BLOCK == 0 && bits.len() <= x.len() && bits.len() + BLOCK > x.len(),
+        "lane_bf16_direct: x and the weights must cover the same blocks"
+    );
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
@@ -276,18 +295,21 @@ pub(crate) const TILE_GROUP: usize = 2 * BLOCK;
 /// (`TILE_GROUP / 8`), and the fold from 8 lanes to 4.
 pub(crate) const TILE_ROUNDINGS: usize = TILE_GROUP / 8 + 1;
 
-/// `Σ_k x_r[k]·w_n[k]` for `MR` x rows and `NR` w rows (f32 values with every scale folded in,
-/// one length, a multiple of 32): FMAs into one f32 accumulator per pair and lane over
-/// [`TILE_GROUP`] elements, folded to 4 lanes and added in f64 — `|error| ≤ (γ_L(f32) +
-/// γ_{groups+8}(f64))·A`, `L =` [`TILE_ROUNDINGS`], products exact unless they underflow.
-/// Each x vector loaded serves `NR` weight rows and each w vector `MR` x rows. `None` without
+/// `Σ_k x_r[k]·w_n[k]` for `MR` x rows and `NR` w rows (f32 values with every scale folded in, one
+/// length, a multiple of 32): FMAs into one f32 accumulator per pair and lane over [`TILE_GROUP`]
+/// elements, folded to 4 lanes and added in f64 — `|error| ≤ (γ_L(f32) + γ_{groups+8}(f64))·A`, `L
+/// =` [`TILE_ROUNDINGS`], products exact unless they underflow (an overflow leaves a non-finite
+/// sum). Each x vector loaded serves `NR` weight rows and each w vector `MR` x rows. `None` without
 /// AVX2/FMA.
 pub(crate) fn tile_dots<const MR: usize, const NR: usize>(
     x: [&[f32]; MR],
     w: [&[f32]; NR],
 ) -> Option<[[f64; NR]; MR]> {
     let len = w.first().map_or(0, |v| v.len());
-    debug_assert!(len % BLOCK == 0 && x.iter().chain(&w).all(|v| v.len() == len));
+    assert!(
+        len % BLOCK == 0 && x.iter().chain(&w).all(|v| v.len() == len),
+        "tile_dots: rows of one length, a multiple of 32"
+    );
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above).
