@@ -23,6 +23,7 @@ pub mod error;
 pub mod formats;
 pub mod io;
 pub mod ops;
+mod output;
 pub mod qwen3;
 pub mod runner;
 pub mod tensor;

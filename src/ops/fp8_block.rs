@@ -15,7 +15,7 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     weight_scale_inv: TensorView<'_, S>,
     block: [usize; 2],
 ) -> Result<Tensor<O>> {
-    let mut out = vec![O::from_f32(0.0); weight.len()];
+    let mut out = crate::output::filled(weight.len(), O::from_f32(0.0));
     fp8_block_dequant_into(backend, weight, weight_scale_inv, block, &mut out)?;
     Ok(Tensor::from_parts(weight.shape().to_vec(), out))
 }

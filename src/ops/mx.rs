@@ -211,7 +211,7 @@ pub fn mx_quant<T: FloatElement>(
     check_round(options)?;
     let scale_shape = pair_scale_shape(x.shape());
     let scale_row = pair_scale_row(k);
-    let mut elements = vec![0u8; x.len()];
+    let mut elements = crate::output::filled(x.len(), 0u8);
     let mut scales = vec![E8M0::MIN; rows * scale_row];
     quantize_checked(backend, x, rows, k, options, &mut elements, &mut scales)?;
     Ok(MxTensor {
@@ -224,7 +224,7 @@ pub fn mx_quant<T: FloatElement>(
 /// MX dequantization: `decode(y) * 2^(byte - 127)` in f32, rounded to `O` (RNE).
 pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<Tensor<O>> {
     let (rows, k) = y.validate("y")?;
-    let mut out = vec![O::from_f32(0.0); y.elements.len()];
+    let mut out = crate::output::filled(y.elements.len(), O::from_f32(0.0));
     match backend {
         Backend::Cpu => {
             cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out)

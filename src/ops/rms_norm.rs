@@ -57,7 +57,7 @@ pub fn rms_norm<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<Tensor<T>> {
-    let mut out = vec![T::from_f32(0.0); x.len()];
+    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     rms_norm_into(backend, x, weight, options, &mut out)?;
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
 }
@@ -107,8 +107,8 @@ pub fn rms_norm_residual<T: FloatElement>(
         ));
     }
     let h = validate(&x, weight, options)?;
-    let mut out = vec![T::from_f32(0.0); x.len()];
-    let mut sum = vec![T::from_f32(0.0); x.len()];
+    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
+    let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
     match backend {
         Backend::Cpu if fast::is_bf16::<T>() => {
             fast::add(x.data(), residual.data(), &mut sum);
