@@ -27,6 +27,8 @@ mod output;
 pub mod qwen3;
 pub mod runner;
 pub mod tensor;
+#[cfg(test)]
+mod test_rng;
 pub mod tiling;
 pub mod tune;
 pub mod verify;

@@ -139,12 +139,10 @@ mod tests {
 
     #[test]
     fn bit_rounding_to_bf16_matches_from_f64() {
-        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = crate::test_rng::xorshift64(0x1234_5678_9abc_def1);
         let mut checked = 0;
         for i in 0..2_000_000u64 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = next();
             // Random bit patterns, and values at and next to bf16 ties.
             let in_range =
                 (state & 0x800F_FFFF_FFFF_FFFF) | ((1023 - 127 + (state >> 20) % 256) << 52);

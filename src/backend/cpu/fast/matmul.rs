@@ -243,87 +243,22 @@ fn e8m0_f64(e: E8M0) -> f64 {
     }
 }
 
-/// The x rows of a few-row FP8 matmul prepared for [`simd::lane_fp8_direct`]: each row's
-/// values (times its block scales when x is MX — exact, or the row is not used), prescaled,
-/// in slot order, with magnitudes, per-block `Σ|x|` bounds in f32 and the unscale factor.
-struct DirectRows {
+/// The x rows of a matmul with their block scales folded into the values (exact in f32, or the
+/// row is not used), per-block `Σ|x|` bounds with the scales applied, and their row totals:
+/// what the direct and tile tiers start from.
+struct ScaledRows {
     values: Vec<f32>,
-    magnitudes: Vec<f32>,
-    l1: Vec<f32>,
-    unscale: Vec<f64>,
-    /// An upper bound on each row's `Σ|x|`.
+    l1: Vec<f64>,
+    /// An upper bound on each row's `Σ|x|` (scales applied).
     l1_total: Vec<f64>,
     /// False for rows with a NaN/Inf or whose scaled values are not exact in f32.
     usable: Vec<bool>,
 }
 
-impl DirectRows {
-    /// For FP8 weights of `format`, or bf16 weights (`None`: [`simd::even_odd`] order).
-    fn new(xd: &Decoded, format: Option<Fp8Format>, m: usize, kp: usize) -> Self {
-        let nb = kp / BLOCK;
-        let mut d = DirectRows {
-            values: vec![0f32; m * kp],
-            magnitudes: vec![0f32; m * kp],
-            l1: vec![0f32; m * nb],
-            unscale: vec![1.0; m],
-            l1_total: vec![0.0; m],
-            usable: xd.finite.clone(),
-        };
-        let mut scaled = vec![0f32; kp];
-        for r in 0..m {
-            let x = &xd.values[r * kp..][..kp];
-            let l1 = &xd.block_l1[r * nb..][..nb];
-            // MX x: fold each block's scale into its values (exact unless they leave f32's
-            // range or precision, which the check below catches).
-            let scales = xd.scales.get(r * nb..(r + 1) * nb).filter(|_| xd.x_scaled);
-            let x = match scales {
-                Some(scales) => {
-                    for ((o, v), c) in scaled.chunks_mut(BLOCK).zip(x.chunks(BLOCK)).zip(scales) {
-                        for (o, &v) in o.iter_mut().zip(v) {
-                            let exact = f64::from(v) * c;
-                            *o = exact as f32;
-                            d.usable[r] &= f64::from(*o) == exact;
-                        }
-                    }
-                    &scaled[..]
-                }
-                None => x,
-            };
-            for (b, o) in d.l1[r * nb..][..nb].iter_mut().enumerate() {
-                let c = scales.map_or(1.0, |s| s[b]);
-                *o = f32_at_least(l1[b] * c);
-            }
-            d.l1_total[r] = scales.map_or_else(|| bound_sum(l1), |c| bound_dot(l1, c));
-            let (out, out_abs) = (
-                &mut d.values[r * kp..][..kp],
-                &mut d.magnitudes[r * kp..][..kp],
-            );
-            d.unscale[r] = match format {
-                Some(format) => simd::prescale_for(format, x, out, out_abs),
-                None => {
-                    simd::even_odd(x, out, out_abs);
-                    1.0
-                }
-            };
-        }
-        d
-    }
-}
-
-/// The x rows of a many-row matmul for [`simd::tile_dots`]: values with block scales folded in
-/// (exact in f32, or the row is not used), per-block `Σ|x|` bounds with the scales applied.
-struct TileRows {
-    values: Vec<f32>,
-    l1: Vec<f64>,
-    /// An upper bound on each row's `Σ|x|` (scales applied).
-    l1_total: Vec<f64>,
-    usable: Vec<bool>,
-}
-
-impl TileRows {
+impl ScaledRows {
     fn new(xd: &Decoded, m: usize, kp: usize) -> Self {
         let nb = kp / BLOCK;
-        let mut t = TileRows {
+        let mut t = ScaledRows {
             values: xd.values.clone(),
             l1: xd.block_l1.clone(),
             l1_total: Vec::new(),
@@ -340,6 +275,45 @@ impl TileRows {
         }
         t.l1_total = t.l1.chunks(nb.max(1)).map(bound_sum).collect();
         t
+    }
+}
+
+/// The x rows of a few-row matmul for [`simd::lane_fp8_direct`] (prescaled, slot order) or
+/// [`simd::lane_bf16_direct`] (even/odd order), from their [`ScaledRows`]: values and
+/// magnitudes in the kernel's order, per-block `Σ|x|` bounds in f32, and the unscale factors.
+struct DirectRows<'a> {
+    scaled: &'a ScaledRows,
+    values: Vec<f32>,
+    magnitudes: Vec<f32>,
+    l1: Vec<f32>,
+    unscale: Vec<f64>,
+}
+
+impl<'a> DirectRows<'a> {
+    /// For FP8 weights of `format`, or bf16 weights (`None`).
+    fn new(scaled: &'a ScaledRows, format: Option<Fp8Format>, m: usize, kp: usize) -> Self {
+        let mut d = DirectRows {
+            scaled,
+            values: vec![0f32; m * kp],
+            magnitudes: vec![0f32; m * kp],
+            l1: scaled.l1.iter().map(|&v| f32_at_least(v)).collect(),
+            unscale: vec![1.0; m],
+        };
+        for r in 0..m {
+            let x = &scaled.values[r * kp..][..kp];
+            let (out, out_abs) = (
+                &mut d.values[r * kp..][..kp],
+                &mut d.magnitudes[r * kp..][..kp],
+            );
+            d.unscale[r] = match format {
+                Some(format) => simd::prescale_for(format, x, out, out_abs),
+                None => {
+                    simd::even_odd(x, out, out_abs);
+                    1.0
+                }
+            };
+        }
+        d
     }
 }
 
@@ -404,7 +378,7 @@ impl TileBuffers {
 
 /// What the tile tier needs about the whole matmul.
 struct TileCtx<'a, O> {
-    x: &'a TileRows,
+    x: &'a ScaledRows,
     m: usize,
     kp: usize,
     nb: usize,
@@ -508,6 +482,37 @@ fn tile_block<O: FloatElement, const MR: usize, const NR: usize>(
     }
 }
 
+/// The direct tier for one weight row against every usable x row (`col` holds its outputs):
+/// `first(r)` gives the fast sum (true units, bias included), an upper bound on `Σ|terms|` and
+/// the scale sum of its underflow term, or `None` when the kernel cannot run;
+/// `magnitudes(r)` the computed `Σ|terms|` for when that bound is too loose to certify. `rel`:
+/// the kernel's and the reference's error bounds (see [`certify`]). Returns the masks of the
+/// outputs certified and of those tried.
+fn direct_tier<O: FloatElement>(
+    col: &mut [O],
+    usable: &[bool],
+    (rel, ref_rel): (f64, f64),
+    first: impl Fn(usize) -> Option<(f64, f64, f64)>,
+    magnitudes: impl Fn(usize) -> Option<f64>,
+) -> (u32, u32) {
+    let (mut done, mut tried) = (0u32, 0u32);
+    for (r, o) in col.iter_mut().enumerate() {
+        if !usable[r] {
+            continue;
+        }
+        tried |= 1 << r;
+        let Some((s, cheap, scale_sum)) = first(r) else {
+            continue;
+        };
+        let bounded = |abs| certify::<O>(s, abs, scale_sum, rel, ref_rel);
+        if let Some(v) = bounded(cheap).or_else(|| bounded(magnitudes(r)?)) {
+            *o = v;
+            done |= 1 << r;
+        }
+    }
+    (done, tried)
+}
+
 /// The least f32 at or above `v ≥ 0` (`inf` beyond f32's range).
 fn f32_at_least(v: f64) -> f32 {
     let f = v as f32;
@@ -597,19 +602,21 @@ fn run<T: FloatElement, O: FloatElement>(
         (row, TileBuffers::default())
     };
     let lanes_on = !xd.permuted.is_empty();
-    // Few x rows against FP8 or bf16 weights: x rows prepared for the direct first tier.
-    let direct = match w {
-        Source::Mx(mx) if lanes_on && m < REUSE_ROWS => {
-            Some(DirectRows::new(&xd, Some(mx.format), m, kp))
+    // x rows with their scales folded in, for the direct tier (few x rows, FP8 or bf16
+    // weights) or the tile tier (many x rows).
+    let scaled = lanes_on.then(|| ScaledRows::new(&xd, m, kp));
+    let direct = match (w, &scaled) {
+        (Source::Mx(mx), Some(x)) if m < REUSE_ROWS => {
+            Some(DirectRows::new(x, Some(mx.format), m, kp))
         }
-        Source::Float(_) if lanes_on && m < REUSE_ROWS && T::DTYPE == DType::BF16 => {
-            Some(DirectRows::new(&xd, None, m, kp))
+        (Source::Float(_), Some(x)) if m < REUSE_ROWS && T::DTYPE == DType::BF16 => {
+            Some(DirectRows::new(x, None, m, kp))
         }
         _ => None,
     };
     // Many x rows: tiles of x rows × weight rows, each load serving several products.
-    let tiles = (lanes_on && m >= REUSE_ROWS).then(|| TileRows::new(&xd, m, kp));
-    let tile_ctx = tiles.as_ref().map(|x| TileCtx::<O> {
+    let tiles = scaled.as_ref().filter(|_| m >= REUSE_ROWS);
+    let tile_ctx = tiles.map(|x| TileCtx::<O> {
         x,
         m,
         kp,
@@ -649,76 +656,69 @@ fn run<T: FloatElement, O: FloatElement>(
             for (i, col) in chunk.chunks_mut(m).enumerate() {
                 let j = task * rows_per_task + i;
                 let b = bias.map_or(0.0, |b| b[j] as f64);
-                // First tier for an FP8 row read once: codes and scale bytes straight from
-                // storage, Σ|terms| bounded by max|w| · Σ_b c_b·Σ|x_b|. `done` marks the outputs
-                // it certified, `tried` those it ran for; the rest take the general tiers below.
+                // First tier for a weight row read once (FP8 or bf16), in its stored form.
+                // `done` marks the outputs it certified, `tried` those it ran for; the rest take
+                // the general tiers below.
                 let (mut done, mut tried) = (0u32, 0u32);
-                if let (Some((format, codes, w_scales)), Some(dr)) = (w.fp8_row(j, k), &direct) {
-                    let (xs, xs_abs, l1, unscale) =
-                        (&dr.values, &dr.magnitudes, &dr.l1, &dr.unscale);
-                    if simd::e8m0_scales(w_scales, &mut cw[..]) {
-                        for (r, o) in col.iter_mut().enumerate() {
-                            if !dr.usable[r] {
-                                continue;
-                            }
-                            tried |= 1 << r;
-                            let direct_sum = |x: &[f32], magnitudes| {
-                                let (x, l1) = (&x[r * kp..][..kp], &l1[r * nb..][..nb]);
-                                simd::lane_fp8_direct(x, &cw[..], l1, format, codes, magnitudes)
+                if let Some(dr) = &direct {
+                    fn row(x: &[f32], r: usize, kp: usize) -> &[f32] {
+                        &x[r * kp..][..kp]
+                    }
+                    if let Some((format, codes, w_scales)) = w.fp8_row(j, k) {
+                        if simd::e8m0_scales(w_scales, &mut cw[..]) {
+                            let cw = &cw[..];
+                            let sums = |x: &[f32], r: usize, magnitudes| {
+                                let l1 = &dr.l1[r * nb..][..nb];
+                                simd::lane_fp8_direct(
+                                    row(x, r, kp),
+                                    cw,
+                                    l1,
+                                    format,
+                                    codes,
+                                    magnitudes,
+                                )
                             };
-                            let Some(d) = direct_sum(xs, false) else {
-                                continue;
-                            };
-                            let s = d.sum * unscale[r] + b;
                             // The f32 operations after scaling lose at most as much to
                             // underflow as a block with scale 1 does, once per group.
                             let groups = nb.div_ceil(simd::DIRECT_GROUP) as f64;
-                            let scale_sum = (d.scale_sum + groups) * unscale[r];
-                            let cheap = d.l1 * format.max() as f64 + b.abs();
-                            let bounded =
-                                |abs| certify::<O>(s, abs, scale_sum, direct_rel, ref_rel);
-                            // When max|w|·Σ|x| is too loose, the true Σ|terms| from the same
-                            // kernel on magnitudes.
-                            let certified = bounded(cheap).or_else(|| {
-                                let a = direct_sum(xs_abs, true)?;
-                                bounded(a.sum * unscale[r] + b.abs())
-                            });
-                            if let Some(v) = certified {
-                                *o = v;
-                                done |= 1 << r;
-                            }
+                            (done, tried) = direct_tier(
+                                col,
+                                &dr.scaled.usable,
+                                (direct_rel, ref_rel),
+                                |r| {
+                                    let (d, u) = (sums(&dr.values, r, false)?, dr.unscale[r]);
+                                    let cheap = d.l1 * format.max() as f64 + b.abs();
+                                    Some((d.sum * u + b, cheap, (d.scale_sum + groups) * u))
+                                },
+                                |r| {
+                                    Some(
+                                        sums(&dr.magnitudes, r, true)?.sum * dr.unscale[r]
+                                            + b.abs(),
+                                    )
+                                },
+                            );
                         }
-                        if done == (1 << m) - 1 {
-                            continue;
-                        }
-                    }
-                }
-                if let (Some(bits), Some(dr)) = (w.bf16_row(j, k), &direct) {
-                    for (r, o) in col.iter_mut().enumerate() {
-                        if !dr.usable[r] {
-                            continue;
-                        }
-                        let (xs, xs_abs) =
-                            (&dr.values[r * kp..][..kp], &dr.magnitudes[r * kp..][..kp]);
-                        let Some((s, w_max)) = simd::lane_bf16_direct(xs, bits, false) else {
-                            continue;
-                        };
-                        tried |= 1 << r;
-                        let s = s + b;
+                    } else if let Some(bits) = w.bf16_row(j, k) {
                         // Unit scales: every block's f32 operations, plus once per group.
-                        let groups = nb.div_ceil(simd::DIRECT_GROUP);
-                        let scale_sum = (nb + groups) as f64;
-                        let l1 = dr.l1_total[r];
-                        let cheap = l1 * f64::from(w_max) + b.abs();
-                        let bounded = |abs| certify::<O>(s, abs, scale_sum, direct_rel, ref_rel);
-                        let certified = bounded(cheap).or_else(|| {
-                            let (a, _) = simd::lane_bf16_direct(xs_abs, bits, true)?;
-                            bounded(a + b.abs())
-                        });
-                        if let Some(v) = certified {
-                            *o = v;
-                            done |= 1 << r;
-                        }
+                        let scale_sum = (nb + nb.div_ceil(simd::DIRECT_GROUP)) as f64;
+                        (done, tried) = direct_tier(
+                            col,
+                            &dr.scaled.usable,
+                            (direct_rel, ref_rel),
+                            |r| {
+                                let (s, w_max) =
+                                    simd::lane_bf16_direct(row(&dr.values, r, kp), bits, false)?;
+                                let cheap = dr.scaled.l1_total[r] * f64::from(w_max) + b.abs();
+                                Some((s + b, cheap, scale_sum))
+                            },
+                            |r| {
+                                Some(
+                                    simd::lane_bf16_direct(row(&dr.magnitudes, r, kp), bits, true)?
+                                        .0
+                                        + b.abs(),
+                                )
+                            },
+                        );
                     }
                     if done == (1 << m) - 1 {
                         continue;
@@ -1159,13 +1159,8 @@ mod tests {
         // sums are far smaller than Σ|terms| and an understated error bound would certify
         // wrong roundings (the bounds of the direct tiers are what this exercises).
         let (k, n) = (1024, 512);
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0
-        };
+        let mut random = crate::test_rng::xorshift64(0x2545_f491_4f6c_dd1d);
+        let mut next = || (random() >> 40) as f32 / (1u64 << 24) as f32 * 4.0 - 2.0;
         let x: Vec<bf16> = (0..k).map(|_| bf16::from_f32(next())).collect();
         let mut w = Vec::with_capacity(n * k);
         for _ in 0..n {

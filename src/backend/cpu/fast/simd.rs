@@ -946,6 +946,7 @@ pub(crate) mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::xorshift64;
 
     #[test]
     fn fp8_decoding_matches_the_tables_for_every_code() {
@@ -1019,13 +1020,7 @@ mod tests {
         if !lane_dot_available() {
             return;
         }
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift64(0x9E37_79B9_7F4A_7C15);
         for k in [1usize, 31, 32, 33, 200, 1024] {
             let nb = k.div_ceil(BLOCK);
             // bf16 values over 2^-20..2^20 of both signs: sums with cancellation.
@@ -1061,22 +1056,12 @@ mod tests {
         }
     }
 
-    /// xorshift64.
-    fn stream(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
-    }
-
     #[test]
     fn fp8_direct_sums_stay_within_their_bound() {
         if !lane_dot_available() {
             return;
         }
-        let mut next = stream(0x0123_4567_89AB_CDEF);
+        let mut next = xorshift64(0x0123_4567_89AB_CDEF);
         for format in [Fp8Format::E4M3, Fp8Format::E5M2] {
             let table = format.table();
             for k in [1usize, 32, 70, 1024] {
@@ -1142,7 +1127,7 @@ mod tests {
         if !lane_dot_available() {
             return;
         }
-        let mut next = stream(0xDEAD_BEEF_0BAD_F00D);
+        let mut next = xorshift64(0xDEAD_BEEF_0BAD_F00D);
         let len = 8 * BLOCK;
         let mut row = || -> Vec<f32> {
             (0..len)
