@@ -15,7 +15,9 @@
 use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::formats::{Fp8Format, E4M3, E8M0};
 use ascend_kernels::io::{serialize, write_atomic, RawTensor, TensorFile};
-use ascend_kernels::ops::{self, MxQuantOptions, RmsNormOptions, RopeOptions, ScaleAlg, TinyBlocks};
+use ascend_kernels::ops::{
+    self, MxQuantOptions, RmsNormOptions, RopeOptions, ScaleAlg, TinyBlocks,
+};
 use ascend_kernels::qwen3::embedded::EMBEDDED;
 use ascend_kernels::qwen3::forward::{Mode, Qwen3};
 use ascend_kernels::qwen3::Checkpoint;
@@ -203,8 +205,7 @@ fn rms_cases<T: FloatElement>(out: &mut Outputs, b: &Backend, key: &str) {
         let y = ops::rms_norm(b, xv, wv, &o).unwrap();
         out.put(format!("rms_norm.{weight_in_f32}.{key}"), &y);
         let (y, s) =
-            ops::rms_norm_residual(b, xv, TensorView::new(&shape, &r).unwrap(), wv, &o)
-                .unwrap();
+            ops::rms_norm_residual(b, xv, TensorView::new(&shape, &r).unwrap(), wv, &o).unwrap();
         out.put(format!("rms_norm_residual.{weight_in_f32}.{key}.y"), &y);
         out.put(format!("rms_norm_residual.{weight_in_f32}.{key}.h"), &s);
     }
@@ -251,8 +252,7 @@ fn matmul_cases(out: &mut Outputs, t: Target, v: &str) {
     out.put(format!("matmul.f32.{t}.{v}"), &yd);
     let wq = quant(&[40, 96], 38, Fp8Format::E4M3);
     let yw: Tensor<bf16> =
-        ops::mx_matmul_weight_only(&b, TensorView::new(&[5, 96], &xb).unwrap(), wq.view())
-            .unwrap();
+        ops::mx_matmul_weight_only(&b, TensorView::new(&[5, 96], &xb).unwrap(), wq.view()).unwrap();
     out.put(format!("mx_matmul_weight_only.bf16.{t}.{v}"), &yw);
 }
 
@@ -317,7 +317,10 @@ fn device_path_matches_the_pre_device_sim_bit_for_bit() {
         .filter(|k| !ours.contains_key(k.as_str()))
         .collect();
     missing.sort();
-    assert!(missing.is_empty(), "outputs no longer computed: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "outputs no longer computed: {missing:?}"
+    );
     let mut differing = Vec::new();
     for (name, t) in &ours {
         let base = baseline.get(name).unwrap_or_else(|_| {
