@@ -147,6 +147,12 @@ impl Backend {
         }
     }
 
+    /// Whether this backend can run here: for a device backend, its runtime, device and kernel
+    /// library load; the error says what is missing otherwise.
+    pub fn check_available(&self) -> Result<()> {
+        self.exec().map(|_| ())
+    }
+
     /// Runs `op` here.
     pub(crate) fn run<O: Op>(&self, op: O) -> Result<O::Output> {
         match self.exec()? {

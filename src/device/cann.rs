@@ -31,41 +31,39 @@ fn toolkit_roots() -> Vec<(String, PathBuf)> {
 /// The CANN runtime of this process (loaded and initialized once), or a named error saying what
 /// is missing and which variable to set.
 pub fn runtime() -> Result<Arc<Runtime>> {
-    static RT: OnceLock<std::result::Result<Arc<Runtime>, Error>> = OnceLock::new();
+    static RT: OnceLock<std::result::Result<Arc<Runtime>, String>> = OnceLock::new();
     match RT.get_or_init(|| load_runtime().map(Arc::new)) {
         Ok(rt) => Ok(rt.clone()),
-        Err(e) => Err(Error::BackendUnavailable {
+        Err(reason) => Err(Error::BackendUnavailable {
             backend: "npu".into(),
-            reason: e.to_string(),
+            reason: reason.clone(),
         }),
     }
 }
 
-fn load_runtime() -> Result<Runtime> {
+/// The runtime, or why there is none.
+fn load_runtime() -> std::result::Result<Runtime, String> {
     if let Some(file) = std::env::var_os("AK_ASCENDCL_LIB") {
-        return Runtime::load(RuntimeKind::Cann, &PathBuf::from(file));
+        return Runtime::load(RuntimeKind::Cann, &PathBuf::from(file)).map_err(|e| e.to_string());
     }
     let mut looked = Vec::new();
     for (why, root) in toolkit_roots() {
         let candidate = root.join("lib64/libascendcl.so");
         if candidate.is_file() {
-            return Runtime::load(RuntimeKind::Cann, &candidate);
+            return Runtime::load(RuntimeKind::Cann, &candidate).map_err(|e| e.to_string());
         }
         looked.push(format!("{} ({why})", candidate.display()));
     }
     // Last: the loader's search path, as a process that sourced set_env.sh has it.
     match Runtime::load(RuntimeKind::Cann, &PathBuf::from("libascendcl.so")) {
         Ok(rt) => Ok(rt),
-        Err(Error::Library { .. }) => Err(Error::BackendUnavailable {
-            backend: "npu".into(),
-            reason: format!(
-                "no CANN runtime: libascendcl.so is not at {} nor on the loader's path; install the \
-                 CANN toolkit and `source <CANN>/set_env.sh` (it sets ASCEND_HOME_PATH and \
-                 LD_LIBRARY_PATH), or set AK_ASCENDCL_LIB to the library file",
-                looked.join(", ")
-            ),
-        }),
-        Err(e) => Err(e),
+        Err(Error::Library { .. }) => Err(format!(
+            "no CANN runtime: libascendcl.so is not at {} nor on the loader's path; install the \
+             CANN toolkit and `source <CANN>/set_env.sh` (it sets ASCEND_HOME_PATH and \
+             LD_LIBRARY_PATH), or set AK_ASCENDCL_LIB to the library file",
+            looked.join(", ")
+        )),
+        Err(e) => Err(e.to_string()),
     }
 }
 
