@@ -311,8 +311,16 @@ fn npu_without_a_toolkit_is_one_named_line() {
     let out = dir.path().join("y.safetensors");
     let input = fixture("rms-norm", "plain_bf16_1x64");
     let runs: Vec<Output> = vec![
-        run_op("rms-norm", &input, &out, &["--backend".into(), "npu".into()]),
-        bin().args(["verify", "--backend", "cpu,npu:1"]).output().unwrap(),
+        run_op(
+            "rms-norm",
+            &input,
+            &out,
+            &["--backend".into(), "npu".into()],
+        ),
+        bin()
+            .args(["verify", "--backend", "cpu,npu:1"])
+            .output()
+            .unwrap(),
         bin().args(["qwen3", "--backend", "npu"]).output().unwrap(),
     ];
     for o in runs {
@@ -324,7 +332,12 @@ fn npu_without_a_toolkit_is_one_named_line() {
         assert!(lines[0].contains("ASCEND_HOME_PATH"), "{err}");
     }
     assert!(!out.exists());
-    let o = run_op("rms-norm", &input, &out, &["--backend".into(), "npu:-1".into()]);
+    let o = run_op(
+        "rms-norm",
+        &input,
+        &out,
+        &["--backend".into(), "npu:-1".into()],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("device id after `npu:`"));
 }

@@ -26,8 +26,12 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 
 /// The run every fault test uses: an rms_norm of 7 x 96 bf16 on the emulated `target`.
 fn run_rms(target: Target) -> ascend_kernels::Result<Vec<bf16>> {
-    let x: Vec<bf16> = (0..7 * 96).map(|i| bf16::from_f32(i as f32 / 50.0 - 3.0)).collect();
-    let w: Vec<bf16> = (0..96).map(|i| bf16::from_f32(1.0 + i as f32 / 96.0)).collect();
+    let x: Vec<bf16> = (0..7 * 96)
+        .map(|i| bf16::from_f32(i as f32 / 50.0 - 3.0))
+        .collect();
+    let w: Vec<bf16> = (0..96)
+        .map(|i| bf16::from_f32(1.0 + i as f32 / 96.0))
+        .collect();
     let (xs, ws) = ([7usize, 96], [96usize]);
     let backend = Backend::Sim(SimConfig::new(target).with_variant("v0"));
     ops::rms_norm(
@@ -42,7 +46,11 @@ fn run_rms(target: Target) -> ascend_kernels::Result<Vec<bf16>> {
 /// Nothing of this thread is left on the device: no allocation, and (process-wide, under the
 /// lock) no stream.
 fn assert_nothing_left() {
-    assert_eq!(emulator::thread_live_allocations().unwrap(), 0, "leaked device memory");
+    assert_eq!(
+        emulator::thread_live_allocations().unwrap(),
+        0,
+        "leaked device memory"
+    );
     assert_eq!(emulator::live_streams().unwrap(), 0, "leaked a stream");
 }
 
@@ -171,12 +179,17 @@ fn a_missing_launcher_is_named() {
     let exec = ascend_kernels::device::Exec::new(dev);
     let e = exec.knobs("rms_norm", "v0").unwrap_err();
     assert!(
-        e.to_string().contains("rms_norm variant `v0` is not compiled for a5"),
+        e.to_string()
+            .contains("rms_norm variant `v0` is not compiled for a5"),
         "{e}"
     );
     // A variant no library has.
     let e = run_with_variant(Target::A2, "v7").unwrap_err();
-    assert!(e.to_string().contains("variant `v7` is not compiled for a2"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("variant `v7` is not compiled for a2"),
+        "{e}"
+    );
     assert_nothing_left();
 }
 
@@ -210,7 +223,10 @@ fn an_unknown_soc_is_a_named_error() {
         }) => {
             assert_eq!(source_name, "aclrtGetSocName");
             assert_eq!(feature, "SoC `Ascend310P3`");
-            assert!(reason.contains("Ascend910B") && reason.contains("Ascend950"), "{reason}");
+            assert!(
+                reason.contains("Ascend910B") && reason.contains("Ascend950"),
+                "{reason}"
+            );
         }
         other => panic!("expected an unsupported-SoC error, got {other:?}"),
     }
@@ -224,7 +240,8 @@ fn an_unknown_soc_is_a_named_error() {
     }
     // A failing aclrtGetSocName is named too.
     emulator::inject_fault("aclrtGetSocName", 0, 507_000).unwrap();
-    let (api, _, message) = runtime_error(Device::open(emulator::runtime().unwrap(), 0, &lib).unwrap_err());
+    let (api, _, message) =
+        runtime_error(Device::open(emulator::runtime().unwrap(), 0, &lib).unwrap_err());
     assert_eq!(api, "aclrtGetSocName");
     assert!(message.contains("injected fault"), "{message}");
 }
@@ -279,8 +296,8 @@ fn races_with_pending_work_are_refused() {
     let x = dev.alloc(64 * 2).unwrap();
     let w = dev.alloc(64 * 2).unwrap();
     let y = dev.alloc(64 * 2).unwrap();
-    x.upload(&vec![bf16::ONE; 64]).unwrap();
-    w.upload(&vec![bf16::ONE; 64]).unwrap();
+    x.upload(&[bf16::ONE; 64]).unwrap();
+    w.upload(&[bf16::ONE; 64]).unwrap();
     let (s, ws) = ([1usize, 64], [64usize]);
     let t = |b: &ascend_kernels::device::DeviceBuffer, shape| {
         ascend_kernels::device::ops::DeviceTensor::new(b, shape, ascend_kernels::DType::BF16)
@@ -297,7 +314,7 @@ fn races_with_pending_work_are_refused() {
     )
     .unwrap();
     // A synchronous copy into the input of the queued kernel races with it.
-    let (api, code, message) = runtime_error(x.upload(&vec![bf16::ZERO; 64]).unwrap_err());
+    let (api, code, message) = runtime_error(x.upload(&[bf16::ZERO; 64]).unwrap_err());
     assert_eq!((api.as_str(), code), ("aclrtMemcpy", 107_000));
     assert!(message.contains("pending task"), "{message}");
     // Reading the output before synchronizing too.
@@ -307,8 +324,8 @@ fn races_with_pending_work_are_refused() {
     y.download(&mut out).unwrap();
     let want = ops::rms_norm(
         &Backend::Cpu,
-        TensorView::new(&s, &vec![bf16::ONE; 64]).unwrap(),
-        TensorView::new(&ws, &vec![bf16::ONE; 64]).unwrap(),
+        TensorView::new(&s, &[bf16::ONE; 64]).unwrap(),
+        TensorView::new(&ws, &[bf16::ONE; 64]).unwrap(),
         &RmsNormOptions::default(),
     )
     .unwrap();
