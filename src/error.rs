@@ -107,6 +107,26 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A request needs more memory than the [`Budget`](crate::budget::Budget) allows (or a size
+    /// that overflows): refused before anything is allocated.
+    #[error(
+        "{request}: {buffer} needs {}, over the {limit_name} limit of {} (raise it with \
+         --max-memory / --max-allocation or ascend_kernels::budget::Budget::set_global)",
+        crate::budget::human_bytes(*requested),
+        crate::budget::human_bytes(*limit)
+    )]
+    ResourceLimit {
+        /// The op or task that asked (`mx_matmul`, `checkpoint`, ...).
+        request: String,
+        /// The buffer (or the running total) that went over.
+        buffer: String,
+        /// Bytes asked for (`u64::MAX` for a size that overflowed).
+        requested: u64,
+        /// `largest allocation` or `working set`.
+        limit_name: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file is not a valid safetensors / JSON file, or its contents are inconsistent.
     #[error("{path}: {reason}")]
     Format {

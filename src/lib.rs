@@ -19,7 +19,9 @@
 //! ```
 
 pub mod backend;
+pub mod budget;
 pub mod error;
+pub mod files;
 pub mod formats;
 pub mod io;
 pub mod ops;
@@ -34,6 +36,7 @@ pub mod tune;
 pub mod verify;
 
 pub use backend::Backend;
+pub use budget::Budget;
 pub use error::{Error, Result};
 pub use formats::{DType, Element, FloatElement, Fp8Format, RoundMode, E4M3, E5M2, E8M0};
 pub use tensor::{Tensor, TensorView};

@@ -13,7 +13,7 @@ fn check_2d<T: crate::formats::Element>(
     what: &str,
 ) -> Result<(usize, usize)> {
     match *t.shape() {
-        [a, b] if b > 0 => Ok((a, b)),
+        [a, b] => Ok((a, b)),
         _ => Err(Error::shape(name, what, t.shape())),
     }
 }
@@ -31,6 +31,16 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     let (n, kw) = check_2d("w", &w, "[N, K]")?;
     if kw != k {
         return Err(Error::shape("w", format!("[N, {k}] (K of x)"), w.shape()));
+    }
+    let count = m.checked_mul(n);
+    let mut plan = super::plan("matmul");
+    plan.buffer("y", count, O::DTYPE.size())?;
+    plan.bytes(
+        "scratch",
+        super::matmul_scratch(m, n, k, O::DTYPE.size()).unwrap_or(u64::MAX),
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, None));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
@@ -73,6 +83,16 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
             format!("[N, {k}] (K of x)"),
             w.elements.shape(),
         ));
+    }
+    let count = m.checked_mul(n);
+    let mut plan = super::plan("mx_matmul_weight_only");
+    plan.buffer("y", count, O::DTYPE.size())?;
+    plan.bytes(
+        "scratch",
+        super::matmul_scratch(m, n, k, O::DTYPE.size()).unwrap_or(u64::MAX),
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, None));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {

@@ -43,6 +43,16 @@ pub fn mx_matmul<O: FloatElement>(
         }
         None => None,
     };
+    let count = m.checked_mul(n);
+    let mut plan = super::plan("mx_matmul");
+    plan.buffer("y", count, O::DTYPE.size())?;
+    plan.bytes(
+        "scratch",
+        super::matmul_scratch(m, n, k, O::DTYPE.size()).unwrap_or(u64::MAX),
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, bias));
+    }
     let mut out = vec![O::from_f32(0.0); m * n];
     match backend {
         Backend::Cpu => cpu::fast::matmul::mx(&x, &w, bias, m, n, k, &mut out),

@@ -57,6 +57,8 @@ pub fn rms_norm<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<Tensor<T>> {
+    validate(&x, weight, options)?;
+    super::plan("rms_norm").buffer("y", Some(x.len()), T::DTYPE.size())?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     rms_norm_into(backend, x, weight, options, &mut out)?;
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
@@ -78,6 +80,9 @@ pub fn rms_norm_into<T: FloatElement>(
             format!("{} elements (x)", x.len()),
             &[out.len()],
         ));
+    }
+    if x.is_empty() {
+        return Ok(());
     }
     match backend {
         Backend::Cpu if fast::is_bf16::<T>() => {
@@ -107,8 +112,18 @@ pub fn rms_norm_residual<T: FloatElement>(
         ));
     }
     let h = validate(&x, weight, options)?;
+    let mut plan = super::plan("rms_norm_residual");
+    plan.buffer("y", Some(x.len()), T::DTYPE.size())?;
+    plan.buffer("residual_out", Some(x.len()), T::DTYPE.size())?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
+    let shape = x.shape().to_vec();
+    if x.is_empty() {
+        return Ok((
+            Tensor::from_parts(shape.clone(), out),
+            Tensor::from_parts(shape, sum),
+        ));
+    }
     match backend {
         Backend::Cpu if fast::is_bf16::<T>() => {
             fast::add(x.data(), residual.data(), &mut sum);
@@ -123,7 +138,6 @@ pub fn rms_norm_residual<T: FloatElement>(
             sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
         }
     }
-    let shape = x.shape().to_vec();
     Ok((
         Tensor::from_parts(shape.clone(), out),
         Tensor::from_parts(shape, sum),

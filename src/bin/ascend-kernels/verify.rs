@@ -1,6 +1,6 @@
 //! `ascend-kernels verify`: every golden fixture through the library, one line each.
 
-use crate::op::parse_backend;
+use super::op::parse_backend;
 use ascend_kernels::verify::{check_fixture, fixture_files};
 use ascend_kernels::Result;
 use clap::Args;
