@@ -42,15 +42,15 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             .checked_div(total)
             .unwrap_or(width)
             .min(width);
-        crate::progress::status(&format!(
+        super::progress::status(&format!(
             "converting [{}{}] {done}/{total} linear weights",
             "#".repeat(filled),
             " ".repeat(width - filled)
         ));
     };
-    crate::progress::status(&format!("loading {} ...", args.input.display()));
+    super::progress::status(&format!("loading {} ...", args.input.display()));
     let report = convert(&args.input, &args.output, &options, &mut progress);
-    crate::progress::clear();
+    super::progress::clear();
     let report = report?;
     println!(
         "converted {} linear weights to {} in {:.2?}; wrote {} files to {}",

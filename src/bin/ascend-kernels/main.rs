@@ -42,6 +42,19 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// Checks the options that need no file (values, combinations, backends), as the commands
+    /// do before any work; what the `cli` fuzz target runs after a successful parse.
+    pub fn check_options(&self) -> ascend_kernels::Result<()> {
+        match &self.command {
+            Command::Op(a) => a.check(),
+            Command::Qwen3(a) => a.check(),
+            Command::Verify(a) => a.check(),
+            Command::Convert(_) | Command::Emit(_) | Command::Tune(_) => Ok(()),
+        }
+    }
+}
+
 /// Parses the command line; an error (or a request for help or the version, whose text is the
 /// `Err`'s, with `true`) comes back as text. Every error is one line naming the argument and,
 /// where the parser knows them, the values it accepts.

@@ -44,6 +44,17 @@ pub struct Qwen3Args {
     logits_out: Option<PathBuf>,
 }
 
+impl Qwen3Args {
+    /// The checks that need no file: the backends and the prompt ids.
+    pub fn check(&self) -> Result<()> {
+        backends(self)?;
+        if let Some(ids) = &self.prompt_ids {
+            parse_ids(ids)?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the command; `Ok(false)` when the proof found a disagreement.
 pub fn run(args: &Qwen3Args) -> Result<bool> {
     if args.model.is_none()
@@ -216,15 +227,15 @@ fn generate(args: &Qwen3Args) -> Result<()> {
                 ),
             )
         })?;
-    crate::progress::status(&format!("loading {} ...", dir.display()));
+    super::progress::status(&format!("loading {} ...", dir.display()));
     let checkpoint = Checkpoint::load(&dir)?;
     let format = checkpoint.format;
     let dims = checkpoint.config.dims(positions.max(1));
-    crate::progress::status(&format!("preparing the {} weights ...", mode.name()));
+    super::progress::status(&format!("preparing the {} weights ...", mode.name()));
     let weights = checkpoint.into_weights(mode, &backend, &MxQuantOptions::default())?;
     let mut model = Qwen3::new(dims.clone(), weights, mode, backend.clone())?;
     model.plan_generation(prompt.len(), args.max_new_tokens)?;
-    crate::progress::clear();
+    super::progress::clear();
     println!(
         "model {} ({}), mode {}, backend {}, loaded in {:.2?}",
         dir.display(),
@@ -233,9 +244,9 @@ fn generate(args: &Qwen3Args) -> Result<()> {
         backend.name(),
         start.elapsed()
     );
-    crate::progress::status(&format!("generating {} tokens ...", args.max_new_tokens));
+    super::progress::status(&format!("generating {} tokens ...", args.max_new_tokens));
     let (ids, logits, times) = model.generate(&prompt, args.max_new_tokens)?;
-    crate::progress::clear();
+    super::progress::clear();
     println!("prompt ids:    {prompt:?}");
     println!("generated ids: {ids:?}");
     if let Some(t) = &tokenizer {

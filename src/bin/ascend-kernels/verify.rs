@@ -21,6 +21,16 @@ pub struct VerifyArgs {
     quiet: bool,
 }
 
+impl VerifyArgs {
+    /// The checks that need no file: the backend names.
+    pub fn check(&self) -> Result<()> {
+        for name in self.backend.split(',') {
+            parse_backend(name.trim())?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs the fixtures; `Ok(false)` when any comparison failed.
 pub fn run(args: &VerifyArgs) -> Result<bool> {
     let files = fixture_files(&args.fixtures)?;
