@@ -140,6 +140,11 @@ impl Budget {
 /// The memory this machine gives the process: `MemTotal` of `/proc/meminfo`, or the cgroup
 /// (v2 `memory.max`, v1 `memory.limit_in_bytes`) limit when lower; `None` when unreadable.
 pub fn machine_memory() -> Option<u64> {
+    static MEMORY: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *MEMORY.get_or_init(read_machine_memory)
+}
+
+fn read_machine_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let total = meminfo.lines().find_map(|l| {
         let rest = l.strip_prefix("MemTotal:")?;
@@ -238,7 +243,8 @@ impl Plan {
             limit_name,
             limit,
         };
-        if bytes > self.budget.max_allocation {
+        // u64::MAX stands for a size that overflowed: refused under any budget.
+        if bytes == u64::MAX || bytes > self.budget.max_allocation {
             return Err(limit(
                 "largest allocation",
                 self.budget.max_allocation,
@@ -246,7 +252,7 @@ impl Plan {
             ));
         }
         let total = self.total.saturating_add(bytes);
-        if total > self.budget.max_working_set {
+        if total == u64::MAX || total > self.budget.max_working_set {
             return Err(limit("working set", self.budget.max_working_set, total));
         }
         self.total = total;

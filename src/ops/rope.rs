@@ -225,6 +225,12 @@ impl RopeCache {
     }
 }
 
+/// True when two slices share memory.
+fn overlap<T>(a: &[T], b: &[T]) -> bool {
+    let (a, b) = (a.as_ptr_range(), b.as_ptr_range());
+    a.start < b.end && b.start < a.end
+}
+
 /// Every position must lie in `0..2^24` (exact in f32): the first that does not is named.
 fn check_positions(positions: &[i64]) -> Result<()> {
     match positions
@@ -320,16 +326,38 @@ pub fn rope_qk<T: FloatElement>(
             cpu::rope::apply(&mut k_out, d, positions, cache, options);
         }
         Backend::Sim(cfg) => {
-            // The kernel gathers rows by index: a cache of chosen positions is re-labelled.
+            // The kernel gathers rows by index: a cache of chosen positions is re-labelled. It
+            // takes two distinct, non-empty inputs: an empty one is stood in for by a copy of
+            // the other (its output dropped), an input given twice is copied once.
+            let stand_in = q.is_empty() || k.is_empty() || overlap(q.data(), k.data());
+            let extra = if stand_in {
+                2 * q.len().max(k.len())
+            } else {
+                0
+            };
             super::plan("rope_qk (sim)").buffer(
-                "row indices and cache copy",
-                tokens.checked_add(cache.table().len()),
+                "row indices, cache copy and stand-in input",
+                tokens
+                    .checked_add(cache.table().len())
+                    .and_then(|n| n.checked_add(extra)),
                 8,
             )?;
             let (cache, rows) = cache.by_row_index(positions);
-            let (qd, kd) = (q.data(), k.data());
-            let (qo, ko) = (&mut q_out, &mut k_out);
-            crate::backend::sim::rope_qk(cfg, qd, kd, d, &rows, &cache, options, qo, ko)?;
+            let sim = |a: &[T], b: &[T], ao: &mut [T], bo: &mut [T]| {
+                crate::backend::sim::rope_qk(cfg, a, b, d, &rows, &cache, options, ao, bo)
+            };
+            if q.is_empty() {
+                let (stand, mut dropped) = (k.data().to_vec(), k.data().to_vec());
+                sim(&stand, k.data(), &mut dropped, &mut k_out)?;
+            } else if k.is_empty() {
+                let (stand, mut dropped) = (q.data().to_vec(), q.data().to_vec());
+                sim(q.data(), &stand, &mut q_out, &mut dropped)?;
+            } else if stand_in {
+                let copy = k.data().to_vec();
+                sim(q.data(), &copy, &mut q_out, &mut k_out)?;
+            } else {
+                sim(q.data(), k.data(), &mut q_out, &mut k_out)?;
+            }
         }
     }
     Ok((
