@@ -49,9 +49,11 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
         }
         Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), n, k, &mut out),
         Backend::Sim(cfg) => {
+            let xs = super::spans(&[super::bytes_of(x.data())]);
+            let w = super::unaliased("matmul", w.data(), &xs)?;
             let args = crate::backend::sim::MatmulArgs {
                 x: x.data(),
-                w: w.data(),
+                w: &w,
                 bias: None,
                 m,
                 n,
@@ -101,10 +103,14 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
         }
         Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
         Backend::Sim(cfg) => {
+            let xs = super::spans(&[super::bytes_of(x.data())]);
+            let we = super::unaliased("mx_matmul_weight_only", w.elements.data(), &xs)?;
+            let xs = super::spans(&[super::bytes_of(x.data()), &we]);
+            let ws = super::unaliased("mx_matmul_weight_only", w.scales.data(), &xs)?;
             let wo = crate::backend::sim::MxOperand {
                 format: w.format,
-                elements: w.elements.data(),
-                scales: w.scales.data(),
+                elements: &we,
+                scales: &ws,
             };
             crate::backend::sim::mx_matmul_weight_only(cfg, x.data(), &wo, m, n, k, &mut out)?;
         }

@@ -95,3 +95,43 @@ pub(crate) fn empty_sum_product<O: crate::formats::FloatElement>(
     }
     crate::tensor::Tensor::from_parts(vec![m, n], out)
 }
+
+/// The byte range a slice occupies.
+fn span<T>(s: &[T]) -> std::ops::Range<usize> {
+    let r = s.as_ptr_range();
+    r.start as usize..r.end as usize
+}
+
+/// `data`, or a copy when it shares memory with one of `others`: the sim registers every
+/// argument as its own GM buffer and refuses overlapping ones, while the CPU takes any views
+/// (the same tensor passed twice, views cast from one buffer). The copy is held to the budget.
+pub(crate) fn unaliased<'a, T: Clone>(
+    op: &str,
+    data: &'a [T],
+    others: &[std::ops::Range<usize>],
+) -> Result<std::borrow::Cow<'a, [T]>> {
+    let me = span(data);
+    let shared = !data.is_empty()
+        && others
+            .iter()
+            .any(|o| o.start < o.end && me.start < o.end && o.start < me.end);
+    if !shared {
+        return Ok(std::borrow::Cow::Borrowed(data));
+    }
+    plan(op).buffer(
+        "copy of an input given twice",
+        Some(data.len()),
+        std::mem::size_of::<T>(),
+    )?;
+    Ok(std::borrow::Cow::Owned(data.to_vec()))
+}
+
+/// The byte ranges of `slices`, for [`unaliased`].
+pub(crate) fn spans(slices: &[&[u8]]) -> Vec<std::ops::Range<usize>> {
+    slices.iter().map(|s| span(s)).collect()
+}
+
+/// The bytes of a slice of plain values (for [`spans`]).
+pub(crate) fn bytes_of<T: bytemuck::Pod>(s: &[T]) -> &[u8] {
+    bytemuck::cast_slice(s)
+}

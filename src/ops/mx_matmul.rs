@@ -57,17 +57,30 @@ pub fn mx_matmul<O: FloatElement>(
     match backend {
         Backend::Cpu => cpu::fast::matmul::mx(&x, &w, bias, m, n, k, &mut out),
         Backend::Sim(cfg) => {
+            use super::{bytes_of, spans, unaliased};
+            let xe = x.elements.data();
+            let xs = unaliased("mx_matmul", x.scales.data(), &spans(&[xe]))?;
+            let seen = [xe, bytes_of(&xs)];
+            let we = unaliased("mx_matmul", w.elements.data(), &spans(&seen))?;
+            let seen = [xe, bytes_of(&xs), &we];
+            let ws = unaliased("mx_matmul", w.scales.data(), &spans(&seen))?;
+            let seen = [xe, bytes_of(&xs), &we, bytes_of(&ws)];
+            let b = match bias {
+                Some(b) => Some(unaliased("mx_matmul", b, &spans(&seen))?),
+                None => None,
+            };
             let xo = crate::backend::sim::MxOperand {
                 format: x.format,
-                elements: x.elements.data(),
-                scales: x.scales.data(),
+                elements: xe,
+                scales: &xs,
             };
             let wo = crate::backend::sim::MxOperand {
                 format: w.format,
-                elements: w.elements.data(),
-                scales: w.scales.data(),
+                elements: &we,
+                scales: &ws,
             };
-            crate::backend::sim::mx_matmul(cfg, &xo, &wo, bias, m, n, k, &mut out)?;
+            let b = b.as_deref();
+            crate::backend::sim::mx_matmul(cfg, &xo, &wo, b, m, n, k, &mut out)?;
         }
     }
     Ok(Tensor::from_parts(vec![m, n], out))

@@ -90,7 +90,10 @@ pub fn rms_norm_into<T: FloatElement>(
         }
         Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, out),
         Backend::Sim(cfg) => {
-            sim::rms_norm(cfg, &sim_args(&x, None, &weight, h, options), out, None)?;
+            let xs = super::spans(&[super::bytes_of(x.data())]);
+            let w = super::unaliased("rms_norm", weight.data(), &xs)?;
+            let w = TensorView::new(weight.shape(), &w)?;
+            sim::rms_norm(cfg, &sim_args(&x, None, &w, h, options), out, None)?;
         }
     }
     Ok(())
@@ -134,7 +137,16 @@ pub fn rms_norm_residual<T: FloatElement>(
             cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
         }
         Backend::Sim(cfg) => {
-            let args = sim_args(&x, Some(&residual), &weight, h, options);
+            use super::{bytes_of, spans, unaliased};
+            let xb = bytes_of(x.data());
+            let r = unaliased("rms_norm_residual", residual.data(), &spans(&[xb]))?;
+            let seen = [xb, bytes_of(&r)];
+            let w = unaliased("rms_norm_residual", weight.data(), &spans(&seen))?;
+            let (r, w) = (
+                TensorView::new(residual.shape(), &r)?,
+                TensorView::new(weight.shape(), &w)?,
+            );
+            let args = sim_args(&x, Some(&r), &w, h, options);
             sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
         }
     }
