@@ -120,8 +120,8 @@ fn zero_sized_dimensions_give_the_same_result_on_every_backend() {
         elements: TensorView::new(e, &no_e).unwrap(),
         scales: TensorView::new(s, &no_s).unwrap(),
     };
-    let ones = vec![0x38u8; 4 * 32];
-    let one_scales = vec![
+    let ones = [0x38u8; 4 * 32];
+    let one_scales = [
         E8M0::ONE,
         E8M0::MIN,
         E8M0::ONE,

@@ -22,11 +22,14 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => return ascend_kernels_fuzz::assert_one_line(&e.to_string()),
     };
     let mode = [Mode::Dequant, Mode::W8A16Mxfp8, Mode::W8A8Mxfp8][selector as usize % 3];
-    let dims = checkpoint.config.dims(4.min(checkpoint.config.max_position_embeddings));
+    let dims = checkpoint
+        .config
+        .dims(4.min(checkpoint.config.max_position_embeddings));
     let run = || -> ascend_kernels::Result<()> {
-        let weights = checkpoint
-            .clone()
-            .into_weights(mode, &Backend::Cpu, &MxQuantOptions::default())?;
+        let weights =
+            checkpoint
+                .clone()
+                .into_weights(mode, &Backend::Cpu, &MxQuantOptions::default())?;
         let mut model = Qwen3::new(dims, weights, mode, Backend::Cpu)?;
         model.plan_generation(1, 1)?;
         let mut cache = model.new_cache();

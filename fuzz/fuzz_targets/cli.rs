@@ -14,7 +14,10 @@ mod cli;
 fuzz_target!(|data: &[u8]| {
     ascend_kernels_fuzz::init();
     let args: Vec<OsString> = std::iter::once(OsString::from("ascend-kernels"))
-        .chain(data.split(|&b| b == 0).map(|a| OsStr::from_bytes(a).to_owned()))
+        .chain(
+            data.split(|&b| b == 0)
+                .map(|a| OsStr::from_bytes(a).to_owned()),
+        )
         .collect();
     match cli::parse(args) {
         Ok(c) => {

@@ -235,10 +235,7 @@ pub fn write_model_dir(data: &[u8], dir: &std::path::Path, outside: &std::path::
 pub fn scratch_dir() -> tempfile::TempDir {
     let shm = std::path::Path::new("/dev/shm");
     if shm.is_dir() {
-        if let Ok(d) = tempfile::Builder::new()
-            .prefix("ak-fuzz-")
-            .tempdir_in(shm)
-        {
+        if let Ok(d) = tempfile::Builder::new().prefix("ak-fuzz-").tempdir_in(shm) {
             return d;
         }
     }

@@ -309,9 +309,8 @@ fn format_err(path: &Path, reason: impl Into<String>) -> Error {
 /// `.safetensors` such as adapters or fixtures, which the loader never reads).
 fn layout_of(name: &str) -> Option<bool> {
     let weights = name.ends_with(".safetensors") || name.ends_with(".safetensors.index.json");
-    if name.starts_with("quant_model_description") && name.ends_with(".json") {
-        Some(true)
-    } else if weights && name.starts_with("quant_model_weight") {
+    let description = name.starts_with("quant_model_description") && name.ends_with(".json");
+    if description || (weights && name.starts_with("quant_model_weight")) {
         Some(true)
     } else if weights && (name.starts_with("model.safetensors") || name.starts_with("model-")) {
         Some(false)
