@@ -332,7 +332,6 @@ impl Qwen3 {
     /// built for: the weights, the KV cache at its full length and the largest activations
     /// (the prefill's, with the matmuls' scratch), all computed with checked arithmetic.
     pub fn plan_generation(&self, prompt: usize, max_new: usize) -> Result<()> {
-        let d = &self.dims;
         let total = prompt
             .checked_add(max_new)
             .filter(|&n| n <= self.rope.max_positions())
@@ -346,7 +345,14 @@ impl Qwen3 {
                     ),
                 )
             })?;
-        let mut plan = crate::budget::Budget::current().plan("qwen3 generation");
+        self.plan_step(prompt, total)
+    }
+
+    /// The budget check of one forward of `prompt` new tokens that ends at `total` positions:
+    /// the weights, the KV cache at `total`, attention scratch, activations and logits.
+    fn plan_step(&self, prompt: usize, total: usize) -> Result<()> {
+        let d = &self.dims;
+        let mut plan = crate::budget::Budget::current().plan("qwen3 forward");
         let weights = self.weight_bytes();
         plan.bytes("weights", weights)?;
         let p = crate::budget::product;
@@ -475,6 +481,7 @@ impl Qwen3 {
                 ),
             });
         }
+        self.plan_step(t, start + t)?;
         let positions: Vec<i64> = (start..start + t).map(|p| p as i64).collect();
         let mut run = Runner {
             backend: &self.backend,
