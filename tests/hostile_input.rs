@@ -883,6 +883,33 @@ fn argument_errors_are_one_line_naming_the_option() {
 }
 
 #[test]
+fn line_breaks_quoted_from_the_input_stay_escaped() {
+    // Found by the fuzz targets: a tensor name, a config string or an option value with a line
+    // break made a multi-line message (library and binary).
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out.safetensors");
+    let input = d.path().join("x.safetensors");
+    write_tensors(
+        &input,
+        &[("x\nfake: line", DType::BF16, vec![1, 2], vec![0; 4])],
+    );
+    let o = run(
+        &op_args("mx-quant", &["--input"]),
+        &[&input, Path::new("--output"), &out],
+    );
+    assert_one_line_error(&o, "x: missing");
+    let o = run(&["verify", "--backend", "cpu,sim-a\nb"], &[]);
+    assert_one_line_error(&o, "unknown target `a\\nb`");
+    let c = ascend_kernels::qwen3::Qwen3Config::from_json_str(
+        "config.json",
+        r#"{"model_type": "qwe\n3"}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(c.contains("qwe\\n3") && !c.contains('\n'), "{c}");
+}
+
+#[test]
 fn no_progress_text_precedes_an_error() {
     // `qwen3` printed `loading DIR ...` before its error.
     let d = tempfile::tempdir().unwrap();
