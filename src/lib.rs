@@ -20,6 +20,7 @@
 
 pub mod backend;
 pub mod budget;
+pub mod device;
 pub mod error;
 pub mod files;
 pub mod formats;

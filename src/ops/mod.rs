@@ -13,11 +13,13 @@ mod rope;
 pub use fp8_block::{fp8_block_dequant, fp8_block_dequant_into};
 pub use matmul::{matmul, mx_matmul_weight_only};
 pub use mx::{
-    block_scales_to_pair, mx_dequant, mx_quant, mx_quant_into, pair_scale_row,
+    block_scales_to_pair, mx_dequant, mx_dequant_into, mx_quant, mx_quant_into, pair_scale_row,
     pair_scales_to_blocks, MxQuantOptions, MxTensor, MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
 };
 pub use mx_matmul::mx_matmul;
-pub use rms_norm::{rms_norm, rms_norm_into, rms_norm_residual, RmsNormOptions};
+pub use rms_norm::{
+    rms_norm, rms_norm_into, rms_norm_residual, rms_norm_residual_into, RmsNormOptions,
+};
 pub use rope::{rope_qk, RopeCache, RopeOptions};
 
 use crate::error::{Error, Result};
@@ -47,6 +49,37 @@ pub(crate) fn rows_and_last<T: Element>(
 /// [`matmul_scratch`] with an f32 output, for callers outside the ops (`None` on overflow).
 pub(crate) fn matmul_scratch_bytes(m: usize, n: usize, k: usize) -> Option<u64> {
     matmul_scratch(m, n, k, 4)
+}
+
+/// Holds op `op`'s buffers to the budget before it allocates any: each output
+/// (`(name, element count or None on overflow, bytes per element)`), the device path's copies
+/// of the inputs (`input_bytes`) and of the outputs, and `scratch` bytes (the most any backend
+/// allocates besides; `None` on overflow). The same for every backend.
+pub(crate) fn plan_op(
+    op: &str,
+    outputs: &[(&str, Option<usize>, usize)],
+    input_bytes: u64,
+    scratch: Option<u64>,
+) -> Result<()> {
+    let mut p = plan(op);
+    let mut output_bytes = 0u64;
+    for &(name, count, size) in outputs {
+        p.buffer(name, count, size)?;
+        let bytes = count.and_then(|c| (c as u64).checked_mul(size as u64));
+        output_bytes = bytes
+            .and_then(|b| output_bytes.checked_add(b))
+            .unwrap_or(u64::MAX);
+    }
+    p.bytes(
+        "device copies of the inputs and outputs",
+        input_bytes.checked_add(output_bytes).unwrap_or(u64::MAX),
+    )?;
+    p.bytes("scratch", scratch.unwrap_or(u64::MAX))
+}
+
+/// Bytes of a tensor's data.
+pub(crate) fn nbytes<T>(data: &[T]) -> u64 {
+    std::mem::size_of_val(data) as u64
 }
 
 /// A plan of what op `op` will allocate, held to the budget in force
@@ -94,44 +127,4 @@ pub(crate) fn empty_sum_product<O: crate::formats::FloatElement>(
         }
     }
     crate::tensor::Tensor::from_parts(vec![m, n], out)
-}
-
-/// The byte range a slice occupies.
-fn span<T>(s: &[T]) -> std::ops::Range<usize> {
-    let r = s.as_ptr_range();
-    r.start as usize..r.end as usize
-}
-
-/// `data`, or a copy when it shares memory with one of `others`: the sim registers every
-/// argument as its own GM buffer and refuses overlapping ones, while the CPU takes any views
-/// (the same tensor passed twice, views cast from one buffer). The copy is held to the budget.
-pub(crate) fn unaliased<'a, T: Clone>(
-    op: &str,
-    data: &'a [T],
-    others: &[std::ops::Range<usize>],
-) -> Result<std::borrow::Cow<'a, [T]>> {
-    let me = span(data);
-    let shared = !data.is_empty()
-        && others
-            .iter()
-            .any(|o| o.start < o.end && me.start < o.end && o.start < me.end);
-    if !shared {
-        return Ok(std::borrow::Cow::Borrowed(data));
-    }
-    plan(op).buffer(
-        "copy of an input given twice",
-        Some(data.len()),
-        std::mem::size_of::<T>(),
-    )?;
-    Ok(std::borrow::Cow::Owned(data.to_vec()))
-}
-
-/// The byte ranges of `slices`, for [`unaliased`].
-pub(crate) fn spans(slices: &[&[u8]]) -> Vec<std::ops::Range<usize>> {
-    slices.iter().map(|s| span(s)).collect()
-}
-
-/// The bytes of a slice of plain values (for [`spans`]).
-pub(crate) fn bytes_of<T: bytemuck::Pod>(s: &[T]) -> &[u8] {
-    bytemuck::cast_slice(s)
 }

@@ -2,7 +2,8 @@
 
 use super::rows_and_last;
 use crate::backend::cpu::fast::elementwise as fast;
-use crate::backend::{cpu, sim, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
 use crate::formats::FloatElement;
 use crate::tensor::{Tensor, TensorView};
@@ -58,7 +59,9 @@ pub fn rms_norm<T: FloatElement>(
     options: &RmsNormOptions,
 ) -> Result<Tensor<T>> {
     validate(&x, weight, options)?;
-    super::plan("rms_norm").buffer("y", Some(x.len()), T::DTYPE.size())?;
+    let outputs = [("y", Some(x.len()), T::DTYPE.size())];
+    let inputs = super::nbytes(x.data()) + super::nbytes(weight.data());
+    super::plan_op("rms_norm", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     rms_norm_into(backend, x, weight, options, &mut out)?;
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
@@ -74,29 +77,18 @@ pub fn rms_norm_into<T: FloatElement>(
     out: &mut [T],
 ) -> Result<()> {
     let h = validate(&x, weight, options)?;
-    if out.len() != x.len() {
-        return Err(Error::shape(
-            "out",
-            format!("{} elements (x)", x.len()),
-            &[out.len()],
-        ));
-    }
+    check_out("out", x.len(), out.len())?;
     if x.is_empty() {
         return Ok(());
     }
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::rms_norm(x.data(), weight.data(), h, options, out)
-        }
-        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, out),
-        Backend::Sim(cfg) => {
-            let xs = super::spans(&[super::bytes_of(x.data())]);
-            let w = super::unaliased("rms_norm", weight.data(), &xs)?;
-            let w = TensorView::new(weight.shape(), &w)?;
-            sim::rms_norm(cfg, &sim_args(&x, None, &w, h, options), out, None)?;
-        }
-    }
-    Ok(())
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: None,
+        h,
+        options,
+        out,
+    })
 }
 
 /// Fused residual RMSNorm: `h = round(x + residual)`, `y = rms_norm(h)`; returns `(y, h)`.
@@ -114,62 +106,127 @@ pub fn rms_norm_residual<T: FloatElement>(
             residual.shape(),
         ));
     }
-    let h = validate(&x, weight, options)?;
-    let mut plan = super::plan("rms_norm_residual");
-    plan.buffer("y", Some(x.len()), T::DTYPE.size())?;
-    plan.buffer("residual_out", Some(x.len()), T::DTYPE.size())?;
+    validate(&x, weight, options)?;
+    let size = T::DTYPE.size();
+    let outputs = [
+        ("y", Some(x.len()), size),
+        ("residual_out", Some(x.len()), size),
+    ];
+    let inputs = 2 * super::nbytes(x.data()) + super::nbytes(weight.data());
+    super::plan_op("rms_norm_residual", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
+    rms_norm_residual_into(backend, x, residual, weight, options, &mut out, &mut sum)?;
     let shape = x.shape().to_vec();
-    if x.is_empty() {
-        return Ok((
-            Tensor::from_parts(shape.clone(), out),
-            Tensor::from_parts(shape, sum),
-        ));
-    }
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::add(x.data(), residual.data(), &mut sum);
-            fast::rms_norm(&sum, weight.data(), h, options, &mut out);
-        }
-        Backend::Cpu => {
-            cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
-            cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
-        }
-        Backend::Sim(cfg) => {
-            use super::{bytes_of, spans, unaliased};
-            let xb = bytes_of(x.data());
-            let r = unaliased("rms_norm_residual", residual.data(), &spans(&[xb]))?;
-            let seen = [xb, bytes_of(&r)];
-            let w = unaliased("rms_norm_residual", weight.data(), &spans(&seen))?;
-            let (r, w) = (
-                TensorView::new(residual.shape(), &r)?,
-                TensorView::new(weight.shape(), &w)?,
-            );
-            let args = sim_args(&x, Some(&r), &w, h, options);
-            sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
-        }
-    }
     Ok((
         Tensor::from_parts(shape.clone(), out),
         Tensor::from_parts(shape, sum),
     ))
 }
 
-fn sim_args<'a, T: FloatElement>(
-    x: &TensorView<'a, T>,
-    residual: Option<&TensorView<'a, T>>,
-    weight: &TensorView<'a, T>,
-    h: usize,
+/// [`rms_norm_residual`] into caller buffers `out` (y) and `sum` (h), each of `x.len()`
+/// elements (no allocation; after an error their contents are not a result).
+pub fn rms_norm_residual_into<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    residual: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
     options: &RmsNormOptions,
-) -> sim::RmsNormArgs<'a, T> {
-    sim::RmsNormArgs {
-        x: x.data(),
-        residual: residual.map(|r| r.data()),
-        weight: weight.data(),
-        rows: x.len() / h,
-        cols: h,
-        eps: options.eps,
-        weight_in_f32: options.weight_in_f32,
+    out: &mut [T],
+    sum: &mut [T],
+) -> Result<()> {
+    if residual.shape() != x.shape() {
+        return Err(Error::shape(
+            "residual",
+            format!("{:?} (shape of x)", x.shape()),
+            residual.shape(),
+        ));
+    }
+    let h = validate(&x, weight, options)?;
+    check_out("out", x.len(), out.len())?;
+    check_out("sum", x.len(), sum.len())?;
+    if x.is_empty() {
+        return Ok(());
+    }
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: Some((residual, sum)),
+        h,
+        options,
+        out,
+    })
+}
+
+fn check_out(name: &str, want: usize, have: usize) -> Result<()> {
+    if have != want {
+        return Err(Error::shape(name, format!("{want} elements (x)"), &[have]));
+    }
+    Ok(())
+}
+
+/// One validated `rms_norm` (plain, or fused with `residual` and its sum output).
+struct RmsNorm<'a, 'o, T> {
+    x: TensorView<'a, T>,
+    weight: TensorView<'a, T>,
+    residual: Option<(TensorView<'a, T>, &'o mut [T])>,
+    h: usize,
+    options: &'a RmsNormOptions,
+    out: &'o mut [T],
+}
+
+impl<T: FloatElement> Op for RmsNorm<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (x, w, h, o) = (self.x.data(), self.weight.data(), self.h, self.options);
+        let bf16 = fast::is_bf16::<T>();
+        match self.residual {
+            None if bf16 => fast::rms_norm(x, w, h, o, self.out),
+            None => cpu::rms_norm::rms_norm(x, w, h, o, self.out),
+            Some((r, sum)) if bf16 => {
+                fast::add(x, r.data(), sum);
+                fast::rms_norm(sum, w, h, o, self.out);
+            }
+            Some((r, sum)) => {
+                cpu::rms_norm::add(x, r.data(), sum);
+                cpu::rms_norm::rms_norm(sum, w, h, o, self.out);
+            }
+        }
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let mut run = HostRun::new(exec)?;
+        let dt = T::DTYPE;
+        let xs = run.input(self.x.data())?;
+        let ws = run.input(self.weight.data())?;
+        let ys = run.output_for::<T>(self.out.len())?;
+        let (rs, hs) = match &self.residual {
+            Some((r, _)) => (
+                Some(run.input(r.data())?),
+                Some(run.output_for::<T>(r.len())?),
+            ),
+            None => (None, None),
+        };
+        let shape = self.x.shape();
+        let residual = rs
+            .zip(hs)
+            .map(|(r, h)| (run.tensor(r, shape, dt), run.tensor(h, shape, dt)));
+        device::ops::rms_norm(
+            exec,
+            run.stream(),
+            run.tensor(xs, shape, dt),
+            run.tensor(ws, self.weight.shape(), dt),
+            residual,
+            run.tensor(ys, shape, dt),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(ys, self.out)?;
+        if let (Some((_, sum)), Some(hs)) = (self.residual, hs) {
+            run.download(hs, sum)?;
+        }
+        Ok(())
     }
 }

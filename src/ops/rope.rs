@@ -1,8 +1,9 @@
 //! Fused NeoX (half-rotation) RoPE on Q and K with a host-built cos/sin cache.
 
-use crate::backend::{cpu, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::FloatElement;
+use crate::formats::{DType, FloatElement};
 use crate::tensor::{Tensor, TensorView};
 
 /// Positions are exact in f32 below this bound (2^24), the largest a cache may cover.
@@ -225,12 +226,6 @@ impl RopeCache {
     }
 }
 
-/// True when two slices share memory.
-fn overlap<T>(a: &[T], b: &[T]) -> bool {
-    let (a, b) = (a.as_ptr_range(), b.as_ptr_range());
-    a.start < b.end && b.start < a.end
-}
-
 /// Every position must lie in `0..2^24` (exact in f32): the first that does not is named.
 fn check_positions(positions: &[i64]) -> Result<()> {
     match positions
@@ -309,9 +304,18 @@ pub fn rope_qk<T: FloatElement>(
             ),
         });
     }
-    let mut plan = super::plan("rope_qk");
-    plan.buffer("q_out", Some(q.len()), T::DTYPE.size())?;
-    plan.buffer("k_out", Some(k.len()), T::DTYPE.size())?;
+    let outputs = [
+        ("q_out", Some(q.len()), T::DTYPE.size()),
+        ("k_out", Some(k.len()), T::DTYPE.size()),
+    ];
+    let inputs = super::nbytes(q.data()) + super::nbytes(k.data()) + super::nbytes(positions);
+    // The device path gathers rows by index: a cache of chosen positions is re-labelled (its
+    // table copied), and an empty q or k is stood in for by a copy of the other.
+    let scratch = (tokens as u64)
+        .checked_mul(8)
+        .and_then(|b| b.checked_add(super::nbytes(cache.table()) * 2))
+        .and_then(|b| b.checked_add(2 * super::nbytes(q.data()).max(super::nbytes(k.data()))));
+    super::plan_op("rope_qk", &outputs, inputs, scratch)?;
     let mut q_out = q.data().to_vec();
     let mut k_out = k.data().to_vec();
     if q.is_empty() && k.is_empty() {
@@ -320,48 +324,97 @@ pub fn rope_qk<T: FloatElement>(
             Tensor::from_parts(k.shape().to_vec(), k_out),
         ));
     }
-    match backend {
-        Backend::Cpu => {
-            cpu::rope::apply(&mut q_out, d, positions, cache, options);
-            cpu::rope::apply(&mut k_out, d, positions, cache, options);
+    let (cache, positions) = match backend {
+        Backend::Cpu => (
+            std::borrow::Cow::Borrowed(cache),
+            std::borrow::Cow::Borrowed(positions),
+        ),
+        _ => {
+            let (c, p) = cache.by_row_index(positions);
+            (c, std::borrow::Cow::Owned(p))
         }
-        Backend::Sim(cfg) => {
-            // The kernel gathers rows by index: a cache of chosen positions is re-labelled. It
-            // takes two distinct, non-empty inputs: an empty one is stood in for by a copy of
-            // the other (its output dropped), an input given twice is copied once.
-            let stand_in = q.is_empty() || k.is_empty() || overlap(q.data(), k.data());
-            let extra = if stand_in {
-                2 * q.len().max(k.len())
-            } else {
-                0
-            };
-            super::plan("rope_qk (sim)").buffer(
-                "row indices, cache copy and stand-in input",
-                tokens
-                    .checked_add(cache.table().len())
-                    .and_then(|n| n.checked_add(extra)),
-                8,
-            )?;
-            let (cache, rows) = cache.by_row_index(positions);
-            let sim = |a: &[T], b: &[T], ao: &mut [T], bo: &mut [T]| {
-                crate::backend::sim::rope_qk(cfg, a, b, d, &rows, &cache, options, ao, bo)
-            };
-            if q.is_empty() {
-                let (stand, mut dropped) = (k.data().to_vec(), k.data().to_vec());
-                sim(&stand, k.data(), &mut dropped, &mut k_out)?;
-            } else if k.is_empty() {
-                let (stand, mut dropped) = (q.data().to_vec(), q.data().to_vec());
-                sim(q.data(), &stand, &mut q_out, &mut dropped)?;
-            } else if stand_in {
-                let copy = k.data().to_vec();
-                sim(q.data(), &copy, &mut q_out, &mut k_out)?;
-            } else {
-                sim(q.data(), k.data(), &mut q_out, &mut k_out)?;
-            }
-        }
+    };
+    let (cache, positions) = (&*cache, &*positions);
+    let run = |q: TensorView<'_, T>, k: TensorView<'_, T>, qo: &mut [T], ko: &mut [T]| {
+        backend.run(Rope {
+            q,
+            k,
+            head_dim: d,
+            positions,
+            cache,
+            options,
+            q_out: qo,
+            k_out: ko,
+        })
+    };
+    if q.is_empty() || k.is_empty() {
+        // One side has no heads: the other rotates alone, its copy standing in for the empty one.
+        let (full, full_out) = if q.is_empty() {
+            (k, &mut k_out)
+        } else {
+            (q, &mut q_out)
+        };
+        let stand_in = full.data().to_vec();
+        let stand_in = TensorView::new(full.shape(), &stand_in)?;
+        let mut dropped = full.data().to_vec();
+        run(full, stand_in, full_out, &mut dropped)?;
+    } else {
+        run(q, k, &mut q_out, &mut k_out)?;
     }
     Ok((
         Tensor::from_parts(q.shape().to_vec(), q_out),
         Tensor::from_parts(k.shape().to_vec(), k_out),
     ))
+}
+
+/// One validated `rope_qk`; `q_out`, `k_out` start as copies of `q`, `k`.
+struct Rope<'a, 'o, T> {
+    q: TensorView<'a, T>,
+    k: TensorView<'a, T>,
+    head_dim: usize,
+    positions: &'a [i64],
+    cache: &'a RopeCache,
+    options: &'a RopeOptions,
+    q_out: &'o mut [T],
+    k_out: &'o mut [T],
+}
+
+impl<T: FloatElement> Op for Rope<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (d, p, c, o) = (self.head_dim, self.positions, self.cache, self.options);
+        cpu::rope::apply(self.q_out, d, p, c, o);
+        cpu::rope::apply(self.k_out, d, p, c, o);
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        // Positions were checked against the cache (0..max_positions, and max_positions <=
+        // 2^24), so they fit the kernel's int32.
+        let pos: Vec<i32> = self.positions.iter().map(|&p| p as i32).collect();
+        let mut run = HostRun::new(exec)?;
+        let qs = run.input(self.q.data())?;
+        let ks = run.input(self.k.data())?;
+        let ps = run.input(&pos)?;
+        let cs = run.input(self.cache.table())?;
+        let qo = run.output_for::<T>(self.q_out.len())?;
+        let ko = run.output_for::<T>(self.k_out.len())?;
+        let (dt, tokens) = (T::DTYPE, [pos.len()]);
+        let table = [self.cache.max_positions(), self.cache.rotary_dim()];
+        device::ops::rope_qk(
+            exec,
+            run.stream(),
+            run.tensor(qs, self.q.shape(), dt),
+            run.tensor(ks, self.k.shape(), dt),
+            run.tensor(ps, &tokens, DType::I32),
+            run.tensor(cs, &table, DType::F32),
+            run.tensor(qo, self.q.shape(), dt),
+            run.tensor(ko, self.k.shape(), dt),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(qo, self.q_out)?;
+        run.download(ko, self.k_out)
+    }
 }
