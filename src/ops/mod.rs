@@ -72,7 +72,7 @@ pub(crate) fn plan_op(
     }
     p.bytes(
         "device copies of the inputs and outputs",
-        input_bytes.checked_add(output_bytes).unwrap_or(u64::MAX),
+        input_bytes.saturating_add(output_bytes),
     )?;
     p.bytes("scratch", scratch.unwrap_or(u64::MAX))
 }
