@@ -296,8 +296,8 @@ fn races_with_pending_work_are_refused() {
     let x = dev.alloc(64 * 2).unwrap();
     let w = dev.alloc(64 * 2).unwrap();
     let y = dev.alloc(64 * 2).unwrap();
-    x.upload(&vec![bf16::ONE; 64]).unwrap();
-    w.upload(&vec![bf16::ONE; 64]).unwrap();
+    x.upload(&[bf16::ONE; 64]).unwrap();
+    w.upload(&[bf16::ONE; 64]).unwrap();
     let (s, ws) = ([1usize, 64], [64usize]);
     let t = |b: &ascend_kernels::device::DeviceBuffer, shape| {
         ascend_kernels::device::ops::DeviceTensor::new(b, shape, ascend_kernels::DType::BF16)
@@ -314,7 +314,7 @@ fn races_with_pending_work_are_refused() {
     )
     .unwrap();
     // A synchronous copy into the input of the queued kernel races with it.
-    let (api, code, message) = runtime_error(x.upload(&vec![bf16::ZERO; 64]).unwrap_err());
+    let (api, code, message) = runtime_error(x.upload(&[bf16::ZERO; 64]).unwrap_err());
     assert_eq!((api.as_str(), code), ("aclrtMemcpy", 107_000));
     assert!(message.contains("pending task"), "{message}");
     // Reading the output before synchronizing too.
@@ -324,8 +324,8 @@ fn races_with_pending_work_are_refused() {
     y.download(&mut out).unwrap();
     let want = ops::rms_norm(
         &Backend::Cpu,
-        TensorView::new(&s, &vec![bf16::ONE; 64]).unwrap(),
-        TensorView::new(&ws, &vec![bf16::ONE; 64]).unwrap(),
+        TensorView::new(&s, &[bf16::ONE; 64]).unwrap(),
+        TensorView::new(&ws, &[bf16::ONE; 64]).unwrap(),
         &RmsNormOptions::default(),
     )
     .unwrap();
