@@ -7,7 +7,7 @@ use crate::formats::DType;
 #[non_exhaustive]
 pub enum Error {
     /// A tensor's shape does not agree with the number of elements it holds.
-    #[error("{tensor}: shape {shape:?} holds {expected} elements but the data has {actual}")]
+    #[error("{}", one_line(format_args!("{tensor}: shape {shape:?} holds {expected} elements but the data has {actual}")))]
     ShapeDataMismatch {
         /// The tensor.
         tensor: String,
@@ -19,7 +19,7 @@ pub enum Error {
         actual: usize,
     },
     /// A tensor has the wrong shape.
-    #[error("{tensor}: expected shape {expected}, got {actual:?}")]
+    #[error("{}", one_line(format_args!("{tensor}: expected shape {expected}, got {actual:?}")))]
     Shape {
         /// The tensor.
         tensor: String,
@@ -29,7 +29,7 @@ pub enum Error {
         actual: Vec<usize>,
     },
     /// A tensor has the wrong dtype.
-    #[error("{tensor}: expected dtype {expected}, got {actual}")]
+    #[error("{}", one_line(format_args!("{tensor}: expected dtype {expected}, got {actual}")))]
     DType {
         /// The tensor.
         tensor: String,
@@ -39,7 +39,7 @@ pub enum Error {
         actual: DType,
     },
     /// A required tensor is absent.
-    #[error("{tensor}: missing from {source_name}")]
+    #[error("{}", one_line(format_args!("{tensor}: missing from {source_name}")))]
     MissingTensor {
         /// The tensor.
         tensor: String,
@@ -47,7 +47,7 @@ pub enum Error {
         source_name: String,
     },
     /// An option value is out of range or inconsistent with the inputs.
-    #[error("option {option}: {reason}")]
+    #[error("{}", one_line(format_args!("option {option}: {reason}")))]
     InvalidOption {
         /// The option.
         option: String,
@@ -55,7 +55,7 @@ pub enum Error {
         reason: String,
     },
     /// A value inside a tensor is not acceptable (e.g. a position outside the RoPE cache).
-    #[error("{tensor}: {reason}")]
+    #[error("{}", one_line(format_args!("{tensor}: {reason}")))]
     InvalidValue {
         /// The tensor.
         tensor: String,
@@ -63,7 +63,7 @@ pub enum Error {
         reason: String,
     },
     /// A tensor is present that nothing accounts for (e.g. a scale without its quantized weight).
-    #[error("{tensor}: unexpected in {source_name}")]
+    #[error("{}", one_line(format_args!("{tensor}: unexpected in {source_name}")))]
     UnexpectedTensor {
         /// The tensor.
         tensor: String,
@@ -71,7 +71,7 @@ pub enum Error {
         source_name: String,
     },
     /// A well-formed input asks for a feature this crate does not implement.
-    #[error("{source_name}: {feature} is not supported: {reason}")]
+    #[error("{}", one_line(format_args!("{source_name}: {feature} is not supported: {reason}")))]
     Unsupported {
         /// The file or input that asks for it.
         source_name: String,
@@ -81,7 +81,7 @@ pub enum Error {
         reason: String,
     },
     /// The requested backend cannot run this operation here.
-    #[error("backend {backend} is not available: {reason}")]
+    #[error("{}", one_line(format_args!("backend {backend} is not available: {reason}")))]
     BackendUnavailable {
         /// The backend.
         backend: String,
@@ -92,7 +92,7 @@ pub enum Error {
     /// its return code and the runtime's message (`aclGetRecentErrMsg`). A kernel that breaks
     /// an AscendC rule on the emulator comes back from `aclrtSynchronizeStream` this way, its
     /// message naming the kernel, the core, the API and the rule.
-    #[error("{runtime} runtime: {api} returned {code}: {message}")]
+    #[error("{}", one_line(format_args!("{runtime} runtime: {api} returned {code}: {message}")))]
     Runtime {
         /// `emulator` or `CANN`.
         runtime: String,
@@ -104,7 +104,7 @@ pub enum Error {
         message: String,
     },
     /// A shared library of the device path could not be loaded or lacks a symbol.
-    #[error("{path}: {reason}")]
+    #[error("{}", one_line(format_args!("{path}: {reason}")))]
     Library {
         /// The library file.
         path: String,
@@ -112,7 +112,7 @@ pub enum Error {
         reason: String,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{}", one_line(format_args!("{path}: {source}")))]
     Io {
         /// The file.
         path: String,
@@ -120,14 +120,55 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A request needs more memory than the [`Budget`](crate::budget::Budget) allows (or a size
+    /// that overflows): refused before anything is allocated.
+    #[error(
+        "{}",
+        one_line(format_args!(
+            "{request}: {buffer} needs {}, over the {limit_name} limit of {} (raise it with \
+             --max-memory / --max-allocation or ascend_kernels::budget::Budget::set_global)",
+            crate::budget::human_bytes(*requested),
+            crate::budget::human_bytes(*limit)
+        ))
+    )]
+    ResourceLimit {
+        /// The op or task that asked (`mx_matmul`, `checkpoint`, ...).
+        request: String,
+        /// The buffer (or the running total) that went over.
+        buffer: String,
+        /// Bytes asked for (`u64::MAX` for a size that overflowed).
+        requested: u64,
+        /// `largest allocation` or `working set`.
+        limit_name: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file is not a valid safetensors / JSON file, or its contents are inconsistent.
-    #[error("{path}: {reason}")]
+    #[error("{}", one_line(format_args!("{path}: {reason}")))]
     Format {
         /// The file.
         path: String,
         /// What is wrong.
         reason: String,
     },
+}
+
+/// A message on one line: control characters (a line break in a tensor name, a path or a JSON
+/// string quoted from the input) are escaped (`\n`), so every error prints as one line.
+fn one_line(args: std::fmt::Arguments<'_>) -> String {
+    let text = args.to_string();
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// `Result` with this crate's [`Error`].
@@ -149,5 +190,25 @@ impl Error {
             option: option.to_string(),
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_quoting_input_stay_on_one_line() {
+        let e = Error::Unsupported {
+            source_name: "config.json".into(),
+            feature: "model_type".into(),
+            reason: "`qwe\n3\r` (only qwen3 is implemented)".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "config.json: model_type is not supported: `qwe\\n3\\r` (only qwen3 is implemented)"
+        );
+        let plain = Error::option("--dst", "unknown FP8 format `e9`");
+        assert_eq!(plain.to_string(), "option --dst: unknown FP8 format `e9`");
     }
 }

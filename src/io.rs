@@ -131,13 +131,15 @@ impl TensorFile {
         })
     }
 
-    /// Reads and parses a file.
+    /// Reads and parses a file: a regular file only (a FIFO or a device is refused, never
+    /// waited on), whose size, and the tensors copied out of it, fit the
+    /// [budget](crate::budget::Budget).
     pub fn read(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
-        let buffer = std::fs::read(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let buffer = crate::files::read_regular(path)?;
+        crate::budget::Budget::current()
+            .plan(&shown)
+            .bytes("file and tensors copied out of it", 2 * buffer.len() as u64)?;
         Self::parse(&shown, &buffer)
     }
 

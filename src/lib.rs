@@ -19,8 +19,10 @@
 //! ```
 
 pub mod backend;
+pub mod budget;
 pub mod device;
 pub mod error;
+pub mod files;
 pub mod formats;
 pub mod io;
 pub mod ops;
@@ -35,6 +37,7 @@ pub mod tune;
 pub mod verify;
 
 pub use backend::Backend;
+pub use budget::Budget;
 pub use error::{Error, Result};
 pub use formats::{DType, Element, FloatElement, Fp8Format, RoundMode, E4M3, E5M2, E8M0};
 pub use tensor::{Tensor, TensorView};

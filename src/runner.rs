@@ -427,18 +427,14 @@ fn rope_qk(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<Ou
     let q = input.get("q")?;
     let head_dim = q.shape.last().copied().unwrap_or(0);
     let rotary_dim = args.rotary_dim.unwrap_or(head_dim);
-    let max_positions = positions
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .clamp(0, 1 << 24) as usize
-        + 1;
-    let cache = RopeCache::new(
-        args.theta.unwrap_or(1e6),
-        rotary_dim,
-        max_positions.min(1 << 24),
-    )?;
+    // Options against shapes first (cheap), then a cache of just the positions present.
+    if rotary_dim > head_dim {
+        return Err(Error::option(
+            "--rotary-dim",
+            format!("{rotary_dim} exceeds head_dim {head_dim} (the last axis of q)"),
+        ));
+    }
+    let cache = RopeCache::for_positions(args.theta.unwrap_or(1e6), rotary_dim, &positions)?;
     let options = RopeOptions {
         f32_compute: args.f32_compute,
     };

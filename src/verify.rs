@@ -435,17 +435,25 @@ fn rope_table_checks(file: &TensorFile) -> Result<Vec<Comparison>> {
             path: file.path.clone(),
             reason: "theta is not a number".into(),
         })?;
-    let rotary_dim = cos_f32.shape[1];
+    let &[_, rotary_dim] = cos_f32.shape.as_slice() else {
+        return Err(Error::shape(
+            "expected.cos_f32",
+            "[T, rotary_dim]",
+            &cos_f32.shape,
+        ));
+    };
     let positions: Vec<i64> = elements(file.get("positions")?)
         .into_iter()
         .map(|(_, v)| v as i64)
         .collect();
-    let max = positions.iter().copied().max().unwrap_or(0).max(0) as usize + 1;
-    let cache = ops::RopeCache::new(theta, rotary_dim, max)?;
+    let cache = ops::RopeCache::for_positions(theta, rotary_dim, &positions)?;
     let half = rotary_dim / 2;
     let (mut cos, mut sin) = (Vec::new(), Vec::new());
     for &p in &positions {
-        let row = cache.row(p as usize);
+        let row = cache.row(p).ok_or_else(|| Error::InvalidValue {
+            tensor: "positions".into(),
+            reason: format!("position {p} not in the cache"),
+        })?;
         // The reference tables repeat the half-table twice (HF's cat(freqs, freqs)).
         for i in 0..rotary_dim {
             cos.push(row[i % half]);

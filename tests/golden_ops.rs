@@ -777,7 +777,7 @@ fn rope_qk_matches_transformers() {
         let mut cache_cos32 = Vec::new();
         let mut cache_sin32 = Vec::new();
         for &p in &c.positions {
-            let row = cache.row(p as usize);
+            let row = cache.row(p).expect("covered");
             for _ in 0..2 {
                 cache_cos32.extend_from_slice(&row[..half]);
                 cache_sin32.extend_from_slice(&row[half..]);

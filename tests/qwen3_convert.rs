@@ -21,7 +21,11 @@ fn run(input: &Path, to: ConvertTarget, round: RoundMode) -> tempfile::TempDir {
     let report = convert(
         input,
         out.path(),
-        &ConvertOptions { to, round },
+        &ConvertOptions {
+            to,
+            round,
+            replace: false,
+        },
         &mut |d, t| calls.push((d, t)),
     )
     .unwrap();
@@ -144,6 +148,7 @@ fn convert_refuses_bad_options() {
         &ConvertOptions {
             to: ConvertTarget::Bf16,
             round: RoundMode::Round,
+            replace: false,
         },
         &mut |_, _| {},
     );
@@ -155,6 +160,7 @@ fn convert_refuses_bad_options() {
         &ConvertOptions {
             to: ConvertTarget::Mxfp8,
             round: RoundMode::Floor,
+            replace: false,
         },
         &mut |_, _| {},
     );

@@ -234,8 +234,14 @@ mod tests {
             .contents;
         assert!(h.contains("int32_t ak_rms_norm_a2_v0_launch("));
         assert!(!h.contains("ak_rms_norm_a5_v0_launch"));
-        assert!(rs.contains("pub fn ak_rms_norm_a2_v0_launch("));
-        assert!(rs.contains("launch: ak_rms_norm_a2_v0_launch }"));
+        let units = rs
+            .split("pub static AK_EMULATOR_UNITS")
+            .nth(1)
+            .and_then(|s| s.split("];").next())
+            .unwrap();
+        assert!(units.contains("(\"rms_norm\", \"a2\", \"v0\"),"));
+        assert!(!units.contains("\"a5\""));
+        assert!(!units.contains("\"v1\""));
         assert!(h.contains("typedef struct AkRmsNormTiling {"));
         assert!(rs.contains("pub struct AkRmsNormTiling {"));
     }

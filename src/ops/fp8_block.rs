@@ -16,6 +16,9 @@ pub fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     weight_scale_inv: TensorView<'_, S>,
     block: [usize; 2],
 ) -> Result<Tensor<O>> {
+    let outputs = [("y", Some(weight.len()), O::DTYPE.size())];
+    let inputs = super::nbytes(weight.data()) + super::nbytes(weight_scale_inv.data());
+    super::plan_op("fp8_block_dequant", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(weight.len(), O::from_f32(0.0));
     fp8_block_dequant_into(backend, weight, weight_scale_inv, block, &mut out)?;
     Ok(Tensor::from_parts(weight.shape().to_vec(), out))
@@ -48,12 +51,15 @@ pub fn fp8_block_dequant_into<S: FloatElement, O: FloatElement>(
             scales.shape(),
         ));
     }
-    if out.len() != rows * cols {
+    if out.len() != weight.len() {
         return Err(Error::shape(
             "out",
-            format!("{} elements", rows * cols),
+            format!("{} elements", weight.len()),
             &[out.len()],
         ));
+    }
+    if out.is_empty() {
+        return Ok(());
     }
     backend.run(Fp8BlockDequant {
         weight,

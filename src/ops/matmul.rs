@@ -15,7 +15,7 @@ fn check_2d<T: crate::formats::Element>(
     what: &str,
 ) -> Result<(usize, usize)> {
     match *t.shape() {
-        [a, b] if b > 0 => Ok((a, b)),
+        [a, b] => Ok((a, b)),
         _ => Err(Error::shape(name, what, t.shape())),
     }
 }
@@ -33,6 +33,17 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
     let (n, kw) = check_2d("w", &w, "[N, K]")?;
     if kw != k {
         return Err(Error::shape("w", format!("[N, {k}] (K of x)"), w.shape()));
+    }
+    let outputs = [("y", m.checked_mul(n), O::DTYPE.size())];
+    let scratch = super::matmul_scratch(m, n, k, O::DTYPE.size());
+    super::plan_op(
+        "matmul",
+        &outputs,
+        super::nbytes(x.data()) + super::nbytes(w.data()),
+        scratch,
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, None));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     backend.run(Dense {
@@ -107,6 +118,17 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
             format!("[N, {k}] (K of x)"),
             w.elements.shape(),
         ));
+    }
+    let outputs = [("y", m.checked_mul(n), O::DTYPE.size())];
+    let scratch = super::matmul_scratch(m, n, k, O::DTYPE.size());
+    super::plan_op(
+        "mx_matmul_weight_only",
+        &outputs,
+        super::nbytes(x.data()) + super::nbytes(w.elements.data()) + super::nbytes(w.scales.data()),
+        scratch,
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, None));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
     backend.run(WeightOnly {

@@ -160,12 +160,18 @@ pub fn mx_quant_into<T: FloatElement>(
             &[elements.len()],
         ));
     }
-    if scales.len() != rows * scale_row {
+    let scale_bytes = rows.checked_mul(scale_row);
+    if Some(scales.len()) != scale_bytes {
         return Err(Error::shape(
             "scales",
-            format!("{} bytes", rows * scale_row),
+            format!("{} bytes", scale_bytes.unwrap_or(usize::MAX)),
             &[scales.len()],
         ));
+    }
+    // The caller's buffers hold the outputs; the device path copies them.
+    super::plan_op("mx_quant", &[], super::nbytes(x.data()) * 2, Some(0))?;
+    if x.is_empty() {
+        return Ok(());
     }
     quantize_checked(backend, x, k, options, elements, scales)
 }
@@ -254,10 +260,14 @@ pub fn mx_quant<T: FloatElement>(
     let (rows, k) = rows_and_last("x", &x)?;
     check_round(options)?;
     let scale_shape = pair_scale_shape(x.shape());
-    let scale_row = pair_scale_row(k);
+    let scale_count = rows.checked_mul(pair_scale_row(k));
+    let outputs = [("y", Some(x.len()), 1), ("scale", scale_count, 1)];
+    super::plan_op("mx_quant", &outputs, super::nbytes(x.data()), Some(0))?;
     let mut elements = crate::output::filled(x.len(), 0u8);
-    let mut scales = vec![E8M0::MIN; rows * scale_row];
-    quantize_checked(backend, x, k, options, &mut elements, &mut scales)?;
+    let mut scales = vec![E8M0::MIN; scale_count.unwrap_or(0)];
+    if !x.is_empty() {
+        quantize_checked(backend, x, k, options, &mut elements, &mut scales)?;
+    }
     Ok(MxTensor {
         format: options.dst,
         elements: Tensor::from_parts(x.shape().to_vec(), elements),
@@ -267,6 +277,10 @@ pub fn mx_quant<T: FloatElement>(
 
 /// MX dequantization: `decode(y) * 2^(byte - 127)` in f32, rounded to `O` (RNE).
 pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<Tensor<O>> {
+    y.validate("y")?;
+    let inputs = super::nbytes(y.elements.data()) + super::nbytes(y.scales.data());
+    let outputs = [("x", Some(y.elements.len()), O::DTYPE.size())];
+    super::plan_op("mx_dequant", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(y.elements.len(), O::from_f32(0.0));
     mx_dequant_into(backend, y, &mut out)?;
     Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
@@ -286,6 +300,9 @@ pub fn mx_dequant_into<O: FloatElement>(
             format!("{} elements (y)", y.elements.len()),
             &[out.len()],
         ));
+    }
+    if out.is_empty() {
+        return Ok(());
     }
     backend.run(MxDequant { y, k, out })
 }
@@ -348,6 +365,7 @@ pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<T
         ));
     }
     let rows = scales.len() / (2 * pairs).max(1);
+    super::plan("pair_scales_to_blocks").buffer("scale", rows.checked_mul(nb), 1)?;
     let mut out = Vec::with_capacity(rows * nb);
     for row in scales.data().chunks(2 * pairs) {
         out.extend_from_slice(&row[..nb]);
@@ -362,8 +380,10 @@ pub fn pair_scales_to_blocks(scales: TensorView<'_, E8M0>, k: usize) -> Result<T
 pub fn block_scales_to_pair(blocks: TensorView<'_, E8M0>) -> Result<Tensor<E8M0>> {
     let (rows, nb) = rows_and_last("weight_scale", &blocks)?;
     let pairs = ceil_div(nb, 2);
-    let mut out = Vec::with_capacity(rows * pairs * 2);
-    for row in blocks.data().chunks(nb) {
+    let count = rows.checked_mul(pairs * 2);
+    super::plan("block_scales_to_pair").buffer("scale", count, 1)?;
+    let mut out = Vec::with_capacity(count.unwrap_or(0));
+    for row in blocks.data().chunks(nb.max(1)) {
         out.extend_from_slice(row);
         if nb % 2 == 1 {
             out.push(E8M0::MIN);

@@ -47,6 +47,21 @@ pub fn mx_matmul<O: FloatElement>(
         }
         None => None,
     };
+    let outputs = [("y", m.checked_mul(n), O::DTYPE.size())];
+    let scratch = super::matmul_scratch(m, n, k, O::DTYPE.size());
+    super::plan_op(
+        "mx_matmul",
+        &outputs,
+        [x, w]
+            .iter()
+            .map(|v| super::nbytes(v.elements.data()) + super::nbytes(v.scales.data()))
+            .sum::<u64>()
+            + bias.map_or(0, super::nbytes),
+        scratch,
+    )?;
+    if m == 0 || n == 0 || k == 0 {
+        return Ok(super::empty_sum_product(m, n, bias));
+    }
     let mut out = vec![O::from_f32(0.0); m * n];
     backend.run(MxMatmul {
         x,

@@ -58,6 +58,10 @@ pub fn rms_norm<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<Tensor<T>> {
+    validate(&x, weight, options)?;
+    let outputs = [("y", Some(x.len()), T::DTYPE.size())];
+    let inputs = super::nbytes(x.data()) + super::nbytes(weight.data());
+    super::plan_op("rms_norm", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     rms_norm_into(backend, x, weight, options, &mut out)?;
     Ok(Tensor::from_parts(x.shape().to_vec(), out))
@@ -74,6 +78,9 @@ pub fn rms_norm_into<T: FloatElement>(
 ) -> Result<()> {
     let h = validate(&x, weight, options)?;
     check_out("out", x.len(), out.len())?;
+    if x.is_empty() {
+        return Ok(());
+    }
     backend.run(RmsNorm {
         x,
         weight,
@@ -92,6 +99,21 @@ pub fn rms_norm_residual<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<(Tensor<T>, Tensor<T>)> {
+    if residual.shape() != x.shape() {
+        return Err(Error::shape(
+            "residual",
+            format!("{:?} (shape of x)", x.shape()),
+            residual.shape(),
+        ));
+    }
+    validate(&x, weight, options)?;
+    let size = T::DTYPE.size();
+    let outputs = [
+        ("y", Some(x.len()), size),
+        ("residual_out", Some(x.len()), size),
+    ];
+    let inputs = 2 * super::nbytes(x.data()) + super::nbytes(weight.data());
+    super::plan_op("rms_norm_residual", &outputs, inputs, Some(0))?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
     rms_norm_residual_into(backend, x, residual, weight, options, &mut out, &mut sum)?;
@@ -123,6 +145,9 @@ pub fn rms_norm_residual_into<T: FloatElement>(
     let h = validate(&x, weight, options)?;
     check_out("out", x.len(), out.len())?;
     check_out("sum", x.len(), sum.len())?;
+    if x.is_empty() {
+        return Ok(());
+    }
     backend.run(RmsNorm {
         x,
         weight,

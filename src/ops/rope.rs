@@ -6,82 +6,146 @@ use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement};
 use crate::tensor::{Tensor, TensorView};
 
-/// The cos/sin table, built once on the host and gathered by position on every backend:
-/// row `p` is `[cos(θ_0..θ_{d/2-1}), sin(θ_0..θ_{d/2-1})]` in f32 for `d = rotary_dim`, with
+/// Positions are exact in f32 below this bound (2^24), the largest a cache may cover.
+pub const MAX_POSITIONS: usize = 1 << 24;
+
+/// The cos/sin table, built on the host and gathered by position on every backend: the row of
+/// position `p` is `[cos(θ_0..θ_{d/2-1}), sin(θ_0..θ_{d/2-1})]` in f32 for `d = rotary_dim`, with
 /// `θ_i = f32(p * inv_freq[i])` and `inv_freq[i] = 1 / theta^(2i/d)` with HF's rounding points.
+///
+/// A cache covers either the positions `0..max_positions` ([`RopeCache::new`],
+/// [`RopeCache::from_table`]: row `p` is position `p`) or exactly the positions a request uses
+/// ([`RopeCache::for_positions`]: one row per distinct position, whatever their values), so its
+/// size never depends on how large a position is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RopeCache {
     rotary_dim: usize,
-    max_positions: usize,
+    /// The position of each row, ascending, for a cache of chosen positions; `None` when row
+    /// `p` is position `p`.
+    positions: Option<Vec<u32>>,
     table: Vec<f32>,
 }
 
+/// `inv_freq[i] = f32(1 / f32(theta^f32(2i / d)))` for `i < d/2`.
+fn inv_freq(theta: f64, rotary_dim: usize) -> Vec<f32> {
+    (0..rotary_dim / 2)
+        .map(|i| {
+            let exponent = (2 * i) as f32 / rotary_dim as f32;
+            let power = theta.powf(exponent as f64) as f32;
+            1.0f32 / power
+        })
+        .collect()
+}
+
+/// Fills `row` (cos half, then sin half) for position `p`.
+fn fill_row(row: &mut [f32], p: u32, inv_freq: &[f32]) {
+    let (cos, sin) = row.split_at_mut(inv_freq.len());
+    for (i, f) in inv_freq.iter().enumerate() {
+        let angle = (p as f32 * f) as f64;
+        cos[i] = angle.cos() as f32;
+        sin[i] = angle.sin() as f32;
+    }
+}
+
+fn check_theta_and_dim(theta: f64, rotary_dim: usize) -> Result<()> {
+    if !(theta.is_finite() && theta > 1.0) {
+        return Err(Error::option(
+            "theta",
+            format!("must be finite and > 1, got {theta}"),
+        ));
+    }
+    if rotary_dim == 0 || rotary_dim % 2 != 0 {
+        return Err(Error::option(
+            "rotary_dim",
+            format!("must be even and positive, got {rotary_dim}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Holds a table of `rows` rows (and its `inv_freq`) to the budget before it is built.
+fn plan_table(rows: usize, rotary_dim: usize) -> Result<()> {
+    if rows == 0 {
+        return Ok(());
+    }
+    let mut plan = super::plan("rope cache");
+    plan.buffer("inv_freq", Some(rotary_dim / 2), 4)?;
+    plan.buffer("cos_sin_cache", rows.checked_mul(rotary_dim), 4)
+}
+
 impl RopeCache {
-    /// Builds the table for positions `0..max_positions`.
+    /// Builds the table for positions `0..max_positions` (at most 2^24).
     ///
     /// `inv_freq[i] = f32(1 / f32(theta^f32(2i / d)))` — HF's rounding points — with the power,
     /// cosine and sine evaluated in f64 and rounded once to f32 (correctly rounded, where torch's
-    /// f32 `pow`, `cos` and `sin` may be an ulp off; see `docs/numerics.md`).
+    /// f32 `pow`, `cos` and `sin` may be an ulp off; see `docs/numerics.md`). The table is held
+    /// to the [budget](crate::budget::Budget) before it is allocated.
     pub fn new(theta: f64, rotary_dim: usize, max_positions: usize) -> Result<Self> {
-        if !(theta.is_finite() && theta > 1.0) {
-            return Err(Error::option(
-                "theta",
-                format!("must be finite and > 1, got {theta}"),
-            ));
-        }
-        if rotary_dim == 0 || rotary_dim % 2 != 0 {
-            return Err(Error::option(
-                "rotary_dim",
-                format!("must be even and positive, got {rotary_dim}"),
-            ));
-        }
-        if max_positions == 0 || max_positions > 1 << 24 {
+        check_theta_and_dim(theta, rotary_dim)?;
+        if max_positions == 0 || max_positions > MAX_POSITIONS {
             return Err(Error::option(
                 "max_positions",
                 format!("must be in 1..=2^24 (positions are exact in f32), got {max_positions}"),
             ));
         }
-        let half = rotary_dim / 2;
-        let inv_freq: Vec<f32> = (0..half)
-            .map(|i| {
-                let exponent = (2 * i) as f32 / rotary_dim as f32;
-                let power = theta.powf(exponent as f64) as f32;
-                1.0f32 / power
-            })
-            .collect();
+        plan_table(max_positions, rotary_dim)?;
+        let inv_freq = inv_freq(theta, rotary_dim);
         let mut table = vec![0.0f32; max_positions * rotary_dim];
         for (p, row) in table.chunks_mut(rotary_dim).enumerate() {
-            let (cos, sin) = row.split_at_mut(half);
-            for i in 0..half {
-                let angle = (p as f32 * inv_freq[i]) as f64;
-                cos[i] = angle.cos() as f32;
-                sin[i] = angle.sin() as f32;
-            }
+            fill_row(row, p as u32, &inv_freq);
         }
         Ok(RopeCache {
             rotary_dim,
-            max_positions,
+            positions: None,
+            table,
+        })
+    }
+
+    /// Builds rows for exactly the distinct positions in `positions` (each in `0..2^24`; an
+    /// empty list gives an empty cache), with the values [`RopeCache::new`] gives them: the cache
+    /// costs `distinct positions x rotary_dim` floats however large the positions are. The
+    /// positions and the table size are checked before anything is allocated.
+    pub fn for_positions(theta: f64, rotary_dim: usize, positions: &[i64]) -> Result<Self> {
+        check_theta_and_dim(theta, rotary_dim)?;
+        check_positions(positions)?;
+        let mut rows: Vec<u32> = positions.iter().map(|&p| p as u32).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        plan_table(rows.len(), rotary_dim)?;
+        let inv_freq = if rows.is_empty() {
+            Vec::new()
+        } else {
+            inv_freq(theta, rotary_dim)
+        };
+        let mut table = vec![0.0f32; rows.len() * rotary_dim];
+        for (&p, row) in rows.iter().zip(table.chunks_mut(rotary_dim)) {
+            fill_row(row, p, &inv_freq);
+        }
+        Ok(RopeCache {
+            rotary_dim,
+            positions: Some(rows),
             table,
         })
     }
 
     /// Wraps a table computed elsewhere (e.g. dumped from torch): `[max_positions, rotary_dim]`,
-    /// each row the cos half then the sin half.
+    /// each row the cos half then the sin half; row `p` is position `p`.
     pub fn from_table(rotary_dim: usize, table: Vec<f32>) -> Result<Self> {
         if rotary_dim == 0
             || rotary_dim % 2 != 0
             || table.is_empty()
             || table.len() % rotary_dim != 0
+            || table.len() / rotary_dim > MAX_POSITIONS
         {
             return Err(Error::shape(
                 "cos_sin_cache",
-                format!("[positions, {rotary_dim}] with an even, positive rotary_dim"),
+                format!("[positions <= 2^24, {rotary_dim}] with an even, positive rotary_dim"),
                 &[table.len()],
             ));
         }
         Ok(RopeCache {
             rotary_dim,
-            max_positions: table.len() / rotary_dim,
+            positions: None,
             table,
         })
     }
@@ -91,19 +155,89 @@ impl RopeCache {
         self.rotary_dim
     }
 
-    /// Number of positions the table covers.
+    /// One past the largest position covered (0 for an empty cache). Every position below it
+    /// is covered when the cache was made by [`RopeCache::new`] or [`RopeCache::from_table`];
+    /// see [`RopeCache::covers`] for one made by [`RopeCache::for_positions`].
     pub fn max_positions(&self) -> usize {
-        self.max_positions
+        match &self.positions {
+            None => self.rows(),
+            Some(p) => p.last().map_or(0, |&l| l as usize + 1),
+        }
     }
 
-    /// The table, `[max_positions, rotary_dim]` row-major.
+    /// Number of rows in the table.
+    pub fn rows(&self) -> usize {
+        self.table.len() / self.rotary_dim
+    }
+
+    /// The table, `[rows, rotary_dim]` row-major (row `i` is position `i` unless the cache was
+    /// made by [`RopeCache::for_positions`]; then rows follow the ascending distinct positions).
     pub fn table(&self) -> &[f32] {
         &self.table
     }
 
-    /// Row `p`: cos half then sin half.
-    pub fn row(&self, p: usize) -> &[f32] {
-        &self.table[p * self.rotary_dim..][..self.rotary_dim]
+    /// The index of position `p`'s row, if the cache covers `p`.
+    pub fn row_index(&self, p: i64) -> Option<usize> {
+        let p = usize::try_from(p).ok()?;
+        match &self.positions {
+            None => (p < self.rows()).then_some(p),
+            Some(rows) => rows.binary_search(&u32::try_from(p).ok()?).ok(),
+        }
+    }
+
+    /// True when the cache has a row for position `p`.
+    pub fn covers(&self, p: i64) -> bool {
+        self.row_index(p).is_some()
+    }
+
+    /// The row of position `p` (cos half then sin half), or `None` when `p` is not covered.
+    pub fn row(&self, p: i64) -> Option<&[f32]> {
+        let i = self.row_index(p)?;
+        Some(&self.table[i * self.rotary_dim..][..self.rotary_dim])
+    }
+
+    /// Describes what the cache covers, for error messages.
+    fn coverage(&self) -> String {
+        match &self.positions {
+            None => format!("0..{}", self.rows()),
+            Some(p) => format!("{} chosen positions", p.len()),
+        }
+    }
+
+    /// For a backend that gathers rows by index: a cache whose row `i` is position `i` and
+    /// the row index of every position (all covered, checked by the caller). A cache of chosen
+    /// positions is re-labelled (its table copied); a dense one is used as it is.
+    fn by_row_index(&self, positions: &[i64]) -> (std::borrow::Cow<'_, RopeCache>, Vec<i64>) {
+        match &self.positions {
+            None => (std::borrow::Cow::Borrowed(self), positions.to_vec()),
+            Some(_) => {
+                let indices = positions
+                    .iter()
+                    .map(|&p| self.row_index(p).map_or(0, |i| i as i64))
+                    .collect();
+                let dense = RopeCache {
+                    rotary_dim: self.rotary_dim,
+                    positions: None,
+                    table: self.table.clone(),
+                };
+                (std::borrow::Cow::Owned(dense), indices)
+            }
+        }
+    }
+}
+
+/// Every position must lie in `0..2^24` (exact in f32): the first that does not is named.
+fn check_positions(positions: &[i64]) -> Result<()> {
+    match positions
+        .iter()
+        .enumerate()
+        .find(|(_, &p)| !(0..MAX_POSITIONS as i64).contains(&p))
+    {
+        Some((t, p)) => Err(Error::InvalidValue {
+            tensor: "positions".to_string(),
+            reason: format!("token {t} has position {p}, outside 0..2^24 (exact in f32)"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -160,28 +294,73 @@ pub fn rope_qk<T: FloatElement>(
     if let Some((t, &p)) = positions
         .iter()
         .enumerate()
-        .find(|(_, &p)| p < 0 || p as u64 >= cache.max_positions() as u64)
+        .find(|(_, &p)| !cache.covers(p))
     {
         return Err(Error::InvalidValue {
             tensor: "positions".to_string(),
             reason: format!(
-                "token {t} has position {p}, outside the cache's 0..{}",
-                cache.max_positions()
+                "token {t} has position {p}, outside the cache's {}",
+                cache.coverage()
             ),
         });
     }
+    let outputs = [
+        ("q_out", Some(q.len()), T::DTYPE.size()),
+        ("k_out", Some(k.len()), T::DTYPE.size()),
+    ];
+    let inputs = super::nbytes(q.data()) + super::nbytes(k.data()) + super::nbytes(positions);
+    // The device path gathers rows by index: a cache of chosen positions is re-labelled (its
+    // table copied), and an empty q or k is stood in for by a copy of the other.
+    let scratch = (tokens as u64)
+        .checked_mul(8)
+        .and_then(|b| b.checked_add(super::nbytes(cache.table()) * 2))
+        .and_then(|b| b.checked_add(2 * super::nbytes(q.data()).max(super::nbytes(k.data()))));
+    super::plan_op("rope_qk", &outputs, inputs, scratch)?;
     let mut q_out = q.data().to_vec();
     let mut k_out = k.data().to_vec();
-    backend.run(Rope {
-        q,
-        k,
-        head_dim: d,
-        positions,
-        cache,
-        options,
-        q_out: &mut q_out,
-        k_out: &mut k_out,
-    })?;
+    if q.is_empty() && k.is_empty() {
+        return Ok((
+            Tensor::from_parts(q.shape().to_vec(), q_out),
+            Tensor::from_parts(k.shape().to_vec(), k_out),
+        ));
+    }
+    let (cache, positions) = match backend {
+        Backend::Cpu => (
+            std::borrow::Cow::Borrowed(cache),
+            std::borrow::Cow::Borrowed(positions),
+        ),
+        _ => {
+            let (c, p) = cache.by_row_index(positions);
+            (c, std::borrow::Cow::Owned(p))
+        }
+    };
+    let (cache, positions) = (&*cache, &*positions);
+    let run = |q: TensorView<'_, T>, k: TensorView<'_, T>, qo: &mut [T], ko: &mut [T]| {
+        backend.run(Rope {
+            q,
+            k,
+            head_dim: d,
+            positions,
+            cache,
+            options,
+            q_out: qo,
+            k_out: ko,
+        })
+    };
+    if q.is_empty() || k.is_empty() {
+        // One side has no heads: the other rotates alone, its copy standing in for the empty one.
+        let (full, full_out) = if q.is_empty() {
+            (k, &mut k_out)
+        } else {
+            (q, &mut q_out)
+        };
+        let stand_in = full.data().to_vec();
+        let stand_in = TensorView::new(full.shape(), &stand_in)?;
+        let mut dropped = full.data().to_vec();
+        run(full, stand_in, full_out, &mut dropped)?;
+    } else {
+        run(q, k, &mut q_out, &mut k_out)?;
+    }
     Ok((
         Tensor::from_parts(q.shape().to_vec(), q_out),
         Tensor::from_parts(k.shape().to_vec(), k_out),

@@ -16,6 +16,7 @@ use super::config::{QuantizationConfig, Qwen3Config};
 use super::forward::{LayerWeights, LinearWeight, Mode, ModelWeights};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::files::ModelDir;
 use crate::formats::{DType, Fp8Format, E4M3, E8M0};
 use crate::ops::{self, MxQuantOptions, MxTensor, MX_BLOCK};
 use crate::tensor::Tensor;
@@ -194,12 +195,16 @@ pub const LINEAR_NAMES: [&str; 7] = [
 impl Checkpoint {
     /// Loads the checkpoint in `dir` (`config.json` plus the weight files of its format).
     pub fn load(dir: &Path) -> Result<Self> {
-        let config = Qwen3Config::from_file(&dir.join("config.json"))?;
-        let found = find_weight_files(dir)?;
+        let mdir = ModelDir::open(dir)?;
+        let config = Qwen3Config::from_json_str(
+            &mdir.join("config.json").display().to_string(),
+            &mdir.read_text("config.json")?,
+        )?;
+        let found = find_weight_files(&mdir)?;
         let format = match (&found.description, &config.quantization) {
             (Some(d), Some(_)) => {
                 return Err(Error::Format {
-                    path: d.display().to_string(),
+                    path: mdir.join(d).display().to_string(),
                     reason: "an MXFP8 description next to a config.json with a \
                              quantization_config: ambiguous format"
                         .into(),
@@ -211,9 +216,9 @@ impl Checkpoint {
             }
             (None, None) => CheckpointFormat::Dense(DType::BF16), // refined from the embedding
         };
-        let store = TensorStore::open(dir, &found)?;
+        let store = TensorStore::open(&mdir, &found)?;
         let description = match &found.description {
-            Some(p) => Some(Description::read(p)?),
+            Some(p) => Some(Description::read(&mdir, p)?),
             None => None,
         };
         Loader {
@@ -222,6 +227,7 @@ impl Checkpoint {
             format,
             description,
             used: BTreeSet::new(),
+            plan: crate::budget::Budget::current().plan("checkpoint"),
         }
         .load(config.clone())
     }
@@ -269,15 +275,18 @@ impl Checkpoint {
 
 // ------------------------------------------------------------------------------------ files
 
-/// The weight files of a checkpoint directory.
+/// The weight files of a checkpoint directory (file names inside it).
 #[derive(Debug)]
 struct FoundFiles {
     /// `quant_model_description*.json` (MXFP8).
-    description: Option<PathBuf>,
+    description: Option<String>,
     /// The shard index, if sharded.
-    index: Option<PathBuf>,
+    index: Option<String>,
     /// The single weight file, if not sharded.
-    single: Option<PathBuf>,
+    single: Option<String>,
+    /// Every weight file of the layout's naming (each must be the single file or listed by
+    /// the index).
+    weights: Vec<String>,
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> Error {
@@ -294,75 +303,136 @@ fn format_err(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-fn find_weight_files(dir: &Path) -> Result<FoundFiles> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_err(|e| io_err(dir, e))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+/// The layout a weight-file name belongs to: `Some(true)` msmodelslim (`quant_model_weight*`,
+/// `quant_model_description*.json`), `Some(false)` transformers (`model.safetensors`,
+/// `model-*.safetensors`, `model.safetensors.index.json`), `None` neither (tokenizer, other
+/// `.safetensors` such as adapters or fixtures, which the loader never reads).
+fn layout_of(name: &str) -> Option<bool> {
+    let weights = name.ends_with(".safetensors") || name.ends_with(".safetensors.index.json");
+    let description = name.starts_with("quant_model_description") && name.ends_with(".json");
+    if description || (weights && name.starts_with("quant_model_weight")) {
+        Some(true)
+    } else if weights && (name.starts_with("model.safetensors") || name.starts_with("model-")) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Finds the weight files and refuses an ambiguous directory: two layouts side by side, a
+/// shard index beside a weight file it does not list (checked once the index is read, in
+/// [`TensorStore::open`]), or several single files; each error names the files in conflict.
+fn find_weight_files(dir: &ModelDir) -> Result<FoundFiles> {
+    let names: Vec<String> = dir
+        .entries()?
+        .into_iter()
+        .filter(|e| e.file_like)
+        .map(|e| e.name)
         .collect();
-    names.sort();
-    let matching = |pred: &dyn Fn(&str) -> bool| -> Vec<String> {
-        names.iter().filter(|n| pred(n)).cloned().collect()
-    };
-    let only = |found: Vec<String>, what: &str| -> Result<Option<PathBuf>> {
-        match found.len() {
-            0 => Ok(None),
-            1 => Ok(Some(dir.join(&found[0]))),
-            _ => Err(format_err(
-                dir,
-                format!("more than one {what}: {}", found.join(", ")),
+    let of_layout =
+        |ms: bool| -> Vec<&String> { names.iter().filter(|n| layout_of(n) == Some(ms)).collect() };
+    let (ms, hf) = (of_layout(true), of_layout(false));
+    if let (Some(a), Some(b)) = (ms.first(), hf.first()) {
+        return Err(format_err(
+            dir.path(),
+            format!(
+                "two checkpoint layouts side by side: {a} (msmodelslim MXFP8) and {b} \
+                 (transformers); remove one (a directory written by `convert` holds only one)"
+            ),
+        ));
+    }
+    let only = |found: Vec<&String>, what: &str| -> Result<Option<String>> {
+        match found.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.to_string())),
+            many => Err(format_err(
+                dir.path(),
+                format!(
+                    "more than one {what}: {}",
+                    many.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )),
         }
     };
-    let description = only(
-        matching(&|n| n.starts_with("quant_model_description") && n.ends_with(".json")),
-        "quant_model_description*.json",
-    )?;
-    let (index, single) = if description.is_some() {
-        let index = only(
-            matching(&|n| {
-                n.starts_with("quant_model_weight") && n.ends_with(".safetensors.index.json")
-            }),
-            "quant_model_weight*.safetensors.index.json",
-        )?;
-        let single = if index.is_some() {
-            None
-        } else {
-            let s = only(
-                matching(&|n| n.starts_with("quant_model_weight") && n.ends_with(".safetensors")),
-                "quant_model_weight*.safetensors (without an index)",
-            )?;
-            Some(s.ok_or_else(|| {
-                format_err(
-                    dir,
-                    "quant_model_description*.json but no quant_model_weight*.safetensors",
-                )
-            })?)
-        };
-        (index, single)
+    fn index_of<'a>(list: &[&'a String]) -> Vec<&'a String> {
+        list.iter()
+            .copied()
+            .filter(|n| n.ends_with(".safetensors.index.json"))
+            .collect()
+    }
+    let weights_of = |list: &[&String]| -> Vec<String> {
+        list.iter()
+            .filter(|n| n.ends_with(".safetensors"))
+            .map(|n| n.to_string())
+            .collect()
+    };
+    let (description, list, what) = if ms.is_empty() {
+        (None, &hf, "model*.safetensors")
     } else {
-        let index = dir.join("model.safetensors.index.json");
-        let single = dir.join("model.safetensors");
-        if index.is_file() {
-            (Some(index), None)
-        } else if single.is_file() {
-            (None, Some(single))
-        } else {
-            return Err(io_err(
-                &single,
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "no model.safetensors, model.safetensors.index.json or \
-                     quant_model_description*.json in the checkpoint directory",
+        let d = only(
+            ms.iter()
+                .copied()
+                .filter(|n| n.starts_with("quant_model_description"))
+                .collect(),
+            "quant_model_description*.json",
+        )?;
+        let Some(d) = d else {
+            return Err(format_err(
+                dir.path(),
+                format!(
+                    "{} without a quant_model_description*.json",
+                    ms.first().map_or("", |s| s.as_str())
                 ),
             ));
-        }
+        };
+        (Some(d), &ms, "quant_model_weight*.safetensors")
+    };
+    let index = only(index_of(list), &format!("{what}.index.json"))?;
+    let weights = weights_of(list);
+    let single = match &index {
+        Some(_) => None,
+        None => match weights.as_slice() {
+            [] => {
+                return Err(io_err(
+                    &dir.join(if description.is_some() {
+                        "quant_model_weight_w8a8_mxfp8.safetensors"
+                    } else {
+                        "model.safetensors"
+                    }),
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no model.safetensors, model.safetensors.index.json or \
+                         quant_model_description*.json with its weights in the checkpoint \
+                         directory",
+                    ),
+                ))
+            }
+            [one] if description.is_some() || one == "model.safetensors" => Some(one.clone()),
+            many => {
+                return Err(format_err(
+                    dir.path(),
+                    format!(
+                        "{} without a shard index: ambiguous (expected one {}, or an index \
+                         listing the shards)",
+                        many.join(", "),
+                        if description.is_some() {
+                            "quant_model_weight*.safetensors"
+                        } else {
+                            "model.safetensors"
+                        }
+                    ),
+                ))
+            }
+        },
     };
     Ok(FoundFiles {
         description,
         index,
         single,
+        weights,
     })
 }
 
@@ -383,24 +453,30 @@ struct TensorStore {
     source: String,
 }
 
-fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
-    serde_json::from_str(&text).map_err(|e| format_err(path, format!("not valid JSON: {e}")))
+fn read_json(dir: &ModelDir, name: &str) -> Result<Value> {
+    let text = dir.read_text(name)?;
+    serde_json::from_str(&text)
+        .map_err(|e| format_err(&dir.join(name), format!("not valid JSON: {e}")))
 }
 
 impl TensorStore {
-    fn open(dir: &Path, found: &FoundFiles) -> Result<Self> {
+    fn open(dir: &ModelDir, found: &FoundFiles) -> Result<Self> {
         let mut store = TensorStore {
             maps: Vec::new(),
             entries: BTreeMap::new(),
-            source: dir.display().to_string(),
+            source: dir.path().display().to_string(),
         };
-        if let Some(single) = &found.single {
-            store.add_file(single)?;
-            return Ok(store);
-        }
-        let index_path = found.index.as_ref().expect("single or index");
-        let index = read_json(index_path)?;
+        let index_name = match (&found.single, &found.index) {
+            (Some(single), _) => {
+                store.add_file(dir, single)?;
+                return Ok(store);
+            }
+            (None, Some(index)) => index,
+            (None, None) => return Err(format_err(dir.path(), "no weight file")),
+        };
+        let index_path = dir.join(index_name);
+        let index_path = &index_path;
+        let index = read_json(dir, index_name)?;
         let Some(map) = index.get("weight_map").and_then(Value::as_object) else {
             return Err(format_err(index_path, "no weight_map object"));
         };
@@ -421,10 +497,19 @@ impl TensorStore {
             wanted.insert(tensor.clone(), file.to_string());
         }
         let files: BTreeSet<&String> = wanted.values().collect();
+        if let Some(stray) = found.weights.iter().find(|w| !files.contains(w)) {
+            return Err(format_err(
+                dir.path(),
+                format!(
+                    "shard index {index_name} beside {stray}, a weight file it does not list: \
+                     ambiguous (remove one)"
+                ),
+            ));
+        }
         for file in files {
             let path = dir.join(file);
             let before: BTreeSet<String> = store.entries.keys().cloned().collect();
-            store.add_file(&path)?;
+            store.add_file(dir, file)?;
             for name in store.entries.keys() {
                 if !before.contains(name) && wanted.get(name) != Some(file) {
                     return Err(Error::UnexpectedTensor {
@@ -453,8 +538,9 @@ impl TensorStore {
         Ok(store)
     }
 
-    fn add_file(&mut self, path: &Path) -> Result<()> {
-        let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    fn add_file(&mut self, dir: &ModelDir, name: &str) -> Result<()> {
+        let (file, _, path) = dir.open_file(name)?;
+        let path = &path;
         // SAFETY: the mapping is read-only and private to this process; the checkpoint files are
         // not expected to be modified while loaded (a concurrent truncation by another process
         // could fault, as it would for any mmap-based loader). Every read goes through the
@@ -525,8 +611,9 @@ const DESCRIPTION_HEADER: [&str; 5] = [
 ];
 
 impl Description {
-    fn read(path: &Path) -> Result<Self> {
-        let v = read_json(path)?;
+    fn read(dir: &ModelDir, name: &str) -> Result<Self> {
+        let path = &dir.join(name);
+        let v = read_json(dir, name)?;
         let Value::Object(obj) = v else {
             return Err(format_err(path, "not a JSON object"));
         };
@@ -573,6 +660,8 @@ struct Loader<'a> {
     format: CheckpointFormat,
     description: Option<Description>,
     used: BTreeSet<String>,
+    /// Every tensor materialized, held to the budget before it is copied out of the mapping.
+    plan: crate::budget::Plan,
 }
 
 const FLOAT_DTYPES: &str = "BF16, F16 or F32";
@@ -626,6 +715,12 @@ impl Loader<'_> {
         Ok(e)
     }
 
+    /// Holds tensor `name` (`e`, converted to `bytes_per_element`) to the budget.
+    fn materialize(&mut self, name: &str, e: &Entry, bytes_per_element: usize) -> Result<()> {
+        let count = crate::budget::product(&e.shape);
+        self.plan.buffer(name, count, bytes_per_element)
+    }
+
     fn has(&self, name: &str) -> bool {
         self.store.entries.contains_key(name)
     }
@@ -652,6 +747,7 @@ impl Loader<'_> {
         }
         self.check_shape(name, &e, shape, why)?;
         self.described(name, false)?;
+        self.materialize(name, &e, 2)?;
         Tensor::new(e.shape.clone(), to_bf16(self.store.bytes(&e), e.dtype))
     }
 
@@ -713,6 +809,7 @@ impl Loader<'_> {
                 });
             }
             self.described(&wname, false)?;
+            self.materialize(&wname, &e, 2)?;
             return Ok(Linear::Dense(Tensor::new(
                 e.shape.clone(),
                 to_bf16(self.store.bytes(&e), e.dtype),
@@ -736,6 +833,7 @@ impl Loader<'_> {
                 source_name: format!("{} (its weight {wname} is F8_E4M3)", self.store.source),
             });
         }
+        self.materialize(&wname, &e, 1)?;
         let weight: Tensor<E4M3> = Tensor::new(
             e.shape.clone(),
             bytemuck::pod_collect_to_vec(self.store.bytes(&e)),
@@ -758,6 +856,7 @@ impl Loader<'_> {
                         &se.shape,
                     ));
                 }
+                self.materialize(&sname, &se, 4)?;
                 let scale_inv =
                     Tensor::new(se.shape.clone(), to_f32(self.store.bytes(&se), se.dtype))?;
                 Ok(Linear::Fp8Block {
@@ -786,6 +885,7 @@ impl Loader<'_> {
                 }
                 self.described(&wname, true)?;
                 self.described(&sname, true)?;
+                self.materialize(&sname, &se, 1)?;
                 let scale = Tensor::new(
                     se.shape.clone(),
                     bytemuck::pod_collect_to_vec(self.store.bytes(&se)),
@@ -809,7 +909,9 @@ impl Loader<'_> {
             }
         }
         let embed = self.float(embed_name, &[vocab, hidden], "[vocab_size, hidden_size]")?;
-        let mut layers = Vec::with_capacity(c.num_hidden_layers);
+        // Not preallocated: num_hidden_layers comes from config.json, and a layer is only
+        // materialized once its tensors are found.
+        let mut layers = Vec::new();
         for i in 0..c.num_hidden_layers {
             let p = |n: &str| format!("model.layers.{i}.{n}");
             let hid = "[hidden_size]";

@@ -235,7 +235,7 @@ impl Qwen3Config {
             Some(q) => Some(parse_quantization(path, q)?),
             None => None,
         };
-        Ok(Qwen3Config {
+        let config = Qwen3Config {
             vocab_size: required_usize(&obj, path, "vocab_size")?,
             hidden_size,
             intermediate_size: required_usize(&obj, path, "intermediate_size")?,
@@ -250,27 +250,64 @@ impl Qwen3Config {
                 .unwrap_or(32768),
             dtype,
             quantization,
-        })
+        };
+        config.check_sizes(path)?;
+        Ok(config)
+    }
+
+    /// Every weight size the config implies, computed with checked arithmetic: a product that
+    /// overflows (in elements or in f32 bytes) is an error naming the fields.
+    fn check_sizes(&self, path: &str) -> Result<()> {
+        let c = self;
+        let products: [(&str, &[usize]); 6] = [
+            ("vocab_size x hidden_size", &[c.vocab_size, c.hidden_size]),
+            (
+                "num_attention_heads x head_dim x hidden_size",
+                &[c.num_attention_heads, c.head_dim, c.hidden_size],
+            ),
+            (
+                "num_key_value_heads x head_dim x hidden_size",
+                &[c.num_key_value_heads, c.head_dim, c.hidden_size],
+            ),
+            (
+                "intermediate_size x hidden_size",
+                &[c.intermediate_size, c.hidden_size],
+            ),
+            ("num_hidden_layers x 11 tensors", &[c.num_hidden_layers, 11]),
+            (
+                "max_position_embeddings x head_dim",
+                &[c.max_position_embeddings, c.head_dim],
+            ),
+        ];
+        for (what, dims) in products {
+            if crate::budget::product(dims)
+                .and_then(|n| n.checked_mul(4))
+                .is_none()
+            {
+                return Err(format_err(
+                    path,
+                    format!("{what} ({dims:?}) overflows: not a loadable model"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Reads and parses `path` (a `config.json`).
     pub fn from_file(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let text = crate::files::read_regular_text(path)?;
         Self::from_json_str(&shown, &text)
     }
 
     /// Output width of `q_proj` (`heads * head_dim`).
     pub fn q_dim(&self) -> usize {
-        self.num_attention_heads * self.head_dim
+        self.num_attention_heads.saturating_mul(self.head_dim)
     }
 
     /// Output width of `k_proj` / `v_proj` (`kv_heads * head_dim`).
     pub fn kv_dim(&self) -> usize {
-        self.num_key_value_heads * self.head_dim
+        self.num_key_value_heads.saturating_mul(self.head_dim)
     }
 
     /// The forward's dimensions; `max_positions` bounds prompt + generated tokens (the RoPE

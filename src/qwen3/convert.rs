@@ -13,6 +13,7 @@
 use super::checkpoint::{Checkpoint, Linear, LINEAR_NAMES};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::files::ModelDir;
 use crate::formats::{DType, RoundMode};
 use crate::io::{serialize, write_atomic, RawTensor};
 use crate::ops::{self, MxQuantOptions, ScaleAlg, TinyBlocks};
@@ -49,6 +50,8 @@ pub struct ConvertOptions {
     pub to: ConvertTarget,
     /// Element rounding of the MXFP8 quantization: `Round` (msmodelslim, the default) or `Rint`.
     pub round: RoundMode,
+    /// Replace an output directory that is not empty (otherwise refused).
+    pub replace: bool,
 }
 
 impl Default for ConvertOptions {
@@ -56,6 +59,7 @@ impl Default for ConvertOptions {
         ConvertOptions {
             to: ConvertTarget::Mxfp8,
             round: RoundMode::Round,
+            replace: false,
         }
     }
 }
@@ -88,11 +92,16 @@ fn raw_bf16(t: &Tensor<bf16>) -> RawTensor {
     RawTensor::from_tensor(t)
 }
 
-/// Converts the checkpoint in `input` into `output` (created if needed; must differ from
-/// `input`). `progress(done, total)` is called after each linear weight. Other files of the
-/// input directory (tokenizer, generation config, ...) are copied; `config.json` is copied
-/// without `quantization_config`. Files are written atomically; the output directory's other
-/// contents are left alone.
+/// Converts the checkpoint in `input` into the directory `output` (which must differ from
+/// `input`). `progress(done, total)` is called after each linear weight. Other regular files of
+/// the input directory (tokenizer, generation config, ...) are copied; `config.json` is copied
+/// without `quantization_config`.
+///
+/// All or nothing: the files are written into a fresh temporary directory beside `output`,
+/// which is renamed to `output` only when everything succeeded, and removed on any error. An
+/// `output` that exists must be an empty directory unless `options.replace` is set, in which
+/// case the old directory is replaced whole (never merged: a directory never holds two
+/// layouts).
 pub fn convert(
     input: &Path,
     output: &Path,
@@ -115,8 +124,145 @@ pub fn convert(
             "must be another directory than the input",
         ));
     }
+    let existing = check_target(output, options.replace)?;
     let ckpt = Checkpoint::load(input)?;
-    std::fs::create_dir_all(output).map_err(|e| io_err(output, e))?;
+    let staging = Staging::create(output)?;
+    let files = write_converted(&ckpt, input, staging.path(), options, progress)?;
+    staging.commit(existing)?;
+    Ok(ConvertReport {
+        files: files.iter().map(|name| output.join(name)).collect(),
+        linears: ckpt.layers.len() * LINEAR_NAMES.len() + usize::from(ckpt.lm_head.is_some()),
+    })
+}
+
+/// What is at the output path now.
+enum Existing {
+    /// Nothing.
+    Nothing,
+    /// An empty directory.
+    Empty,
+    /// A directory with files, to be replaced.
+    Replace,
+}
+
+fn check_target(output: &Path, replace: bool) -> Result<Existing> {
+    match std::fs::symlink_metadata(output) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing),
+        Err(e) => Err(io_err(output, e)),
+        Ok(m) if !m.is_dir() => Err(Error::option(
+            "output",
+            format!("{} exists and is not a directory", output.display()),
+        )),
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(output).map_err(|e| io_err(output, e))?;
+            match (entries.next(), replace) {
+                (None, _) => Ok(Existing::Empty),
+                (Some(_), true) => Ok(Existing::Replace),
+                (Some(_), false) => Err(Error::option(
+                    "output",
+                    format!(
+                        "{} is not empty; pass --replace to replace it (its files are never \
+                         merged with the new ones)",
+                        output.display()
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// A fresh directory beside the output, removed unless committed.
+struct Staging {
+    dir: PathBuf,
+    output: PathBuf,
+    committed: bool,
+}
+
+impl Staging {
+    fn create(output: &Path) -> Result<Self> {
+        let parent = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "output".into());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        for attempt in 0..100u32 {
+            let dir = parent.join(format!(
+                ".{name}.converting-{}-{nanos}-{attempt}",
+                std::process::id()
+            ));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {
+                    return Ok(Staging {
+                        dir,
+                        output: output.to_path_buf(),
+                        committed: false,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_err(&dir, e)),
+            }
+        }
+        Err(Error::option(
+            "output",
+            format!(
+                "cannot create a temporary directory in {}",
+                parent.display()
+            ),
+        ))
+    }
+
+    fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Renames the staging directory to the output, replacing what `existing` says is there.
+    fn commit(mut self, existing: Existing) -> Result<()> {
+        let out = self.output.clone();
+        match existing {
+            Existing::Nothing => {}
+            Existing::Empty => {
+                std::fs::remove_dir(&out).map_err(|e| io_err(&out, e))?;
+            }
+            Existing::Replace => {
+                let old = self.dir.with_extension("replaced");
+                std::fs::rename(&out, &old).map_err(|e| io_err(&out, e))?;
+                if let Err(e) = std::fs::rename(&self.dir, &out) {
+                    let _ = std::fs::rename(&old, &out);
+                    return Err(io_err(&out, e));
+                }
+                self.committed = true;
+                return std::fs::remove_dir_all(&old).map_err(|e| io_err(&old, e));
+            }
+        }
+        std::fs::rename(&self.dir, &out).map_err(|e| io_err(&out, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Writes the converted checkpoint into `out` (a fresh directory); returns the file names.
+fn write_converted(
+    ckpt: &Checkpoint,
+    input: &Path,
+    out: &Path,
+    options: &ConvertOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<String>> {
     let backend = Backend::Cpu;
     let mx_options = MxQuantOptions {
         scale_alg: ScaleAlg::Ocp,
@@ -124,35 +270,40 @@ pub fn convert(
         tiny_blocks: TinyBlocks::Scale,
         ..Default::default()
     };
+    // The converted tensors are held together, then serialized into one buffer.
+    let mut plan = crate::budget::Budget::current().plan("convert");
 
     let total = ckpt.layers.len() * LINEAR_NAMES.len() + usize::from(ckpt.lm_head.is_some());
     let mut done = 0;
     let mut tensors: Vec<(String, RawTensor)> = Vec::new();
     let mut description: BTreeMap<String, &str> = BTreeMap::new();
-    let mut float = |name: String, t: RawTensor, tensors: &mut Vec<(String, RawTensor)>| {
+    let mut float = |name: String,
+                     t: RawTensor,
+                     tensors: &mut Vec<(String, RawTensor)>,
+                     plan: &mut crate::budget::Plan|
+     -> Result<()> {
+        plan.bytes(&name, t.bytes.len() as u64)?;
         description.insert(name.clone(), "FLOAT");
         tensors.push((name, t));
+        Ok(())
     };
     float(
         "model.embed_tokens.weight".into(),
         raw_bf16(&ckpt.embed),
         &mut tensors,
-    );
+        &mut plan,
+    )?;
     let mut quantized: Vec<String> = Vec::new();
     for (i, layer) in ckpt.layers.iter().enumerate() {
         let p = |n: &str| format!("model.layers.{i}.{n}.weight");
-        float(
-            p("input_layernorm"),
-            raw_bf16(&layer.input_norm),
-            &mut tensors,
-        );
-        float(
-            p("post_attention_layernorm"),
-            raw_bf16(&layer.post_norm),
-            &mut tensors,
-        );
-        float(p("self_attn.q_norm"), raw_bf16(&layer.q_norm), &mut tensors);
-        float(p("self_attn.k_norm"), raw_bf16(&layer.k_norm), &mut tensors);
+        for (name, t) in [
+            ("input_layernorm", &layer.input_norm),
+            ("post_attention_layernorm", &layer.post_norm),
+            ("self_attn.q_norm", &layer.q_norm),
+            ("self_attn.k_norm", &layer.k_norm),
+        ] {
+            float(p(name), raw_bf16(t), &mut tensors, &mut plan)?;
+        }
         let linears = [
             &layer.q,
             &layer.k,
@@ -165,12 +316,17 @@ pub fn convert(
         for (name, linear) in LINEAR_NAMES.iter().zip(linears) {
             let wname = p(name);
             match options.to {
-                ConvertTarget::Bf16 => {
-                    float(wname, raw_bf16(&linear.dequantize(&backend)?), &mut tensors)
-                }
+                ConvertTarget::Bf16 => float(
+                    wname,
+                    raw_bf16(&linear.dequantize(&backend)?),
+                    &mut tensors,
+                    &mut plan,
+                )?,
                 ConvertTarget::Mxfp8 => {
                     let (w, s) = mx_export(linear, &backend, &mx_options)?;
                     let sname = format!("{}_scale", wname);
+                    plan.bytes(&wname, w.bytes.len() as u64)?;
+                    plan.bytes(&sname, s.bytes.len() as u64)?;
                     tensors.push((wname.clone(), w));
                     tensors.push((sname.clone(), s));
                     quantized.push(wname);
@@ -185,13 +341,15 @@ pub fn convert(
         "model.norm.weight".into(),
         raw_bf16(&ckpt.norm),
         &mut tensors,
-    );
+        &mut plan,
+    )?;
     if let Some(head) = &ckpt.lm_head {
         float(
             "lm_head.weight".into(),
             raw_bf16(&head.dequantize(&backend)?),
             &mut tensors,
-        );
+            &mut plan,
+        )?;
         done += 1;
         progress(done, total);
     }
@@ -206,9 +364,11 @@ pub fn convert(
         ConvertTarget::Bf16 => "model.safetensors",
         ConvertTarget::Mxfp8 => "quant_model_weight_w8a8_mxfp8.safetensors",
     };
-    let path = output.join(weights_name);
-    write_atomic(&path, &serialize(&tensors, &meta)?)?;
-    written.push(path);
+    let serialized_bytes: u64 = tensors.iter().map(|(_, t)| t.bytes.len() as u64).sum();
+    plan.bytes("serialized weights", serialized_bytes)?;
+    write_atomic(&out.join(weights_name), &serialize(&tensors, &meta)?)?;
+    drop(tensors);
+    written.push(weights_name.to_string());
 
     if options.to == ConvertTarget::Mxfp8 {
         let mut desc = serde_json::Map::new();
@@ -220,15 +380,16 @@ pub fn convert(
         for (k, v) in description {
             desc.insert(k, v.into());
         }
-        let path = output.join("quant_model_description.json");
+        let name = "quant_model_description.json";
         let text = serde_json::to_string_pretty(&Value::Object(desc)).expect("JSON of strings");
-        write_atomic(&path, format!("{text}\n").as_bytes())?;
-        written.push(path);
+        write_atomic(&out.join(name), format!("{text}\n").as_bytes())?;
+        written.push(name.to_string());
     }
 
     // config.json without quantization_config (weights are bf16 or described by the description)
-    let cfg_path = input.join("config.json");
-    let text = std::fs::read_to_string(&cfg_path).map_err(|e| io_err(&cfg_path, e))?;
+    let dir = ModelDir::open(input)?;
+    let cfg_path = dir.join("config.json");
+    let text = dir.read_text("config.json")?;
     let mut cfg: Value = serde_json::from_str(&text).map_err(|e| Error::Format {
         path: cfg_path.display().to_string(),
         reason: format!("not valid JSON: {e}"),
@@ -242,34 +403,21 @@ pub fn convert(
         };
         obj.insert(key.into(), "bfloat16".into());
     }
-    let path = output.join("config.json");
     let text = serde_json::to_string_pretty(&cfg).expect("JSON value");
-    write_atomic(&path, format!("{text}\n").as_bytes())?;
-    written.push(path);
+    write_atomic(&out.join("config.json"), format!("{text}\n").as_bytes())?;
+    written.push("config.json".to_string());
 
-    // everything else (tokenizer, generation config, ...)
-    let mut others: Vec<PathBuf> = std::fs::read_dir(input)
-        .map_err(|e| io_err(input, e))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .filter(|e| {
-            e.file_name()
-                .to_str()
-                .is_some_and(|n| !is_weight_file(n) && !n.starts_with('.'))
-        })
-        .map(|e| e.path())
-        .collect();
-    others.sort();
-    for src in others {
-        let dst = output.join(src.file_name().expect("a file"));
-        let bytes = std::fs::read(&src).map_err(|e| io_err(&src, e))?;
-        write_atomic(&dst, &bytes)?;
-        written.push(dst);
+    // everything else (tokenizer, generation config, ...): regular files inside the input
+    // directory (a link may point only inside it).
+    for entry in dir.entries()? {
+        if !entry.file_like || is_weight_file(&entry.name) || entry.name.starts_with('.') {
+            continue;
+        }
+        let bytes = dir.read(&entry.name)?;
+        write_atomic(&out.join(&entry.name), &bytes)?;
+        written.push(entry.name);
     }
-    Ok(ConvertReport {
-        files: written,
-        linears: total,
-    })
+    Ok(written)
 }
 
 /// A linear weight as msmodelslim stores it: F8_E4M3 `[out, in]` and U8 `[out, ceil(in/32)]`.

@@ -261,7 +261,15 @@ impl Qwen3 {
     /// Checks every weight against `dims` and `mode`, and builds the RoPE cache.
     pub fn new(dims: Dims, weights: ModelWeights, mode: Mode, backend: Backend) -> Result<Self> {
         let d = &dims;
-        let (qd, kvd) = (d.heads * d.head_dim, d.kv_heads * d.head_dim);
+        let overflow = |what: &str| Error::option(what, "x head_dim overflows");
+        let qd = d
+            .heads
+            .checked_mul(d.head_dim)
+            .ok_or_else(|| overflow("num_attention_heads"))?;
+        let kvd = d
+            .kv_heads
+            .checked_mul(d.head_dim)
+            .ok_or_else(|| overflow("num_key_value_heads"))?;
         if d.heads == 0 || d.kv_heads == 0 || d.heads % d.kv_heads != 0 {
             return Err(Error::option(
                 "num_key_value_heads",
@@ -317,6 +325,86 @@ impl Qwen3 {
             rope,
             profile: Profile::default(),
         })
+    }
+
+    /// Holds a generation of `prompt` tokens then `max_new` more to the
+    /// [budget](crate::budget::Budget) before it starts, and to the positions the model was
+    /// built for: the weights, the KV cache at its full length and the largest activations
+    /// (the prefill's, with the matmuls' scratch), all computed with checked arithmetic.
+    pub fn plan_generation(&self, prompt: usize, max_new: usize) -> Result<()> {
+        let total = prompt
+            .checked_add(max_new)
+            .filter(|&n| n <= self.rope.max_positions())
+            .ok_or_else(|| {
+                Error::option(
+                    "max_new_tokens",
+                    format!(
+                        "{max_new} new tokens after a prompt of {prompt} exceed the {} positions \
+                         the model was built for",
+                        self.rope.max_positions()
+                    ),
+                )
+            })?;
+        self.plan_step(prompt, total)
+    }
+
+    /// The budget check of one forward of `prompt` new tokens that ends at `total` positions:
+    /// the weights, the KV cache at `total`, attention scratch, activations and logits.
+    fn plan_step(&self, prompt: usize, total: usize) -> Result<()> {
+        let d = &self.dims;
+        let mut plan = crate::budget::Budget::current().plan("qwen3 forward");
+        let weights = self.weight_bytes();
+        plan.bytes("weights", weights)?;
+        let p = crate::budget::product;
+        let layers = self.layers.len();
+        // Keys and values, bf16, every layer, every position.
+        plan.buffer(
+            "kv cache",
+            p(&[layers, total, d.kv_heads, d.head_dim, 2]),
+            2,
+        )?;
+        // Attention: keys and values widened to f64 per KV head, scores per query.
+        plan.buffer(
+            "attention scratch",
+            p(&[d.kv_heads, d.head_dim, total, 2]),
+            8,
+        )?;
+        plan.buffer("attention scores", p(&[prompt, d.heads, total]), 8)?;
+        let qd = d.heads.saturating_mul(d.head_dim);
+        let widest = [d.hidden, d.intermediate.saturating_mul(2), qd, d.vocab]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        // Hidden states, residuals and projections (bf16, a few at once), logits in f32.
+        plan.buffer("activations", p(&[prompt, widest, 8]), 2)?;
+        plan.buffer("logits", p(&[prompt, d.vocab]), 4)?;
+        let scratch = [d.vocab, d.intermediate.saturating_mul(2), d.hidden]
+            .into_iter()
+            .map(|n| crate::ops::matmul_scratch_bytes(prompt, n, d.hidden.max(d.intermediate)))
+            .try_fold(0u64, |acc, s| s.map(|s| acc.max(s)));
+        plan.bytes("matmul scratch", scratch.unwrap_or(u64::MAX))?;
+        Ok(())
+    }
+
+    /// Bytes held by the weights.
+    pub fn weight_bytes(&self) -> u64 {
+        let dense = |t: &Tensor<bf16>| 2 * t.data().len() as u64;
+        let linear = |w: &LinearWeight| match w {
+            LinearWeight::Dense(t) => dense(t),
+            LinearWeight::Mx(m) => (m.elements.data().len() + m.scales.data().len()) as u64,
+        };
+        let mut total = dense(&self.embed) + dense(&self.norm);
+        total += self.lm_head.as_ref().map_or(0, linear);
+        for l in &self.layers {
+            for t in [&l.input_norm, &l.q_norm, &l.k_norm, &l.post_norm] {
+                total += dense(t);
+            }
+            for w in l.qkv.weights().iter().chain(l.gate_up.weights()) {
+                total += linear(w);
+            }
+            total += linear(&l.o) + linear(&l.down);
+        }
+        total
     }
 
     /// The dimensions.
@@ -393,6 +481,7 @@ impl Qwen3 {
                 ),
             });
         }
+        self.plan_step(t, start + t)?;
         let positions: Vec<i64> = (start..start + t).map(|p| p as i64).collect();
         let mut run = Runner {
             backend: &self.backend,

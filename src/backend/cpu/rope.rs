@@ -27,7 +27,9 @@ pub(crate) fn apply<T: FloatElement>(
     x.par_chunks_mut(per_token)
         .zip(positions.par_iter())
         .for_each(|(token, &p)| {
-            let row = cache.row(p as usize);
+            let row = cache
+                .row(p)
+                .expect("ops::rope_qk checks that the cache covers every position");
             let (cos, sin) = row.split_at(half);
             for head in token.chunks_mut(d) {
                 for i in 0..half {

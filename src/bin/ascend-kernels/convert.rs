@@ -4,7 +4,6 @@
 use ascend_kernels::qwen3::convert::{convert, ConvertOptions, ConvertTarget};
 use ascend_kernels::{Result, RoundMode};
 use clap::Args;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -14,7 +13,8 @@ pub struct ConvertArgs {
     /// Input checkpoint directory.
     #[arg(long)]
     input: PathBuf,
-    /// Output directory (created; must differ from the input).
+    /// Output directory: created, or an empty directory (see --replace); must differ from the
+    /// input. Written all or nothing (a temporary directory beside it, renamed at the end).
     #[arg(long)]
     output: PathBuf,
     /// bf16 or mxfp8.
@@ -23,6 +23,9 @@ pub struct ConvertArgs {
     /// MXFP8 element rounding: round (msmodelslim, ties away) or rint (ties to even).
     #[arg(long, default_value = "round")]
     round: RoundMode,
+    /// Replace the output directory if it is not empty (it is replaced whole, never merged).
+    #[arg(long)]
+    replace: bool,
 }
 
 /// Converts, drawing a progress bar on stderr.
@@ -31,19 +34,24 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let options = ConvertOptions {
         to: args.to,
         round: args.round,
+        replace: args.replace,
     };
     let mut progress = |done: usize, total: usize| {
         let width = 40;
-        let filled = (done * width).checked_div(total).unwrap_or(width);
-        eprint!(
-            "\rconverting [{}{}] {done}/{total} linear weights",
+        let filled = (done * width)
+            .checked_div(total)
+            .unwrap_or(width)
+            .min(width);
+        super::progress::status(&format!(
+            "converting [{}{}] {done}/{total} linear weights",
             "#".repeat(filled),
             " ".repeat(width - filled)
-        );
-        let _ = std::io::stderr().flush();
+        ));
     };
-    let report = convert(&args.input, &args.output, &options, &mut progress)?;
-    eprintln!();
+    super::progress::status(&format!("loading {} ...", args.input.display()));
+    let report = convert(&args.input, &args.output, &options, &mut progress);
+    super::progress::clear();
+    let report = report?;
     println!(
         "converted {} linear weights to {} in {:.2?}; wrote {} files to {}",
         report.linears,

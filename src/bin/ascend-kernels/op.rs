@@ -89,10 +89,18 @@ pub fn parse_backend(name: &str) -> Result<Backend> {
     }
 }
 
+impl OpArgs {
+    /// The checks that need no file: options that apply to the op, the backend.
+    pub fn check(&self) -> Result<()> {
+        self.options().check_applicable(self.op)?;
+        Backend::from_cli(&self.backend, self.target.as_deref()).map(|_| ())
+    }
+}
+
 /// Runs the op and writes its outputs; writes nothing on error.
 pub fn run(args: &OpArgs) -> Result<()> {
+    args.check()?;
     let options = args.options();
-    options.check_applicable(args.op)?;
     let backend = Backend::from_cli(&args.backend, args.target.as_deref())?;
     let input = TensorFile::read(&args.input)?;
     let outputs = run_op(&backend, args.op, &input, &options)?;

@@ -1,12 +1,13 @@
 //! `ascend-kernels qwen3`: run a Qwen3 checkpoint through the library's ops. Without `--model`
 //! and without a prompt it runs the end-to-end proof on the embedded tiny checkpoints.
 
+use ascend_kernels::files::ModelDir;
 use ascend_kernels::io::{serialize, write_atomic, RawTensor};
 use ascend_kernels::ops::MxQuantOptions;
 use ascend_kernels::qwen3::embedded::EMBEDDED;
 use ascend_kernels::qwen3::forward::{Mode, Profile, Qwen3};
 use ascend_kernels::qwen3::proof::evaluate;
-use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
+use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat, Qwen3Config};
 use ascend_kernels::{Backend, Error, Result};
 use clap::Args;
 use std::collections::HashMap;
@@ -41,6 +42,17 @@ pub struct Qwen3Args {
     /// Write the prompt's logits (`logits` F32 `[T, vocab]`) to this safetensors file.
     #[arg(long)]
     logits_out: Option<PathBuf>,
+}
+
+impl Qwen3Args {
+    /// The checks that need no file: the backends and the prompt ids.
+    pub fn check(&self) -> Result<()> {
+        backends(self)?;
+        if let Some(ids) = &self.prompt_ids {
+            parse_ids(ids)?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs the command; `Ok(false)` when the proof found a disagreement.
@@ -198,15 +210,37 @@ fn generate(args: &Qwen3Args) -> Result<()> {
         (None, None, _) => vec![1, 2, 3],
     };
     let start = Instant::now();
-    eprintln!("loading {} ...", dir.display());
+    // The whole sequence must fit the model's context: checked before loading anything, so a
+    // run never stops half way (and always writes its --logits-out).
+    let config = Qwen3Config::from_json_str(
+        &dir.join("config.json").display().to_string(),
+        &ModelDir::open(&dir)?.read_text("config.json")?,
+    )?;
+    let context = config.max_position_embeddings;
+    let positions = prompt
+        .len()
+        .checked_add(args.max_new_tokens)
+        .filter(|&n| n <= context)
+        .ok_or_else(|| {
+            Error::option(
+                "--max-new-tokens",
+                format!(
+                    "{} new tokens after a prompt of {} exceed the model's context of {context} \
+                     positions (max_position_embeddings)",
+                    args.max_new_tokens,
+                    prompt.len()
+                ),
+            )
+        })?;
+    super::progress::status(&format!("loading {} ...", dir.display()));
     let checkpoint = Checkpoint::load(&dir)?;
     let format = checkpoint.format;
-    let max_positions = (prompt.len() + args.max_new_tokens)
-        .min(checkpoint.config.max_position_embeddings)
-        .max(1);
-    let dims = checkpoint.config.dims(max_positions);
+    let dims = checkpoint.config.dims(positions.max(1));
+    super::progress::status(&format!("preparing the {} weights ...", mode.name()));
     let weights = checkpoint.into_weights(mode, &backend, &MxQuantOptions::default())?;
     let mut model = Qwen3::new(dims.clone(), weights, mode, backend.clone())?;
+    model.plan_generation(prompt.len(), args.max_new_tokens)?;
+    super::progress::clear();
     println!(
         "model {} ({}), mode {}, backend {}, loaded in {:.2?}",
         dir.display(),
@@ -215,7 +249,9 @@ fn generate(args: &Qwen3Args) -> Result<()> {
         backend.name(),
         start.elapsed()
     );
+    super::progress::status(&format!("generating {} tokens ...", args.max_new_tokens));
     let (ids, logits, times) = model.generate(&prompt, args.max_new_tokens)?;
+    super::progress::clear();
     println!("prompt ids:    {prompt:?}");
     println!("generated ids: {ids:?}");
     if let Some(t) = &tokenizer {
@@ -281,10 +317,12 @@ fn print_profile(p: &Profile) {
 
 fn load_tokenizer(dir: &Path) -> Result<Option<tokenizers::Tokenizer>> {
     let path = dir.join("tokenizer.json");
-    if !path.exists() {
+    let mdir = ModelDir::open(dir)?;
+    if !mdir.contains("tokenizer.json") {
         return Ok(None);
     }
-    tokenizers::Tokenizer::from_file(&path)
+    let bytes = mdir.read("tokenizer.json")?;
+    tokenizers::Tokenizer::from_bytes(&bytes)
         .map(Some)
         .map_err(|e| Error::Format {
             path: path.display().to_string(),

@@ -6,7 +6,7 @@ use ascend_kernels::{Error, Result};
 use clap::Args;
 use std::path::PathBuf;
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub struct TuneArgs {
     /// Qwen3 model shapes to sweep: any of 0.6B, 4B, 8B (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = ["0.6B".to_string(), "4B".to_string(), "8B".to_string()])]

@@ -1,6 +1,6 @@
 //! `ascend-kernels verify`: every golden fixture through the library, one line each.
 
-use crate::op::parse_backend;
+use super::op::parse_backend;
 use ascend_kernels::verify::{check_fixture, fixture_files};
 use ascend_kernels::Result;
 use clap::Args;
@@ -19,6 +19,16 @@ pub struct VerifyArgs {
     /// Print only failures and the summary.
     #[arg(long)]
     quiet: bool,
+}
+
+impl VerifyArgs {
+    /// The checks that need no file: the backend names.
+    pub fn check(&self) -> Result<()> {
+        for name in self.backend.split(',') {
+            parse_backend(name.trim())?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs the fixtures; `Ok(false)` when any comparison failed.
