@@ -26,8 +26,9 @@ Three headers the include set needs are not public: CANN's intrinsic stub header
 and the bounds-checking C library header `securec.h`. They are replaced by generated stand-ins:
 the compiler is run, every name it reports as undeclared *inside the toolkit's own headers* is
 declared (a type as an alias of one integer enum, an upper-case name as one of its enumerators,
-anything else as a function template that accepts any arguments and returns a value convertible
-to anything), and the unit is compiled again until no new name is reported. Names missing in our
+anything else as a function that accepts any arguments and returns a value convertible to
+anything, or void where the headers return its call from a void function), and the unit is
+compiled again until no new name is reported. Names missing in our
 own sources are never declared: they are failures. The only hand-written stand-in fact is
 AscendCL's `typedef void* aclrtStream;` (public AscendCL API reference).
 
@@ -191,6 +192,8 @@ class Standins:
             lines.append(
                 f"template <auto V0, auto... V, typename... A> inline {ret} {f}(A&&...) {body}"
             )
+            # C variadic: also takes what a template cannot deduce (arrays of runtime size)
+            lines.append(f"inline {ret} {f}(...) {body}")
         lines += ["#endif", ""]
         (self.root / "ak_standins.h").write_text("\n".join(lines))
         state = {"types": self.types, "consts": self.consts, "funcs": self.funcs}
@@ -289,13 +292,76 @@ def classify(found, standins):
     return types, funcs, consts, headers, deferred, voids
 
 
-def compile_unit(cxx, flags, src):
-    proc = subprocess.run(
-        [cxx, *flags, "-fsyntax-only", str(src)],
-        capture_output=True,
-        text=True,
-    )
-    return proc.returncode, proc.stderr
+class Checker:
+    """Compiles one translation unit for one target against the toolkit headers, growing the
+    stand-ins until the compiler reports no new undeclared toolkit name."""
+
+    def __init__(self, args, devkit, tools, standins, gen):
+        self.cxx = args.cxx
+        self.max_rounds = args.max_rounds
+        self.standins = standins
+        self.toolkit_roots = [str(devkit) + os.sep, str(tools) + os.sep, str(standins.root) + os.sep]
+        self.includes = [f"-I{devkit / d}" for d in DEVKIT_INCLUDE_DIRS]
+        self.includes += [f"-I{tools / d}" for d in TOOLS_INCLUDE_DIRS]
+        self.includes += [f"-I{standins.root}", f"-I{gen}"]
+
+    def compile(self, src, target, cube, extra_includes=(), extra_flags=(), warnings=False):
+        """(ok, stderr, seconds) of `g++ -fsyntax-only src` in the CPU-debug configuration."""
+        cfg = TARGETS[target]
+        core = "CUBE" if cube else "VEC"
+        flags = [
+            "-x",
+            "c++",
+            "-std=c++17",
+            "-fdiagnostics-column-unit=byte",
+            f"-D__DAV_{cfg['dav']}__",
+            f"-D__DAV_{cfg['dav']}_{core}__",
+            "-DASCENDC_DEBUG=1",
+            "-DASCENDC_DUMP=1",
+            f"-D__NPU_ARCH__={cfg['arch']}",
+            "-DASCENDC_CPU_DEBUG=1",
+            "-D__CCE_KT_TEST__=1",
+            f"-D__CCE_AICORE__={cfg['aicore']}",
+            *(f"-I{d}" for d in extra_includes),
+            *self.includes,
+            *extra_flags,
+        ]
+        if not warnings:
+            flags.insert(3, "-w")
+        started = time.monotonic()
+        rounds = 0
+        while True:
+            proc = subprocess.run(
+                [self.cxx, *flags, "-fsyntax-only", str(src)], capture_output=True, text=True
+            )
+            if proc.returncode == 0 or rounds >= self.max_rounds:
+                break
+            if not self.grow(proc.stderr):
+                break
+            rounds += 1
+        return proc.returncode == 0, proc.stderr, time.monotonic() - started
+
+    def grow(self, stderr):
+        """Declares the names the compiler reported missing in the toolkit; False if none is new."""
+        st = self.standins
+        types, funcs, consts, headers, deferred, voids = classify(
+            missing_names(stderr, self.toolkit_roots), st
+        )
+        if types or headers:
+            # a missing type or header hides everything after it: declare it first
+            st.types += sorted(types)
+            st.headers += sorted(headers)
+        elif funcs or consts or voids:
+            st.consts = [c for c in st.consts if c not in funcs]
+            st.void_funcs += sorted(voids)
+            st.funcs += sorted(funcs)
+            st.consts += sorted(consts)
+        elif deferred:
+            st.consts += sorted(deferred)
+        else:
+            return False
+        st.write()
+        return True
 
 
 def first_errors(stderr, limit=int(os.environ.get("AK_CHECK_ERRORS", "6"))):
@@ -303,36 +369,16 @@ def first_errors(stderr, limit=int(os.environ.get("AK_CHECK_ERRORS", "6"))):
     return out[:limit]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--devkit", required=True, type=Path, help="asc-devkit checkout")
-    ap.add_argument("--tools", required=True, type=Path, help="asc-tools checkout")
-    ap.add_argument("--emitted", required=True, type=Path, help="dir with a2/ and a5/ projects")
-    ap.add_argument("--work", required=True, type=Path, help="scratch directory")
-    ap.add_argument(
-        "--probe",
-        type=Path,
-        action="append",
-        default=[],
-        help="extra translation unit checked for every target (the sim's API probe)",
-    )
-    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
-    ap.add_argument("--max-rounds", type=int, default=40)
-    ap.add_argument("--only", default="", help="check only units whose name contains this")
-    args = ap.parse_args()
+def header_field(text, key):
+    """The value of a `// key: value` line of a test program, or ''."""
+    m = re.search(rf"^// {re.escape(key)}: (.*)$", text, re.M)
+    return m.group(1).strip() if m else ""
 
-    devkit, tools, work = args.devkit.resolve(), args.tools.resolve(), args.work.resolve()
-    for path, what in [
-        (devkit / "include/kernel_operator.h", "asc-devkit"),
-        (tools / "cpudebug/include/cpu_debug_launch.h", "asc-tools"),
-    ]:
-        if not path.is_file():
-            sys.exit(f"error: {path} not found: is this an {what} checkout?")
 
-    # Generated by the toolkit's own build: kernel_tiling/kernel_tiling.h (adv_api tiling structs,
-    # made by asc-devkit's generator script) and host_api/tiling/template_argument.h (a copy of
-    # include/utils/tiling/template_argument.h; linked here).
-    gen = work / "generated"
+def generate_build_headers(devkit, gen):
+    """The two headers the toolkit's own build generates: kernel_tiling/kernel_tiling.h (made by
+    asc-devkit's generator script) and ascendc/host_api/tiling/template_argument.h (a copy of
+    include/utils/tiling/template_argument.h; linked here)."""
     (gen / "kernel_tiling").mkdir(parents=True, exist_ok=True)
     script = devkit / "impl/adv_api/cmake/scripts/gen_kernel_tiling_data_def.py"
     tiling = gen / "kernel_tiling/kernel_tiling.h"
@@ -349,17 +395,45 @@ def main():
     if not tmpl.exists():
         tmpl.symlink_to(devkit / "include/utils/tiling/template_argument.h")
 
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--devkit", required=True, type=Path, help="asc-devkit checkout")
+    ap.add_argument("--tools", required=True, type=Path, help="asc-tools checkout")
+    ap.add_argument("--emitted", required=True, type=Path, help="dir with a2/ and a5/ projects")
+    ap.add_argument("--work", required=True, type=Path, help="scratch directory")
+    ap.add_argument(
+        "--probe",
+        type=Path,
+        action="append",
+        default=[],
+        help="extra translation unit that must parse for every target (the sim's API probe)",
+    )
+    ap.add_argument(
+        "--refused",
+        type=Path,
+        help="directory of programs that must NOT compile (// arch:, // expect-real: lines)",
+    )
+    ap.add_argument("--cxx", default=os.environ.get("CXX", "g++"))
+    ap.add_argument("--max-rounds", type=int, default=40)
+    ap.add_argument("--only", default="", help="check only files whose name contains this")
+    args = ap.parse_args()
+
+    devkit, tools, work = args.devkit.resolve(), args.tools.resolve(), args.work.resolve()
+    for path, what in [
+        (devkit / "include/kernel_operator.h", "asc-devkit"),
+        (tools / "cpudebug/include/cpu_debug_launch.h", "asc-tools"),
+    ]:
+        if not path.is_file():
+            sys.exit(f"error: {path} not found: is this an {what} checkout?")
+    gen = work / "generated"
+    generate_build_headers(devkit, gen)
     standin_dir = work / "standins"
     standin_dir.mkdir(parents=True, exist_ok=True)
-    standins = Standins(standin_dir)
-
-    toolkit_roots = [str(devkit) + os.sep, str(tools) + os.sep, str(standin_dir) + os.sep]
-    base_includes = [f"-I{devkit / d}" for d in DEVKIT_INCLUDE_DIRS]
-    base_includes += [f"-I{tools / d}" for d in TOOLS_INCLUDE_DIRS]
-    base_includes += [f"-I{standin_dir}", f"-I{gen}"]
+    checker = Checker(args, devkit, tools, Standins(standin_dir), gen)
 
     results = []
-    for target, cfg in TARGETS.items():
+    for target in TARGETS:
         project = args.emitted / target
         units = sorted((project / "kernels").glob("*.cpp"))
         if not units:
@@ -372,71 +446,59 @@ def main():
                 continue
             text = unit.read_text()
             cube = "Mmad" in text
-            core = "CUBE" if cube else "VEC"
-            defines = [
-                f"-D__DAV_{cfg['dav']}__",
-                f"-D__DAV_{cfg['dav']}_{core}__",
-                "-DASCENDC_DEBUG=1",
-                "-DASCENDC_DUMP=1",
-                f"-D__NPU_ARCH__={cfg['arch']}",
-                "-DASCENDC_CPU_DEBUG=1",
-                "-D__CCE_KT_TEST__=1",
-                f"-D__CCE_AICORE__={cfg['aicore']}",
-            ]
             copy = copies / unit.name
             copy.write_text(rewrite_launches(text))
-            flags = [
-                "-x",
-                "c++",
-                "-std=c++17",
-                "-w",
-                "-fdiagnostics-column-unit=byte",
-                *defines,
-                f"-I{project / 'kernels'}",
-                f"-I{project / 'include'}",
-                *base_includes,
-            ]
-            started = time.monotonic()
-            rounds = 0
-            while True:
-                rc, err = compile_unit(args.cxx, flags, copy)
-                if rc == 0 or rounds >= args.max_rounds:
-                    break
-                types, funcs, consts, headers, deferred, voids = classify(
-                    missing_names(err, toolkit_roots), standins
-                )
-                if types or headers:
-                    # a missing type or header hides everything after it: declare it first
-                    standins.types += sorted(types)
-                    standins.headers += sorted(headers)
-                elif funcs or consts or voids:
-                    standins.consts = [c for c in standins.consts if c not in funcs]
-                    standins.void_funcs += sorted(voids)
-                    standins.funcs += sorted(funcs)
-                    standins.consts += sorted(consts)
-                elif deferred:
-                    standins.consts += sorted(deferred)
-                else:
-                    break
-                standins.write()
-                rounds += 1
-            secs = time.monotonic() - started
-            ok = rc == 0
+            ok, err, secs = checker.compile(
+                copy, target, cube, extra_includes=[project / "kernels", project / "include"]
+            )
             label = f"{target} {'cube' if cube else 'vec '} {unit.name}"
             print(f"{'PASS' if ok else 'FAIL'}  {label}  ({secs:.1f} s)", flush=True)
             if not ok:
                 for line in first_errors(err):
                     print(f"      {line}")
-            results.append((target, unit.name, ok))
+            results.append(ok)
+    parsed = sum(results)
+    summary = [f"{parsed}/{len(results)} units parse against the asc-devkit headers"]
 
-    failed = [r for r in results if not r[2]]
+    if args.refused is not None:
+        refused = []
+        for src in sorted(args.refused.glob("*.cpp")):
+            if args.only not in src.name:
+                continue
+            text = src.read_text()
+            want = header_field(text, "expect-real")
+            extra = header_field(text, "flags").split()
+            for arch in header_field(text, "arch").split():
+                target = next((t for t, c in TARGETS.items() if c["arch"] == arch), None)
+                if target is None or not want:
+                    sys.exit(f"error: {src}: needs `// arch: 2201|3510` and `// expect-real:` lines")
+                ok, err, secs = checker.compile(
+                    src, target, False, extra_flags=extra, warnings=bool(extra)
+                )
+                refused_ok = not ok and want in err
+                if refused_ok:
+                    verdict = f"REFUSED as expected: {want}"
+                elif ok:
+                    verdict = "compiles against the real headers"
+                else:
+                    verdict = f"refused, but the compiler did not say '{want}'"
+                status = "PASS" if refused_ok else "FAIL"
+                print(f"{status}  {target} refused/{src.name}  ({secs:.1f} s)  {verdict}", flush=True)
+                if not ok and not refused_ok:
+                    for line in first_errors(err):
+                        print(f"      {line}")
+                refused.append(refused_ok)
+        summary.append(
+            f"{sum(refused)}/{len(refused)} refused programs fail against the real headers as expected"
+        )
+        results += refused
+
+    st = checker.standins
     print(
-        f"\n{len(results) - len(failed)}/{len(results)} units parse against the asc-devkit headers "
-        f"(stand-ins: {len(standins.types)} types, {len(standins.consts)} constants, "
-        f"{len(standins.funcs)} functions, {len(standins.headers)} extra headers; "
-        f"{standin_dir / 'ak_standins.h'})"
+        "\n" + "; ".join(summary) + f" (stand-ins: {len(st.types)} types, {len(st.consts)} constants, "
+        f"{len(st.funcs)} functions, {len(st.headers)} extra headers: {standin_dir / 'ak_standins.h'})"
     )
-    return 1 if failed else 0
+    return 0 if all(results) else 1
 
 
 if __name__ == "__main__":

@@ -3241,7 +3241,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
 // (xx*dstStride + yy)*32 B. Sim rules beyond the doc (strictest reading, unverified on hardware):
 // T == U, no transpose, strides not below the step (no overlapping fractals), and the scale
 // fractals cover exactly the data loaded (xStep == mStep, 2*yStep == kStep).
-template <typename T, typename U>
+template <typename T, typename U = T>
 inline void LoadData(const LocalTensor<U>& dst, const LocalTensor<T>& src, const LocalTensor<fp8_e8m0_t>& srcMx,
                      const LoadData2DParamsV2& p, const LoadData2DMxParams& mx)
 {

@@ -27,7 +27,10 @@ std::string Fmt(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void Fail(const char* api, const std::string& rule);
 
 enum Target : uint32_t { TARGET_A2 = 0, TARGET_A5 = 1 };
-constexpr uint32_t kUbBytesA2 = 196608;
+// Usable UB per core (asc-devkit 硬件实现/架构规格/NPU架构版本2201.md, NPU架构版本3510.md): a2 192 KiB
+// minus 256 B and the 8 KiB Ascend C reserves for APIs such as Select modes 1/2 (TMP_UB_OFFSET);
+// a5 248 KiB. Same numbers as Target::ub_bytes in codegen/src/desc.rs and src/tiling/mod.rs.
+constexpr uint32_t kUbBytesA2 = 188160;
 constexpr uint32_t kUbBytesA5 = 253952;
 constexpr uint32_t kBlockBytes = 32;    // one UB DataBlock
 constexpr uint32_t kRepeatBytes = 256;  // one vector repeat

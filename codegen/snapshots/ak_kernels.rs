@@ -22,7 +22,7 @@ pub const AK_RMS_NORM_FUSED: u32 = 1;
 /// rms_norm flag: no rounding before the weight multiply
 pub const AK_RMS_NORM_WEIGHT_F32: u32 = 2;
 /// Usable UB bytes per vector core on `a2` (dav-c220).
-pub const AK_UB_BYTES_A2: u32 = 196608;
+pub const AK_UB_BYTES_A2: u32 = 188160;
 /// Usable UB bytes per vector core on `a5` (dav-c310).
 pub const AK_UB_BYTES_A5: u32 = 253952;
 

@@ -34,10 +34,13 @@ impl Target {
         }
     }
 
-    /// Usable unified-buffer bytes per vector core (what `TPipe::InitBuffer` may allocate).
+    /// Usable unified-buffer bytes per vector core (what `TPipe::InitBuffer` may allocate): a2
+    /// 192 KiB - 256 B - the 8 KiB Ascend C reserves for its own APIs (`Select` modes 1/2 and others)
+    /// unless built with `--cce-disable-asc-reserved-ubuf`; a5 248 KiB (asc-devkit
+    /// `硬件实现/架构规格/NPU架构版本2201.md`, `NPU架构版本3510.md`).
     pub fn ub_bytes(self) -> u32 {
         match self {
-            Target::A2 => 196_608,
+            Target::A2 => 188_160,
             Target::A5 => 253_952,
         }
     }

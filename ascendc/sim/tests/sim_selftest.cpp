@@ -689,13 +689,20 @@ static void TestNegatives()
     const uint32_t A2 = AK_SIM_TARGET_A2;
 
     // --- UB capacity and InitBuffer
-    Run("UB capacity: InitBuffer total over 192 KiB", A2, gms, 1, [&] {
+    Run("UB capacity: InitBuffer total over 192 KiB - 256 B - 8 KiB", A2, gms, 1, [&] {
         TPipe pipe;
         TQue<QuePosition::VECIN, 1> q;
         TBuf<TPosition::VECCALC> b;
         pipe.InitBuffer(q, 2, 65536);
-        pipe.InitBuffer(b, 65536 + 1);  // rounds up to 65568 -> total 196640 > 196608
-    }, "per-core UB total 196640 B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity 196608 B");
+        pipe.InitBuffer(b, 188160 - 2 * 65536 + 1);  // rounds up to +32 B -> total 188192 > 188160
+    }, "per-core UB total 188192 B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity 188160 B");
+    Run("UB capacity: exactly 188160 B fits on a2", A2, gms, 1, [&] {
+        TPipe pipe;
+        TQue<QuePosition::VECIN, 1> q;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(q, 2, 65536);
+        pipe.InitBuffer(b, 188160 - 2 * 65536);
+    }, nullptr);
     AkSimCounters c;
     Run("InitBuffer rounds lengths up to 32 B (ub_peak counter)", A2, gms, 1, [&] {
         TPipe pipe;

@@ -1,7 +1,7 @@
 // refused: GlobalTensor::GetPhyAddr() returns a pointer to const
 // arch: 2201 3510
 // expect-sim: invalid conversion from ‘const float*’ to ‘float*’
-// expect-real: invalid conversion from ‘const float*’ to ‘float*’
+// expect-real: {aka ‘const float*’} to ‘float*’
 #include "kernel_operator.h"
 using namespace AscendC;
 
