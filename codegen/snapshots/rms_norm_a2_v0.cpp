@@ -263,8 +263,9 @@ extern "C" int32_t ak_rms_norm_a2_v0_launch(uint32_t block_dim, void* stream, ui
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_rms_norm_a2_v0(x, residual, weight, y, h, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {residual, "residual", 0}, {weight, "weight", 0}, {y, "y", 1}, {h, "h", 1}};
+    const AkRmsNormTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_rms_norm_a2_v0", block_dim, args, 5u, [=] { ak_rms_norm_a2_v0(x, residual, weight, y, h, t); });
 #else
     ak_rms_norm_a2_v0<<<block_dim, 0, stream>>>(x, residual, weight, y, h, *tiling);
     return 0;

@@ -2,7 +2,8 @@
 
 use super::rows_and_last;
 use crate::backend::cpu::fast::elementwise as fast;
-use crate::backend::{cpu, sim, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
 use crate::formats::FloatElement;
 use crate::tensor::{Tensor, TensorView};
@@ -72,23 +73,15 @@ pub fn rms_norm_into<T: FloatElement>(
     out: &mut [T],
 ) -> Result<()> {
     let h = validate(&x, weight, options)?;
-    if out.len() != x.len() {
-        return Err(Error::shape(
-            "out",
-            format!("{} elements (x)", x.len()),
-            &[out.len()],
-        ));
-    }
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::rms_norm(x.data(), weight.data(), h, options, out)
-        }
-        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, out),
-        Backend::Sim(cfg) => {
-            sim::rms_norm(cfg, &sim_args(&x, None, &weight, h, options), out, None)?;
-        }
-    }
-    Ok(())
+    check_out("out", x.len(), out.len())?;
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: None,
+        h,
+        options,
+        out,
+    })
 }
 
 /// Fused residual RMSNorm: `h = round(x + residual)`, `y = rms_norm(h)`; returns `(y, h)`.
@@ -99,6 +92,27 @@ pub fn rms_norm_residual<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<(Tensor<T>, Tensor<T>)> {
+    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
+    let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
+    rms_norm_residual_into(backend, x, residual, weight, options, &mut out, &mut sum)?;
+    let shape = x.shape().to_vec();
+    Ok((
+        Tensor::from_parts(shape.clone(), out),
+        Tensor::from_parts(shape, sum),
+    ))
+}
+
+/// [`rms_norm_residual`] into caller buffers `out` (y) and `sum` (h), each of `x.len()`
+/// elements (no allocation; after an error their contents are not a result).
+pub fn rms_norm_residual_into<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    residual: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+    out: &mut [T],
+    sum: &mut [T],
+) -> Result<()> {
     if residual.shape() != x.shape() {
         return Err(Error::shape(
             "residual",
@@ -107,43 +121,87 @@ pub fn rms_norm_residual<T: FloatElement>(
         ));
     }
     let h = validate(&x, weight, options)?;
-    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
-    let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::add(x.data(), residual.data(), &mut sum);
-            fast::rms_norm(&sum, weight.data(), h, options, &mut out);
-        }
-        Backend::Cpu => {
-            cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
-            cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out);
-        }
-        Backend::Sim(cfg) => {
-            let args = sim_args(&x, Some(&residual), &weight, h, options);
-            sim::rms_norm(cfg, &args, &mut out, Some(&mut sum))?;
-        }
-    }
-    let shape = x.shape().to_vec();
-    Ok((
-        Tensor::from_parts(shape.clone(), out),
-        Tensor::from_parts(shape, sum),
-    ))
+    check_out("out", x.len(), out.len())?;
+    check_out("sum", x.len(), sum.len())?;
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: Some((residual, sum)),
+        h,
+        options,
+        out,
+    })
 }
 
-fn sim_args<'a, T: FloatElement>(
-    x: &TensorView<'a, T>,
-    residual: Option<&TensorView<'a, T>>,
-    weight: &TensorView<'a, T>,
+fn check_out(name: &str, want: usize, have: usize) -> Result<()> {
+    if have != want {
+        return Err(Error::shape(name, format!("{want} elements (x)"), &[have]));
+    }
+    Ok(())
+}
+
+/// One validated `rms_norm` (plain, or fused with `residual` and its sum output).
+struct RmsNorm<'a, 'o, T> {
+    x: TensorView<'a, T>,
+    weight: TensorView<'a, T>,
+    residual: Option<(TensorView<'a, T>, &'o mut [T])>,
     h: usize,
-    options: &RmsNormOptions,
-) -> sim::RmsNormArgs<'a, T> {
-    sim::RmsNormArgs {
-        x: x.data(),
-        residual: residual.map(|r| r.data()),
-        weight: weight.data(),
-        rows: x.len() / h,
-        cols: h,
-        eps: options.eps,
-        weight_in_f32: options.weight_in_f32,
+    options: &'a RmsNormOptions,
+    out: &'o mut [T],
+}
+
+impl<T: FloatElement> Op for RmsNorm<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (x, w, h, o) = (self.x.data(), self.weight.data(), self.h, self.options);
+        let bf16 = fast::is_bf16::<T>();
+        match self.residual {
+            None if bf16 => fast::rms_norm(x, w, h, o, self.out),
+            None => cpu::rms_norm::rms_norm(x, w, h, o, self.out),
+            Some((r, sum)) if bf16 => {
+                fast::add(x, r.data(), sum);
+                fast::rms_norm(sum, w, h, o, self.out);
+            }
+            Some((r, sum)) => {
+                cpu::rms_norm::add(x, r.data(), sum);
+                cpu::rms_norm::rms_norm(sum, w, h, o, self.out);
+            }
+        }
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let mut run = HostRun::new(exec)?;
+        let dt = T::DTYPE;
+        let xs = run.input(self.x.data())?;
+        let ws = run.input(self.weight.data())?;
+        let ys = run.output_for::<T>(self.out.len())?;
+        let (rs, hs) = match &self.residual {
+            Some((r, _)) => (
+                Some(run.input(r.data())?),
+                Some(run.output_for::<T>(r.len())?),
+            ),
+            None => (None, None),
+        };
+        let shape = self.x.shape();
+        let residual = rs
+            .zip(hs)
+            .map(|(r, h)| (run.tensor(r, shape, dt), run.tensor(h, shape, dt)));
+        device::ops::rms_norm(
+            exec,
+            run.stream(),
+            run.tensor(xs, shape, dt),
+            run.tensor(ws, self.weight.shape(), dt),
+            residual,
+            run.tensor(ys, shape, dt),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(ys, self.out)?;
+        if let (Some((_, sum)), Some(hs)) = (self.residual, hs) {
+            run.download(hs, sum)?;
+        }
+        Ok(())
     }
 }

@@ -20,7 +20,7 @@ pub struct Qwen3Args {
     /// embedded tiny model].
     #[arg(long)]
     model: Option<PathBuf>,
-    /// Where the ops run: cpu or sim.
+    /// Where the ops run: cpu, sim (the emulator) or npu[:N] (an NPU through CANN).
     #[arg(long)]
     backend: Option<String>,
     /// With `--backend sim`: a2 or a5 [default: a2].
@@ -57,7 +57,11 @@ pub fn run(args: &Qwen3Args) -> Result<bool> {
 
 fn backends(args: &Qwen3Args) -> Result<Vec<Backend>> {
     match &args.backend {
-        Some(b) => Ok(vec![Backend::from_cli(b, args.target.as_deref())?]),
+        Some(b) => {
+            let backend = Backend::from_cli(b, args.target.as_deref())?;
+            backend.check_available()?;
+            Ok(vec![backend])
+        }
         None if args.target.is_some() => {
             Ok(vec![Backend::from_cli("sim", args.target.as_deref())?])
         }
@@ -172,6 +176,7 @@ fn generate(args: &Qwen3Args) -> Result<()> {
         args.backend.as_deref().unwrap_or("cpu"),
         args.target.as_deref(),
     )?;
+    backend.check_available()?;
     let mode = args.mode.unwrap_or_default();
     let tokenizer = load_tokenizer(&dir)?;
     let prompt = match (&args.prompt_ids, &args.prompt, &tokenizer) {
