@@ -24,9 +24,9 @@ pub enum Target {
 /// see `docs/sim.md` and `docs/tuning.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetCaps {
-    /// Unified buffer bytes per vector core that `TPipe::InitBuffer` may allocate: a2 192 KiB - 256 B
-    /// - the 8 KiB Ascend C reserves for its own APIs (`Select` modes 1/2 and others) unless built
-    /// with `--cce-disable-asc-reserved-ubuf`; a5 248 KiB.
+    /// Unified buffer bytes per vector core that `TPipe::InitBuffer` may allocate: on a2 192 KiB
+    /// minus 256 B and minus the 8 KiB Ascend C reserves for its own APIs (`Select` modes 1/2 and
+    /// others) unless built with `--cce-disable-asc-reserved-ubuf`; on a5 248 KiB.
     pub ub_bytes: u32,
     /// L1 bytes per cube core.
     pub l1_bytes: u32,
