@@ -12,7 +12,7 @@
 # generated stand-ins for CANN's closed headers and every compiler output live in a temporary
 # directory (kept if AK_CHECK_WORK is set to a directory). Prints PASS/FAIL per unit and a summary;
 # exits non-zero if any unit fails. Needs g++ (C++17), python3 and cargo (or ASCEND_KERNELS_BIN
-# pointing at a built `ascend-kernels`). Takes about 5-10 minutes on 2 cores.
+# pointing at a built `ascend-kernels`). Takes about 15-30 minutes on 2 cores.
 #
 # Not run in CI: CI has no network access to GitHub/GitCode to fetch the two checkouts. Run it by hand
 # after changing a kernel, a helper in ascendc/include, the emit frame or the sim's API surface, and
