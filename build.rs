@@ -228,6 +228,93 @@ fn fail(reason: &str) {
     println!("cargo:rustc-env=AK_EMU_BUILD_ERROR={reason}");
 }
 
+/// Feature `npu` with a toolkit: bindgen over the toolkit's `acl/acl.h` into
+/// `OUT_DIR/acl_cann.rs`, against which `src/device/acl.rs` checks its function table at compile
+/// time. A toolkit whose headers bindgen cannot read stops the build with the reason.
+#[cfg(feature = "npu")]
+fn acl_declarations(home: &Path) {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("acl_cann.rs");
+    let header = home.join("include/acl/acl.h");
+    let bindings = bindgen::Builder::default()
+        .header(header.display().to_string())
+        .clang_arg(format!("-I{}", home.join("include").display()))
+        .allowlist_function("acl.*")
+        .use_core()
+        .ctypes_prefix("::core::ffi")
+        .size_t_is_usize(true)
+        .layout_tests(false)
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .generate()
+        .unwrap_or_else(|e| panic!("feature npu: bindgen on {}: {e}", header.display()));
+    bindings
+        .write_to_file(&out)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+}
+
+#[cfg(not(feature = "npu"))]
+fn acl_declarations(_home: &Path) {}
+
+/// Feature `npu` with a toolkit: writes the CANN project of each target (what `ascend-kernels
+/// emit` writes) into `OUT_DIR/cann-<target>` and builds it with CMake and the toolkit; the
+/// kernel libraries go to `OUT_DIR/npu-kernels/`, which `Backend::Npu` looks in after
+/// `AK_NPU_KERNEL_DIR`. A failure (no cmake, a toolkit that refuses the project) is a build
+/// warning with the tail of the log, not a build error: the rest of the crate does not need it.
+fn build_npu_kernels(home: &Path) {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let lib_dir = out.join("npu-kernels");
+    if let Err(e) = std::fs::create_dir_all(&lib_dir) {
+        println!(
+            "cargo:warning=feature npu: cannot create {}: {e}",
+            lib_dir.display()
+        );
+        return;
+    }
+    for t in Target::ALL {
+        let project = out.join(format!("cann-{}", t.name()));
+        let result = codegen::project::write_cann_project(&project, t).and_then(|_| {
+            let build = project.join("build");
+            let run = |args: &[&std::ffi::OsStr]| -> Result<(), String> {
+                let o = Command::new("cmake")
+                    .args(args)
+                    .env("ASCEND_HOME_PATH", home)
+                    .output()
+                    .map_err(|e| format!("cannot run cmake ({e}); install CMake"))?;
+                if o.status.success() {
+                    return Ok(());
+                }
+                let log = String::from_utf8_lossy(&o.stdout).to_string()
+                    + &String::from_utf8_lossy(&o.stderr);
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                Err(tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+            };
+            run(&[
+                "-S".as_ref(),
+                project.as_os_str(),
+                "-B".as_ref(),
+                build.as_os_str(),
+                "-DCMAKE_BUILD_TYPE=Release".as_ref(),
+            ])?;
+            run(&["--build".as_ref(), build.as_os_str(), "-j".as_ref()])?;
+            let name = format!("libascend_kernels_{}.so", t.name());
+            std::fs::copy(build.join(&name), lib_dir.join(&name))
+                .map(|_| ())
+                .map_err(|e| format!("the build made no {name}: {e}"))
+        });
+        if let Err(e) = result {
+            for line in e.lines() {
+                println!(
+                    "cargo:warning=feature npu: building the {} kernels with the toolkit failed: {line}",
+                    t.name()
+                );
+            }
+        }
+    }
+    println!(
+        "cargo:rustc-env=AK_NPU_KERNEL_DIR_BUILT={}",
+        lib_dir.display()
+    );
+}
+
 /// Feature `npu`: find a CANN toolkit (`ASCEND_HOME_PATH`, then `ASCEND_TOOLKIT_HOME`, then the
 /// default install prefix) and emit `cfg(has_ascend)`; otherwise say clearly that the NPU backend
 /// is not available in this build.
@@ -243,6 +330,8 @@ fn discover_cann() {
     });
     match found {
         Some(home) => {
+            acl_declarations(&home);
+            build_npu_kernels(&home);
             println!("cargo:rustc-cfg=has_ascend");
             println!("cargo:rustc-env=AK_ASCEND_HOME={}", home.display());
         }

@@ -9,6 +9,7 @@
 pub mod desc;
 pub mod emit;
 pub mod kernels;
+pub mod project;
 pub mod target;
 pub mod writer;
 

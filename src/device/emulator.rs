@@ -14,7 +14,7 @@
 use super::acl::{Runtime, RuntimeKind};
 use crate::error::{Error, Result};
 use crate::tiling::Target;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 /// What the sim counted for the kernels run (mirror of `AkSimCounters`).
@@ -81,6 +81,7 @@ pub fn unavailable_reason() -> Option<String> {
     })
 }
 
+#[cfg(ak_emu)]
 fn cache_root() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
@@ -92,7 +93,7 @@ fn cache_root() -> PathBuf {
 
 #[cfg(ak_emu)]
 fn extract() -> std::result::Result<PathBuf, String> {
-    let write_all = |dir: &Path| -> std::io::Result<()> {
+    let write_all = |dir: &std::path::Path| -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         for (name, bytes) in embedded::FILES {
             let path = dir.join(name);
