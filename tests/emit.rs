@@ -58,6 +58,14 @@ fn emitted_projects_are_complete_deterministic_and_compile() {
         )
         .unwrap();
         assert!(cmake.contains(&format!("dav-{arch}")));
+        // the ASC language reads the architecture from CMAKE_ASC_ARCHITECTURES (its cpu and sim
+        // run modes need it); no private NPU_ARCH variable
+        assert!(cmake.contains(&format!(
+            "set(CMAKE_ASC_ARCHITECTURES \"dav-{arch}\" CACHE STRING"
+        )));
+        assert!(cmake.contains("--npu-arch=${CMAKE_ASC_ARCHITECTURES}"));
+        assert!(cmake.contains("CMAKE_ASC_RUN_MODE"));
+        assert!(!cmake.contains("NPU_ARCH}"), "no private NPU_ARCH variable");
         let sources: Vec<&str> = names
             .iter()
             .copied()
@@ -91,6 +99,34 @@ fn emitted_projects_are_complete_deterministic_and_compile() {
             "matmul_mx must be emitted for a5 and only for a5"
         );
         let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("ascendc/sim");
+        for src in &sources {
+            let text = String::from_utf8(
+                files
+                    .iter()
+                    .find(|(n, _)| n.as_str() == *src)
+                    .unwrap()
+                    .1
+                    .clone(),
+            )
+            .unwrap();
+            // CPU twin debugging rewrites the <<<>>> launch through cpu_debug_launch.h
+            assert!(
+                text.contains(
+                    "#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)\n#include \"cpu_debug_launch.h\""
+                ),
+                "{src}: no cpu_debug_launch.h include"
+            );
+            // the host pass of the ASC language may not define __NPU_ARCH__: guard only a wrong one
+            assert!(
+                text.contains(&format!(
+                    "#if defined(__NPU_ARCH__) && __NPU_ARCH__ != {arch}\n#error"
+                )),
+                "{src}: arch guard"
+            );
+            // <<<numBlocks, dynUBufSize (bytes), stream>>>
+            assert!(text.contains("<<<block_dim, 0, stream>>>"), "{src}: launch");
+            assert!(!text.contains("nullptr, stream>>>"), "{src}: launch");
+        }
         for src in sources {
             let out = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()))
                 .args([

@@ -68,8 +68,11 @@ __aicore__ inline void AkE5m2ToFloatSoft(const AscendC::LocalTensor<float>& dst,
 // m = b & 0x7F, the binary16 with bits (s << 15) | (m << 7) has E4M3's exponent field in its own
 // and the 3 mantissa bits on top of its 10, so its value times 2^8 (re-bias 7 -> 15) is the E4M3
 // value, subnormals included. The NaN code (m == 0x7F) lands on +-480, which no finite E4M3 value
-// reaches (max 448), and is replaced by NaN with Compare/Select. `cmpCount` is `count` rounded up to
-// whole 256-B repeats (64 floats); dst[count, cmpCount) must be initialised by the caller.
+// reaches (max 448), and is replaced by NaN: Compares (tensor-scalar compare) writes a bit mask, one
+// bit per float, 1 where the value is not +-480, and Select in VSEL_TENSOR_SCALAR_MODE keeps dst where
+// the bit is 1 and takes the NaN scalar where it is 0. `cmpCount` is `count` rounded up to whole 256-B
+// repeats (64 floats, Compares only compares whole repeats); dst[count, cmpCount) must be initialised
+// by the caller, and `mask` holds cmpCount / 8 bytes.
 __aicore__ inline void AkE4m3ToFloatSoft(const AscendC::LocalTensor<float>& dst,
                                          const AscendC::LocalTensor<uint8_t>& src,
                                          const AscendC::LocalTensor<half>& tmpHalf,
@@ -95,11 +98,11 @@ __aicore__ inline void AkE4m3ToFloatSoft(const AscendC::LocalTensor<float>& dst,
     AscendC::Muls(dst, dst, 256.0f, count);
     AscendC::PipeBarrier<PIPE_V>();
     const float nan = __builtin_nanf("");
-    AscendC::Compare(mask, dst, 480.0f, AscendC::CMPMODE::NE, cmpCount);
+    AscendC::Compares(mask, dst, 480.0f, AscendC::CMPMODE::NE, cmpCount);
     AscendC::PipeBarrier<PIPE_V>();
     AscendC::Select(dst, mask, dst, nan, AscendC::SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
     AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Compare(mask, dst, -480.0f, AscendC::CMPMODE::NE, cmpCount);
+    AscendC::Compares(mask, dst, -480.0f, AscendC::CMPMODE::NE, cmpCount);
     AscendC::PipeBarrier<PIPE_V>();
     AscendC::Select(dst, mask, dst, nan, AscendC::SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
     AscendC::PipeBarrier<PIPE_V>();

@@ -184,7 +184,8 @@ enum class SELMODE : uint8_t { VSEL_CMPMASK_SPR = 0, VSEL_TENSOR_SCALAR_MODE, VS
 enum class ReduceOrder : uint8_t { ORDER_VALUE_INDEX = 0, ORDER_INDEX_VALUE, ORDER_ONLY_VALUE, ORDER_ONLY_INDEX };
 enum class PaddingMode : uint8_t { Normal = 0, Compact };
 enum class MaskMode : uint8_t { NORMAL = 0, COUNTER };
-enum class CacheMode : uint8_t { CACHE_MODE_DISABLE = 0, CACHE_MODE_NORMAL, CACHE_MODE_LAST, CACHE_MODE_PERSISTENT };
+enum class CacheMode { CACHE_MODE_DISABLE = 0, CACHE_MODE_NORMAL = 1, CACHE_MODE_LAST = 2, CACHE_MODE_PERSISTENT = 4 };
+enum class CacheRwMode { READ = 1, WRITE = 2, RW = 3 };
 
 using TEventID = int8_t;
 
@@ -461,7 +462,12 @@ public:
     }
 
     uint32_t GetSize() const { return simSize_; }
-    uint32_t GetLength() const { return simSize_ * static_cast<uint32_t>(sizeof(T)); }
+    [[deprecated("NOTICE: GetLength has been deprecated and will be removed in the next version. Please do not use "
+                 "it!")]] uint32_t
+    GetLength() const
+    {
+        return simSize_ * static_cast<uint32_t>(sizeof(T));
+    }
     void SetSize(const uint32_t size)
     {
         simLiveIn("LocalTensor::SetSize", "tensor", simMem_);
@@ -470,7 +476,7 @@ public:
         }
         simSize_ = size;
     }
-    TPosition GetPosition() const { return static_cast<TPosition>(simPos_); }
+    int32_t GetPosition() const { return static_cast<int32_t>(simPos_); }  // int32_t, as in kernel_tensor.h
 
     template <typename U>
     LocalTensor<U> ReinterpretCast() const
@@ -546,15 +552,21 @@ public:
         std::memcpy(static_cast<void*>(&v), reinterpret_cast<const void*>(p), sizeof(T));
         return v;
     }
-    void SetValue(const uint64_t offset, const T value) const
+    void SetValue(const uint64_t offset, T value)  // not const, as in kernel_tensor.h
     {
         const uintptr_t p = simAccess("GlobalTensor::SetValue", offset * sizeof(T), sizeof(T), true);
         std::memcpy(reinterpret_cast<void*>(p), static_cast<const void*>(&value), sizeof(T));
     }
     uint64_t GetSize() const { return simSize_; }
-    __gm__ T* GetPhyAddr() const { return reinterpret_cast<T*>(simAddr_); }
+    const __gm__ T* GetPhyAddr() const { return reinterpret_cast<const T*>(simAddr_); }
     __gm__ T* GetPhyAddr(const uint64_t offset) const { return reinterpret_cast<T*>(simAddr_ + offset * sizeof(T)); }
-    void SetL2CacheHint(CacheMode mode) { (void)mode; }
+    template <CacheRwMode rwMode = CacheRwMode::RW>
+    void SetL2CacheHint(CacheMode mode)
+    {
+        (void)mode;
+    }
+#if __NPU_ARCH__ == 3510
+    // GlobalTensor::ReinterpretCast exists on 3510/5102 only (kernel_tensor.h).
     template <typename U>
     GlobalTensor<U> ReinterpretCast() const
     {
@@ -564,6 +576,7 @@ public:
         r.simSized_ = simSized_;
         return r;
     }
+#endif
 
     // --- sim internals ---
     // Checks bytes [byteOff, byteOff+len) of this tensor: inside its own size and inside a registered
@@ -635,9 +648,13 @@ class TQueBind {
 public:
     TQueBind() = default;
 
+    // The queue-state APIs carry the real headers' compile-time depth rules (kernel_tquebind_impl.h):
+    // the value forms of AllocTensor/DeQue and the queue queries need depth != 0, the in-place forms
+    // depth == 0. Depth-0 (in-place) queues are not modelled: they are refused at InitBuffer.
     template <typename T>
     LocalTensor<T> AllocTensor()
     {
+        static_assert((depth != 0), "must use AllocTensor<LocalTensor&> api while tque's depth is zero");
         const char* api = "TQue::AllocTensor";
         const int q = simId(api);
         const int slot = sim::QueAlloc(api, q);
@@ -647,7 +664,9 @@ public:
     template <typename T>
     void AllocTensor(LocalTensor<T>& tensor)
     {
-        tensor = AllocTensor<T>();
+        static_assert((depth == 0), "can not AllocTensor in place while tque's depth is non zero");
+        (void)tensor;
+        sim::Fail("TQue::AllocTensor(LocalTensor&)", "TQue with depth 0 (in-place queue) is not modelled by the sim");
     }
     template <typename T>
     bool EnQue(const LocalTensor<T>& tensor)
@@ -659,6 +678,7 @@ public:
     template <typename T>
     LocalTensor<T> DeQue()
     {
+        static_assert((depth != 0), "must use DeQue<LocalTensor&> api while tque's depth is zero");
         const char* api = "TQue::DeQue";
         const int q = simId(api);
         const int slot = sim::QueDeQue(api, q);
@@ -668,7 +688,9 @@ public:
     template <typename T>
     void DeQue(LocalTensor<T>& tensor)
     {
-        tensor = DeQue<T>();
+        static_assert((depth == 0), "can not DeQue tensor in place while tque's depth is non zero");
+        (void)tensor;
+        sim::Fail("TQue::DeQue(LocalTensor&)", "TQue with depth 0 (in-place queue) is not modelled by the sim");
     }
     template <typename T>
     void FreeTensor(LocalTensor<T>& tensor)
@@ -678,13 +700,23 @@ public:
     }
     bool VacantInQue()
     {
+        static_assert((depth != 0), "VacantInQue api is not supported while depth is zero");
         const sim::QueueState& q = simState("TQue::VacantInQue");
         return static_cast<int>(q.fifo.size()) < q.depth;
     }
-    bool HasTensorInQue() { return !simState("TQue::HasTensorInQue").fifo.empty(); }
-    int32_t GetTensorCountInQue() { return static_cast<int32_t>(simState("TQue::GetTensorCountInQue").fifo.size()); }
+    bool HasTensorInQue()
+    {
+        static_assert((depth != 0), "HasTensorInQue api is not supported while depth is zero");
+        return !simState("TQue::HasTensorInQue").fifo.empty();
+    }
+    int32_t GetTensorCountInQue()
+    {
+        static_assert((depth != 0), "GetTensorCountInQue api is not supported while depth is zero");
+        return static_cast<int32_t>(simState("TQue::GetTensorCountInQue").fifo.size());
+    }
     bool HasIdleBuffer()
     {
+        static_assert((depth != 0), "HasIdleBuffer api is not supported while depth is zero");
         const char* api = "TQue::HasIdleBuffer";
         const sim::QueueState& q = simState(api);
         for (int s : q.slots) {
@@ -694,12 +726,15 @@ public:
         }
         return false;
     }
-    void FreeAllEvent() {}
+    void FreeAllEvent() { static_assert((depth != 0), "can not use FreeAllEvent api while depth is zero"); }
 
     // --- sim internals ---
     bool simInit(uint8_t num, uint32_t len)
     {
         const char* api = "TPipe::InitBuffer(TQue)";
+        if (depth == 0) {
+            sim::Fail(api, "TQue with depth 0 (in-place queue) is not modelled by the sim");
+        }
         sim::CoreState& c = sim::Core(api);
         const int existing = (simPipeGen_ == c.pipeGen) ? simId_ : -1;
         simId_ = sim::QueInit(api, existing, static_cast<uint8_t>(src), sim::MemOfPos(src), depth, num, len);
@@ -837,7 +872,6 @@ public:
     }
 };
 
-inline TPipe* GetTPipePtr() { return sim::PipePtrSlot(); }
 
 // ------------------------------------------------------------------------------------ system
 inline int64_t GetBlockIdx()
@@ -1740,17 +1774,19 @@ inline bool CmpOne(CMPMODE m, T a, T b)
     return false;
 }
 
+// Compare (tensor-tensor, dst int8_t/uint8_t) and Compares (tensor-scalar, dst uint8_t only): the same
+// bit-mask result, one bit per element, LSB first (Compare.md, Compares.md).
 template <typename T, typename U>
-inline void CompareImpl(const char* api, const LocalTensor<U>& dst, const LocalTensor<T>& src0,
-                        const LocalTensor<T>* src1, T scalar, CMPMODE cmpMode, uint32_t count)
+inline void CompareImpl(const char* api, const char* doc, uint32_t dstTypes, const LocalTensor<U>& dst,
+                        const LocalTensor<T>& src0, const LocalTensor<T>* src1, T scalar, CMPMODE cmpMode,
+                        uint32_t count)
 {
-    const char* doc = "asc-devkit Memory矢量计算/比较与选择/Compare.md";
     const Dt d = DtOf<T>();
     DtCheck(api, d, kA2Float | B(DT_I32), kIntsAll | B(DT_F16) | B(DT_BF16) | B(DT_F32), doc);
     if (CurTarget() == TARGET_A2 && d == DT_I32 && cmpMode != CMPMODE::EQ) {
         Fail(api, Fmt("int32_t supports only CMPMODE::EQ on a2 (%s)", doc));
     }
-    DtCheck(api, DtOf<U>(), B(DT_U8) | B(DT_I8), B(DT_U8) | B(DT_I8), doc);
+    DtCheck(api, DtOf<U>(), dstTypes, dstTypes, doc);
     if ((static_cast<uint64_t>(count) * sizeof(T)) % kRepeatBytes != 0) {
         Fail(api, Fmt("count*sizeof(T) = %llu B is not a multiple of 256 B (only whole 256-B repeats are compared; "
                       "%s)", static_cast<unsigned long long>(static_cast<uint64_t>(count) * sizeof(T)), doc));
@@ -1827,14 +1863,18 @@ template <typename T, typename U>
 inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const LocalTensor<T>& src1, CMPMODE cmpMode,
                     uint32_t count)
 {
-    sim::CompareImpl<T, U>("Compare", dst, src0, &src1, T(0), cmpMode, count);
+    sim::CompareImpl<T, U>("Compare", "asc-devkit Memory矢量计算/比较与选择/Compare.md", sim::B(sim::DT_U8) | sim::B(sim::DT_I8),
+                           dst, src0, &src1, T(0), cmpMode, count);
 }
 
+// The tensor-scalar compare is Compares; there is no Compare(dst, src0, scalar, mode, count) in the
+// real API (kernel_operator_vec_cmpsel_intf.h), so the sim has none either.
 template <typename T, typename U>
-inline void Compare(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
-                    uint32_t count)
+inline void Compares(const LocalTensor<U>& dst, const LocalTensor<T>& src0, const T src1Scalar, CMPMODE cmpMode,
+                     uint32_t count)
 {
-    sim::CompareImpl<T, U>("Compare(scalar)", dst, src0, nullptr, src1Scalar, cmpMode, count);
+    sim::CompareImpl<T, U>("Compares", "asc-devkit Memory矢量计算/比较与选择/Compares.md", sim::B(sim::DT_U8), dst, src0,
+                           nullptr, src1Scalar, cmpMode, count);
 }
 
 template <typename T, typename U>
@@ -2767,6 +2807,27 @@ struct Dn2NzParams {
     uint32_t dstNzMatrixStride = 0;
 };
 
+#if __NPU_ARCH__ == 3510
+// The N-D DMA (MultiCopy) parameter types of kernel_struct_data_copy.h. The copy itself is not
+// modelled (refused at run time); the types are here because their DataCopy overload takes part in
+// overload resolution: on the real a5 headers an explicit `DataCopy<T, false>(l1, gm, Nd2NzParams)`
+// also tries MultiCopyParams<T, 0> and stops at this static_assert, so the sim refuses it the same way.
+template <uint8_t dim>
+struct MultiCopyLoopInfo {
+    static_assert(dim >= 1 && dim <= 5, "MultiCopy Dims must be between 1 and 5.");
+    uint64_t loopSrcStride[dim] = {0};
+    uint32_t loopDstStride[dim] = {0};
+    uint32_t loopSize[dim] = {0};
+    uint8_t loopLpSize[dim] = {0};
+    uint8_t loopRpSize[dim] = {0};
+};
+template <typename T, uint8_t dim>
+struct MultiCopyParams {
+    MultiCopyLoopInfo<dim> loopInfo;
+    T constantValue;
+};
+#endif
+
 struct MmadParams {
     MmadParams() {}
     MmadParams(const uint16_t mIn, const uint16_t nIn, const uint16_t kIn, const bool isBiasIn, const int32_t fmOffsetIn,
@@ -3110,6 +3171,17 @@ AK_SIM_API_BEGIN
 // ((d / C0)*dstNzC0Stride + n*dstNzNStride)*32 B + (d % C0)*sizeof(T), C0 = 32 B of elements; a
 // partial last C0 chunk of a column is zero-padded to 32 B
 // (asc-devkit 矩阵计算的搬入/DataCopy（GMToL1随路转换-DN2NZ搬运）.md).
+#if __NPU_ARCH__ == 3510
+template <typename T, uint8_t dim>
+inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const MultiCopyParams<T, dim>& params)
+{
+    (void)dst;
+    (void)src;
+    (void)params;
+    sim::Fail("DataCopy(UB<-GM, MultiCopyParams)", "the N-D DMA copy (MultiCopy) is not modelled by the sim");
+}
+#endif
+
 template <typename T, bool enableSmallC0 = false>
 inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, const Dn2NzParams& p)
 {
@@ -3169,7 +3241,7 @@ inline void DataCopy(const LocalTensor<T>& dst, const GlobalTensor<T>& src, cons
 // (xx*dstStride + yy)*32 B. Sim rules beyond the doc (strictest reading, unverified on hardware):
 // T == U, no transpose, strides not below the step (no overlapping fractals), and the scale
 // fractals cover exactly the data loaded (xStep == mStep, 2*yStep == kStep).
-template <typename T, typename U>
+template <typename T, typename U = T>
 inline void LoadData(const LocalTensor<U>& dst, const LocalTensor<T>& src, const LocalTensor<fp8_e8m0_t>& srcMx,
                      const LoadData2DParamsV2& p, const LoadData2DMxParams& mx)
 {
@@ -3447,7 +3519,16 @@ inline void Fixpipe(const GlobalTensor<T>& dst, const LocalTensor<U>& src, const
 
 AK_SIM_API_END
 
-// Legacy intrinsic spelled by some kernels.
-inline void pipe_barrier(pipe_t p) { (void)p; }
+// GetTPipePtr is a global function (asc-devkit kernel_common.h), not a member of AscendC. `static`:
+// the a2 and a5 kernels of one binary each get their own (their TPipe types differ).
+static inline AscendC::TPipe* GetTPipePtr() { return AscendC::sim::PipePtrSlot(); }
+
+// The device intrinsic behind PipeBarrier<pipe>() (a compiler built-in); same meaning.
+inline void pipe_barrier(pipe_t p)
+{
+    if (p == PIPE_ALL) {
+        AscendC::sim::PipeBarrierAll();
+    }
+}
 
 #endif  // AK_SIM_KERNEL_OPERATOR_H

@@ -10,12 +10,15 @@
 // per-column scales of a (scale row, column chunk) are expanded once into a row of f32 (a
 // scalar loop, so any block_cols works) and reused by every row of that block.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 #include "ak_fp8_soft.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "fp8_block_dequant_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -233,7 +236,7 @@ extern "C" int32_t ak_fp8_block_dequant_a5_v0_launch(uint32_t block_dim, void* s
     const AkFp8BlockDequantTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_fp8_block_dequant_a5_v0", block_dim, args, 3u, [=] { ak_fp8_block_dequant_a5_v0(w, scales, out, t); });
 #else
-    ak_fp8_block_dequant_a5_v0<<<block_dim, nullptr, stream>>>(w, scales, out, *tiling);
+    ak_fp8_block_dequant_a5_v0<<<block_dim, 0, stream>>>(w, scales, out, *tiling);
     return 0;
 #endif
 }

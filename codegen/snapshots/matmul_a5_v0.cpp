@@ -10,11 +10,14 @@
 // The bias (bf16 only) is a rank-3 Mmad update ones[16, 16] x bias3[N, 16] (hi, mid, lo, 0...) after
 // the K loop: an exact split of the f32 bias, added to the f32 accumulator with one rounding.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "matmul_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -273,7 +276,7 @@ extern "C" int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint
     const AkMatmulTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_matmul_a5_v0", block_dim, args, 5u, [=] { ak_matmul_a5_v0(x, w, bias3, ones, out, t); });
 #else
-    ak_matmul_a5_v0<<<block_dim, nullptr, stream>>>(x, w, bias3, ones, out, *tiling);
+    ak_matmul_a5_v0<<<block_dim, 0, stream>>>(x, w, bias3, ones, out, *tiling);
     return 0;
 #endif
 }

@@ -11,11 +11,14 @@
 // Fixpipe NZ2ND to out_dtype. The pad scale byte of an odd block count must be finite (the host makes it 0).
 // The bias is a rank-3 bf16 Mmad update ones[16, 16] x bias3[N, 16] (hi, mid, lo, 0...) after the K loop.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "matmul_mx_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -343,7 +346,7 @@ extern "C" int32_t ak_matmul_mx_a5_v0_launch(uint32_t block_dim, void* stream, u
     const AkMatmulMxTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_matmul_mx_a5_v0", block_dim, args, 8u, [=] { ak_matmul_mx_a5_v0(x, x_scale, w, w_scale, zeros, bias3, ones, out, t); });
 #else
-    ak_matmul_mx_a5_v0<<<block_dim, nullptr, stream>>>(x, x_scale, w, w_scale, zeros, bias3, ones, out, *tiling);
+    ak_matmul_mx_a5_v0<<<block_dim, 0, stream>>>(x, x_scale, w, w_scale, zeros, bias3, ones, out, *tiling);
     return 0;
 #endif
 }

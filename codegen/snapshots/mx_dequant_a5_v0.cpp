@@ -10,12 +10,15 @@
 // row cut into chunks of blocks_per_tile blocks when a row does not fit. Per-block scales are
 // broadcast to their 32 lanes with Brcb, so the multiply is one vector op per tile.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 #include "ak_fp8_soft.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "mx_dequant_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -226,7 +229,7 @@ extern "C" int32_t ak_mx_dequant_a5_v0_launch(uint32_t block_dim, void* stream, 
     const AkMxDequantTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_mx_dequant_a5_v0", block_dim, args, 3u, [=] { ak_mx_dequant_a5_v0(y, scales, out, t); });
 #else
-    ak_mx_dequant_a5_v0<<<block_dim, nullptr, stream>>>(y, scales, out, *tiling);
+    ak_mx_dequant_a5_v0<<<block_dim, 0, stream>>>(y, scales, out, *tiling);
     return 0;
 #endif
 }

@@ -11,12 +11,15 @@
 // block count padded with 0x00). The per-block multiplier (or NaN) is broadcast with Brcb.
 // On a2 the elements are encoded with integer vector ops (ak_fp8_soft.h), on a5 by Cast.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 #include "ak_fp8_soft.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "mx_quant_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -392,7 +395,7 @@ extern "C" int32_t ak_mx_quant_a5_v0_launch(uint32_t block_dim, void* stream, ui
     const AkMxQuantTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_mx_quant_a5_v0", block_dim, args, 3u, [=] { ak_mx_quant_a5_v0(x, y, scales, t); });
 #else
-    ak_mx_quant_a5_v0<<<block_dim, nullptr, stream>>>(x, y, scales, *tiling);
+    ak_mx_quant_a5_v0<<<block_dim, 0, stream>>>(x, y, scales, *tiling);
     return 0;
 #endif
 }

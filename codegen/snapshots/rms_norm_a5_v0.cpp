@@ -9,11 +9,14 @@
 // and normalised instead of x. Rows of [rows, cols] are split over cores (rows_per_core)
 // and into UB tiles of rows_per_tile rows; rows are moved with DataCopyPad, so any cols works.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "rms_norm_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -264,7 +267,7 @@ extern "C" int32_t ak_rms_norm_a5_v0_launch(uint32_t block_dim, void* stream, ui
     const AkRmsNormTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_rms_norm_a5_v0", block_dim, args, 5u, [=] { ak_rms_norm_a5_v0(x, residual, weight, y, h, t); });
 #else
-    ak_rms_norm_a5_v0<<<block_dim, nullptr, stream>>>(x, residual, weight, y, h, *tiling);
+    ak_rms_norm_a5_v0<<<block_dim, 0, stream>>>(x, residual, weight, y, h, *tiling);
     return 0;
 #endif
 }

@@ -11,11 +11,14 @@
 // too) unless flag F32_COMPUTE. The halves are copied with strided DataCopyPad so each lands
 // 32-B aligned; each token's cos/sin row is expanded once per head with UB->UB DataCopy.
 
+#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
+#include "cpu_debug_launch.h"
+#endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
 #include "ak_common.h"
 
-#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != 3510
+#if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "rope_qk_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
@@ -309,7 +312,7 @@ extern "C" int32_t ak_rope_qk_a5_v0_launch(uint32_t block_dim, void* stream, uin
     const AkRopeQkTiling t = *tiling;
     return AscendC::sim::EnqueueKernel(stream, "ak_rope_qk_a5_v0", block_dim, args, 6u, [=] { ak_rope_qk_a5_v0(q, k, positions, cache, q_out, k_out, t); });
 #else
-    ak_rope_qk_a5_v0<<<block_dim, nullptr, stream>>>(q, k, positions, cache, q_out, k_out, *tiling);
+    ak_rope_qk_a5_v0<<<block_dim, 0, stream>>>(q, k, positions, cache, q_out, k_out, *tiling);
     return 0;
 #endif
 }

@@ -59,14 +59,21 @@ pub fn kernel_source(ctx: &EmitCtx) -> String {
         w.line(format!("// {}", l.trim()).trim_end());
     }
     w.blank();
+    // CPU twin debugging (CANN's CPU run mode) rewrites the `<<<>>>` launch below through this
+    // header (asc-tools docs/01_cpu_debug.md); the sim launches through AscendC::sim instead.
+    w.line("#if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)");
+    w.line("#include \"cpu_debug_launch.h\"");
+    w.line("#endif");
     w.line("#include \"kernel_operator.h\"");
     w.line("#include \"ak_kernels.h\"");
     for inc in &k.includes {
         w.line(format!("#include \"{inc}\""));
     }
     w.blank();
+    // Only where __NPU_ARCH__ is defined (device pass, CPU run mode, sim): the host pass of the
+    // ASC language compiles this file without it.
     w.line(format!(
-        "#if !defined(__NPU_ARCH__) || __NPU_ARCH__ != {}\n#error \"{}.cpp is generated for {} (__NPU_ARCH__ {})\"\n#endif",
+        "#if defined(__NPU_ARCH__) && __NPU_ARCH__ != {}\n#error \"{}.cpp is generated for {} (__NPU_ARCH__ {})\"\n#endif",
         t.npu_arch(),
         ctx.stem(),
         t.dav(),
@@ -117,7 +124,7 @@ pub fn kernel_source(ctx: &EmitCtx) -> String {
         ));
         w.line("#else");
         w.line(format!(
-            "{}<<<block_dim, nullptr, stream>>>({}, *tiling);",
+            "{}<<<block_dim, 0, stream>>>({}, *tiling);", // 0 = dynUBufSize (bytes)
             ctx.entry_symbol(),
             gm_names(k)
         ));

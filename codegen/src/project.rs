@@ -103,7 +103,17 @@ fn cmake(target: Target, npu_arch: &str) -> String {
 #
 #   source <CANN>/set_env.sh          # sets ASCEND_HOME_PATH
 #   cmake -S . -B build && cmake --build build -j
+#
+# The ASC language reads the architecture from CMAKE_ASC_ARCHITECTURES and the run mode from
+# CMAKE_ASC_RUN_MODE: npu (default), cpu (CPU twin debugging with the cpudebug libraries) or sim
+# (the toolkit's NPU simulator), e.g. `cmake -S . -B build-cpu -DCMAKE_ASC_RUN_MODE=cpu`.
 cmake_minimum_required(VERSION 3.16)
+
+set(CMAKE_ASC_ARCHITECTURES "{npu_arch}" CACHE STRING "NPU architecture: {npu_arch} (the only one these sources are generated for)")
+set(CMAKE_ASC_RUN_MODE "npu" CACHE STRING "Run mode: npu, cpu, sim")
+if(NOT CMAKE_ASC_ARCHITECTURES STREQUAL "{npu_arch}")
+    message(FATAL_ERROR "these kernels are generated for {npu_arch}, not ${{CMAKE_ASC_ARCHITECTURES}}: emit the project for that target instead")
+endif()
 
 if(NOT DEFINED ENV{{ASCEND_HOME_PATH}})
     message(FATAL_ERROR "ASCEND_HOME_PATH is not set: source the set_env.sh of your CANN toolkit first")
@@ -115,7 +125,6 @@ project(ascend_kernels_{t} LANGUAGES C CXX ASC)
 set(CMAKE_CXX_STANDARD 17)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
-set(NPU_ARCH "{npu_arch}" CACHE STRING "NPU architecture of the generated kernels")
 
 file(GLOB AK_KERNEL_SOURCES "${{CMAKE_CURRENT_SOURCE_DIR}}/kernels/*_{t}_*.cpp")
 set_source_files_properties(${{AK_KERNEL_SOURCES}} PROPERTIES LANGUAGE ASC)
@@ -125,7 +134,7 @@ target_include_directories(ascend_kernels_{t} PRIVATE
     "${{CMAKE_CURRENT_SOURCE_DIR}}/kernels"
     "${{CMAKE_CURRENT_SOURCE_DIR}}/include")
 target_compile_options(ascend_kernels_{t} PRIVATE
-    "$<$<COMPILE_LANGUAGE:ASC>:--npu-arch=${{NPU_ARCH}}>"
+    "$<$<COMPILE_LANGUAGE:ASC>:--npu-arch=${{CMAKE_ASC_ARCHITECTURES}}>"
     "$<$<COMPILE_LANGUAGE:ASC>:-O3>")
 target_link_libraries(ascend_kernels_{t} PRIVATE m dl)
 install(TARGETS ascend_kernels_{t} LIBRARY DESTINATION lib)

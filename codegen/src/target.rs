@@ -9,20 +9,24 @@ use std::fmt;
 /// A hardware target of the generated kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
-    /// Atlas A2/A3 (910B, 910_93), `dav-c220`: UB 192 KiB, no fp8/e8m0 types, no bf16 vector
-    /// arithmetic.
+    /// Atlas A2/A3 (910B, 910_93), `dav-c220`: UB 192 KiB (188 160 B usable), no fp8/e8m0 types,
+    /// no bf16 vector arithmetic.
     A2,
     /// Ascend 950, `dav-c310`: UB 248 KiB usable, native fp8 casts, MX cube instructions.
     A5,
 }
 
-/// The sizes and counts of one target. Sources: the asc-devkit CPU-debug capacity tables
-/// (`kernel_utils_mode_cpu.h`, the api_check ini files) for the memories, and the vendor's
+/// The sizes and counts of one target. Sources: the asc-devkit architecture specs
+/// (`docs/zh/guide/编程指南/高级编程/硬件实现/架构规格/NPU架构版本2201.md`, `NPU架构版本3510.md`) for the
+/// usable UB, the CPU-debug capacity tables (`kernel_utils_mode_cpu.h`, the api_check ini files)
+/// for the other memories, and the vendor's
 /// product pages for the core counts (910B3/B4: 20 AIC + 40 AIV; 950PR: 28 AIC + 56 AIV);
 /// see `docs/sim.md` and `docs/tuning.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetCaps {
-    /// Unified buffer bytes per vector core that `TPipe::InitBuffer` may allocate.
+    /// Unified buffer bytes per vector core that `TPipe::InitBuffer` may allocate: on a2 192 KiB
+    /// minus 256 B and minus the 8 KiB Ascend C reserves for its own APIs (`Select` modes 1/2 and
+    /// others) unless built with `--cce-disable-asc-reserved-ubuf`; on a5 248 KiB.
     pub ub_bytes: u32,
     /// L1 bytes per cube core.
     pub l1_bytes: u32,
@@ -88,7 +92,7 @@ impl Target {
     pub fn caps(self) -> TargetCaps {
         match self {
             Target::A2 => TargetCaps {
-                ub_bytes: 196_608,
+                ub_bytes: 188_160,
                 l1_bytes: 524_288,
                 l0a_bytes: 65_536,
                 l0b_bytes: 65_536,
@@ -218,7 +222,7 @@ mod tests {
     #[test]
     fn header_carries_every_capacity() {
         let h = targets_header();
-        assert!(h.contains("#define AK_TARGET_A2_UB_BYTES 196608u"));
+        assert!(h.contains("#define AK_TARGET_A2_UB_BYTES 188160u"));
         assert!(h.contains("#define AK_TARGET_A5_L0C_BYTES 262144u"));
         assert!(h.contains("#define AK_TARGET_A5_MX_SCALE_AREA_BYTES 4096u"));
     }

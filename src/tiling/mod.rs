@@ -103,7 +103,7 @@ mod tests {
             buffer_num: 2,
             ub_share_pct: 50,
         };
-        assert_eq!(k.ub_budget(Target::A2), 98_304);
+        assert_eq!(k.ub_budget(Target::A2), 94_080); // 50 % of 188 160 B
         assert_eq!("a5".parse::<Target>().unwrap(), Target::A5);
         assert!("a3".parse::<Target>().is_err());
     }

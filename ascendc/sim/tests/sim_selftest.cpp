@@ -689,13 +689,20 @@ static void TestNegatives()
     const uint32_t A2 = AK_SIM_TARGET_A2;
 
     // --- UB capacity and InitBuffer
-    Run("UB capacity: InitBuffer total over 192 KiB", A2, gms, 1, [&] {
+    Run("UB capacity: InitBuffer total over 192 KiB - 256 B - 8 KiB", A2, gms, 1, [&] {
         TPipe pipe;
         TQue<QuePosition::VECIN, 1> q;
         TBuf<TPosition::VECCALC> b;
         pipe.InitBuffer(q, 2, 65536);
-        pipe.InitBuffer(b, 65536 + 1);  // rounds up to 65568 -> total 196640 > 196608
-    }, "per-core UB total 196640 B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity 196608 B");
+        pipe.InitBuffer(b, 188160 - 2 * 65536 + 1);  // rounds up to +32 B -> total 188192 > 188160
+    }, "per-core UB total 188192 B (InitBuffer lengths rounded up to 32 B) exceeds the UB capacity 188160 B");
+    Run("UB capacity: exactly 188160 B fits on a2", A2, gms, 1, [&] {
+        TPipe pipe;
+        TQue<QuePosition::VECIN, 1> q;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(q, 2, 65536);
+        pipe.InitBuffer(b, 188160 - 2 * 65536);
+    }, nullptr);
     AkSimCounters c;
     Run("InitBuffer rounds lengths up to 32 B (ub_peak counter)", A2, gms, 1, [&] {
         TPipe pipe;
@@ -1221,6 +1228,103 @@ static void TestNegatives()
     }
 }
 
+// ============================================================================ API conformance (run time)
+// The compile-time side is refused/*.cpp (run.sh) and api_probe.cpp; these are the run-time rules
+// and semantics of the forms that changed when the sim was held to the real headers.
+static void TestConformance()
+{
+    const uint32_t A2 = AK_SIM_TARGET_A2;
+    // Compares (tensor-scalar compare, count form): a bit mask, LSB first, 1 where the comparison
+    // holds; Select in VSEL_TENSOR_SCALAR_MODE keeps src0 where the bit is 1 (the ak_fp8_soft.h
+    // NaN replacement).
+    std::vector<float> x(64), out(64, 0.0f);
+    for (int i = 0; i < 64; ++i) {
+        x[i] = (i % 5 == 0) ? 480.0f : static_cast<float>(i) - 20.0f;
+    }
+    std::vector<uint8_t> bits(32, 0);
+    std::vector<Gm> gms = {{x.data(), 256, false, "x"}, {out.data(), 256, true, "out"}, {bits.data(), 32, true, "bits"}};
+    auto body = [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        pipe.InitBuffer(buf, 1024);
+        GlobalTensor<float> gx, go;
+        gx.SetGlobalBuffer(x.data(), 64);
+        go.SetGlobalBuffer(out.data(), 64);
+        GlobalTensor<uint8_t> gb;
+        gb.SetGlobalBuffer(bits.data(), 32);
+        LocalTensor<float> v = buf.Get<float>(64);
+        LocalTensor<uint8_t> m = buf.GetWithOffset<uint8_t>(32, 512);
+        Duplicate(m.ReinterpretCast<int16_t>(), static_cast<int16_t>(0), 16);  // the copy out moves 32 B
+        DataCopy(v, gx, 64);
+        PipeBarrier<PIPE_ALL>();
+        Compares(m, v, 480.0f, CMPMODE::NE, 64);
+        Select(v, m, v, -1.0f, SELMODE::VSEL_TENSOR_SCALAR_MODE, 64);
+        PipeBarrier<PIPE_ALL>();
+        DataCopy(go, v, 64);
+        DataCopy(gb, m, 32);
+        PipeBarrier<PIPE_ALL>();
+    };
+    if (Run("Compares NE + Select tensor-scalar (clean run)", A2, gms, 1, body, nullptr)) {
+        bool maskOk = true, selOk = true;
+        for (int i = 0; i < 64; ++i) {
+            const bool bit = ((bits[i / 8] >> (i % 8)) & 1u) != 0;
+            maskOk = maskOk && bit == (x[i] != 480.0f);
+            selOk = selOk && out[i] == (x[i] != 480.0f ? x[i] : -1.0f);
+        }
+        Check(maskOk, "Compares writes one bit per element, LSB first, 1 where the comparison holds", "");
+        Check(selOk, "Select mode 1 keeps src0 where the bit is 1 and takes the scalar where it is 0", "");
+    }
+    Run("Compares: the mask must be uint8_t (Compare also takes int8_t)", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        pipe.InitBuffer(buf, 1024);
+        LocalTensor<float> v = buf.Get<float>(64);
+        Duplicate(v, 1.0f, 64);
+        Compares(buf.GetWithOffset<int8_t>(32, 512), v, 0.0f, CMPMODE::LT, 64);
+    }, "Compares: dtype int8_t is not supported on a2");
+    Run("Compares: count*sizeof(T) must be whole 256-B repeats", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        pipe.InitBuffer(buf, 1024);
+        LocalTensor<float> v = buf.Get<float>(64);
+        Duplicate(v, 1.0f, 64);
+        Compares(buf.GetWithOffset<uint8_t>(32, 512), v, 0.0f, CMPMODE::LT, 40);
+    }, "Compares: count*sizeof(T) = 160 B is not a multiple of 256 B");
+    Run("Compares: int32_t only with CMPMODE::EQ on a2", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> buf;
+        pipe.InitBuffer(buf, 1024);
+        LocalTensor<int32_t> v = buf.Get<int32_t>(64);
+        Duplicate(v, 1, 64);
+        Compares(buf.GetWithOffset<uint8_t>(32, 512), v, 0, CMPMODE::LT, 64);
+    }, "int32_t supports only CMPMODE::EQ on a2");
+    // Depth-0 (in-place) queues compile against both APIs but are not modelled.
+    Run("TQue with depth 0 is refused at InitBuffer", A2, gms, 1, [&] {
+        TPipe pipe;
+        TQue<TPosition::VECIN, 0> q;
+        pipe.InitBuffer(q, 1, 256);
+    }, "TPipe::InitBuffer(TQue): TQue with depth 0 (in-place queue) is not modelled by the sim");
+    // pipe_barrier(PIPE_ALL) is the intrinsic behind PipeBarrier<PIPE_ALL>(): a full synchronisation.
+    auto syncBody = [&](bool barrier) {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 512);
+        GlobalTensor<float> g;
+        g.SetGlobalBuffer(x.data(), 64);
+        LocalTensor<float> t = b.Get<float>(64);
+        DataCopy(t, g, 64);
+        if (barrier) {
+            pipe_barrier(PIPE_ALL);
+        } else {
+            pipe_barrier(PIPE_V);
+        }
+        Adds(t, t, 1.0f, 64);
+    };
+    Run("pipe_barrier(PIPE_ALL) synchronises every pipe", A2, gms, 1, [&] { syncBody(true); }, nullptr);
+    Run("pipe_barrier(PIPE_V) does not order MTE2 before V", A2, gms, 1, [&] { syncBody(false); },
+        "written on pipe MTE2 without a synchronisation in between");
+}
+
 int main()
 {
     TestScalarTypes();
@@ -1231,6 +1335,7 @@ int main()
     TestLevel0();
     TestDataCopyPadUnits();
     TestNegatives();
+    TestConformance();
     RunMatmulTests(AK_SIM_TARGET_A2, "a2");
     RunMxTests(AK_SIM_TARGET_A2, "a2", false);
     RunA5Tests();
