@@ -15,12 +15,28 @@ pub const AK_FP8_E5M2: u32 = 1;
 pub const AK_MX_RCEIL: u32 = 1;
 /// mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)
 pub const AK_MX_TINY_SCALE: u32 = 2;
-/// rope_qk flag: one rounding at the end (default: HF rounding)
+/// mx_quant flag: NaN/Inf blocks get 0x7F elements (default: 0x00, as the NPU writes them)
+pub const AK_MX_NAN_ELEMENTS: u32 = 4;
+/// rope_qk flag: f32 products and sums, one rounding at the end (default: HF rounding)
 pub const AK_ROPE_F32_COMPUTE: u32 = 1;
+/// rope_qk flag with F32_COMPUTE: cos/sin rounded to the activation dtype first (Ascend)
+pub const AK_ROPE_DTYPE_COS_SIN: u32 = 2;
+/// rope_qk flag with F32_COMPUTE: final rounding ties away from zero (CAST_ROUND)
+pub const AK_ROPE_ROUND_AWAY: u32 = 4;
 /// rms_norm flag: h = x + residual is written and normalised
 pub const AK_RMS_NORM_FUSED: u32 = 1;
 /// rms_norm flag: no rounding before the weight multiply
 pub const AK_RMS_NORM_WEIGHT_F32: u32 = 2;
+/// rms_norm flag: mean = sum * f32(1/cols), rstd = 1 / sqrt in two roundings (Ascend)
+pub const AK_RMS_NORM_ASCEND_RSTD: u32 = 4;
+/// rms_norm flag with ASCEND_RSTD: the Ascend 950's Newton-Raphson rstd (a5 only)
+pub const AK_RMS_NORM_NEWTON_RAPHSON: u32 = 8;
+/// rms_norm flag with ASCEND_RSTD: squares scaled by 1/cols before the sum (A2/A3 AddRmsNorm)
+pub const AK_RMS_NORM_SCALE_SQUARES: u32 = 16;
+/// rms_norm flag with FUSED: the f32 sum x + residual is normalised, not h (a5 only)
+pub const AK_RMS_NORM_F32_SUM: u32 = 32;
+/// rms_norm flag: the per-row rstd is written to the rstd output
+pub const AK_RMS_NORM_RSTD: u32 = 64;
 /// Usable UB bytes per vector core on `a2` (dav-c220).
 pub const AK_UB_BYTES_A2: u32 = 196608;
 /// Usable UB bytes per vector core on `a5` (dav-c310).
@@ -75,7 +91,7 @@ pub struct AkRmsNormTiling {
     pub rows_per_tile: u32,
     /// AK_DTYPE_* of x, residual, weight, y, h
     pub dtype: u32,
-    /// AK_RMS_NORM_FUSED | AK_RMS_NORM_WEIGHT_F32
+    /// AK_RMS_NORM_* flags (FUSED, WEIGHT_F32, ASCEND_RSTD, NEWTON_RAPHSON, SCALE_SQUARES, F32_SUM, RSTD)
     pub flags: u32,
     /// epsilon added to the mean square
     pub eps: f32,
@@ -91,12 +107,12 @@ const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, dtype) == 16);
 const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, flags) == 20);
 const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, eps) == 24);
 /// Signature of every launcher of `rms_norm`.
-pub type AkRmsNormLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkRmsNormTiling) -> i32;
+pub type AkRmsNormLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkRmsNormTiling) -> i32;
 extern "C" {
     /// Launches `ak_rms_norm_a2_v0` (a2, double-buffered, largest tiles).
-    pub fn ak_rms_norm_a2_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, residual: *mut u8, weight: *mut u8, y: *mut u8, h: *mut u8, tiling: *const AkRmsNormTiling) -> i32;
+    pub fn ak_rms_norm_a2_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, residual: *mut u8, weight: *mut u8, y: *mut u8, h: *mut u8, rstd: *mut u8, tiling: *const AkRmsNormTiling) -> i32;
     /// Launches `ak_rms_norm_a5_v0` (a5, double-buffered, largest tiles).
-    pub fn ak_rms_norm_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, residual: *mut u8, weight: *mut u8, y: *mut u8, h: *mut u8, tiling: *const AkRmsNormTiling) -> i32;
+    pub fn ak_rms_norm_a5_v0_launch(block_dim: u32, stream: *mut ::core::ffi::c_void, x: *mut u8, residual: *mut u8, weight: *mut u8, y: *mut u8, h: *mut u8, rstd: *mut u8, tiling: *const AkRmsNormTiling) -> i32;
 }
 /// The compiled variants of `rms_norm`.
 pub static AK_RMS_NORM_VARIANTS: &[AkVariant<AkRmsNormLaunch>] = &[
@@ -168,7 +184,7 @@ pub struct AkMxQuantTiling {
     pub format: u32,
     /// AK_DTYPE_* of x
     pub dtype: u32,
-    /// AK_MX_RCEIL | AK_MX_TINY_SCALE
+    /// AK_MX_RCEIL | AK_MX_TINY_SCALE | AK_MX_NAN_ELEMENTS
     pub flags: u32,
     /// Padding to a multiple of 8 bytes.
     pub reserved: [u8; 4],
@@ -269,7 +285,7 @@ pub struct AkRopeQkTiling {
     pub rows_per_tile: u32,
     /// AK_DTYPE_* of q, k and the outputs
     pub dtype: u32,
-    /// AK_ROPE_F32_COMPUTE
+    /// AK_ROPE_F32_COMPUTE | AK_ROPE_DTYPE_COS_SIN | AK_ROPE_ROUND_AWAY
     pub flags: u32,
 }
 const _: () = assert!(::core::mem::size_of::<AkRopeQkTiling>() == 40);

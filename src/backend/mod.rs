@@ -47,6 +47,25 @@ impl Backend {
         }
     }
 
+    /// Parses a backend name as `verify`, `op` and the Python package spell it: `cpu`,
+    /// `sim-a2`, `sim-a5` (`sim` alone is `sim-a2`). The one place backend names are read:
+    /// a new backend is one more arm here.
+    pub fn parse(name: &str) -> crate::Result<Backend> {
+        match name.split_once('-') {
+            Some(("sim", target)) => Backend::from_cli("sim", Some(target)),
+            Some(_) => Err(crate::Error::option(
+                "backend",
+                format!("unknown backend `{name}` (expected cpu, sim-a2 or sim-a5)"),
+            )),
+            None => Backend::from_cli(name, None).map_err(|_| {
+                crate::Error::option(
+                    "backend",
+                    format!("unknown backend `{name}` (expected cpu, sim-a2 or sim-a5)"),
+                )
+            }),
+        }
+    }
+
     /// A short name for messages and timings (`cpu`, `sim-a2`, ...).
     pub fn name(&self) -> String {
         match self {

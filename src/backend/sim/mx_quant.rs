@@ -70,6 +70,9 @@ pub fn mx_quant<T: FloatElement>(
         if options.tiny_blocks == TinyBlocks::Scale {
             flags |= ffi::AK_MX_TINY_SCALE;
         }
+        if options.non_finite == crate::ops::NonFiniteBlocks::Nan {
+            flags |= ffi::AK_MX_NAN_ELEMENTS;
+        }
         let tiling = ffi::AkMxQuantTiling {
             rows: r32,
             cols: c32,

@@ -4,6 +4,7 @@ use super::session::Counters;
 use super::SimConfig;
 use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement};
+use crate::ops::RmsNormMode;
 use crate::tiling::rms_norm::{plan, RmsNormPlan, RmsNormShape};
 
 /// Inputs of [`rms_norm`]: `x` (and `residual`) are `[rows, cols]`, `weight` is `[cols]`.
@@ -21,8 +22,9 @@ pub struct RmsNormArgs<'a, T> {
     pub cols: usize,
     /// Epsilon.
     pub eps: f32,
-    /// `WeightInF32` semantics: no rounding to the output dtype before the weight multiply.
-    pub weight_in_f32: bool,
+    /// The arithmetic; with a residual, the Add + RMSNorm of the same name
+    /// ([`AddRmsNormMode`](crate::ops::AddRmsNormMode)).
+    pub mode: RmsNormMode,
 }
 
 pub(crate) fn dtype_code(kernel: &str, d: DType) -> Result<u32> {
@@ -66,12 +68,14 @@ fn shape_of<T: FloatElement>(args: &RmsNormArgs<'_, T>) -> Result<RmsNormShape> 
 }
 
 /// Runs `rms_norm` on the sim: writes `y` (and `h = x + residual` when `args.residual` is set,
-/// which then requires `h`). Plans the tiling for the configured target and variant.
+/// which then requires `h`; and the per-row `rstd` when given). Plans the tiling for the
+/// configured target and variant.
 pub fn rms_norm<T: FloatElement>(
     cfg: &SimConfig,
     args: &RmsNormArgs<'_, T>,
     y: &mut [T],
     h: Option<&mut [T]>,
+    rstd: Option<&mut [f32]>,
 ) -> Result<Counters> {
     let cfg = &cfg.resolved("rms_norm", args.rows);
     let shape = shape_of(args)?;
@@ -93,7 +97,7 @@ pub fn rms_norm<T: FloatElement>(
     };
     let p = plan(cfg.target, knobs, cfg.cores, &shape)
         .map_err(|e| Error::option("sim variant", e.0))?;
-    rms_norm_planned(cfg, args, &p, y, h)
+    rms_norm_planned(cfg, args, &p, y, h, rstd)
 }
 
 /// Runs `rms_norm` with a given plan, unchecked against the variant's budget: the sim is the
@@ -104,6 +108,7 @@ pub fn rms_norm_planned<T: FloatElement>(
     p: &RmsNormPlan,
     y: &mut [T],
     h: Option<&mut [T]>,
+    rstd: Option<&mut [f32]>,
 ) -> Result<Counters> {
     let cfg = &cfg.resolved("rms_norm", args.rows);
     let shape = shape_of(args)?;
@@ -133,6 +138,13 @@ pub fn rms_norm_planned<T: FloatElement>(
         (None, Some(_)) => h = None,
         _ => {}
     }
+    if let Some(r) = rstd.as_ref().filter(|r| r.len() != args.rows) {
+        return Err(Error::shape(
+            "rstd",
+            format!("{} elements", args.rows),
+            &[r.len()],
+        ));
+    }
     if p.block_dim == 0 {
         return Ok(Counters::default());
     }
@@ -149,12 +161,25 @@ pub fn rms_norm_planned<T: FloatElement>(
                     cfg.variant, cfg.target
                 ),
             })?;
-        let mut flags = 0;
+        let ascend = ffi::AK_RMS_NORM_WEIGHT_F32 | ffi::AK_RMS_NORM_ASCEND_RSTD;
+        let mut flags = match (args.mode, shape.fused) {
+            (RmsNormMode::Hf, _) => 0,
+            (RmsNormMode::WeightInF32, _) => ffi::AK_RMS_NORM_WEIGHT_F32,
+            (RmsNormMode::AscendA2, false) => ascend,
+            // AddRmsNorm on A2/A3 rounds before the weight multiply, scales squares first
+            (RmsNormMode::AscendA2, true) => {
+                ffi::AK_RMS_NORM_ASCEND_RSTD | ffi::AK_RMS_NORM_SCALE_SQUARES
+            }
+            (RmsNormMode::Ascend950, false) => ascend | ffi::AK_RMS_NORM_NEWTON_RAPHSON,
+            (RmsNormMode::Ascend950, true) => {
+                ascend | ffi::AK_RMS_NORM_NEWTON_RAPHSON | ffi::AK_RMS_NORM_F32_SUM
+            }
+        };
         if shape.fused {
             flags |= ffi::AK_RMS_NORM_FUSED;
         }
-        if args.weight_in_f32 {
-            flags |= ffi::AK_RMS_NORM_WEIGHT_F32;
+        if rstd.is_some() {
+            flags |= ffi::AK_RMS_NORM_RSTD;
         }
         let tiling = ffi::AkRmsNormTiling {
             rows: shape.rows,
@@ -171,10 +196,12 @@ pub fn rms_norm_planned<T: FloatElement>(
         let r = args.residual.map(|r| GmBuffer::input("residual", r));
         let yb = GmBuffer::output("y", y);
         let hb = h.map(|h| GmBuffer::output("h", h));
+        let rb = rstd.map(|r| GmBuffer::output("rstd", r));
         let none = std::ptr::null_mut();
         let mut bufs = vec![x, w, yb];
         bufs.extend(r);
         bufs.extend(hb);
+        bufs.extend(rb);
         let session = Session::begin(cfg.target, "rms_norm", &bufs)?;
         // SAFETY: every pointer is either null (an argument the kernel does not touch without its
         // flag) or a buffer registered above, alive and borrowed (shared for inputs, exclusive for
@@ -189,6 +216,7 @@ pub fn rms_norm_planned<T: FloatElement>(
                 w.arg(),
                 yb.arg(),
                 hb.map_or(none, |b| b.arg()),
+                rb.map_or(none, |b| b.arg()),
                 &tiling,
             )
         };
@@ -196,7 +224,7 @@ pub fn rms_norm_planned<T: FloatElement>(
     }
     #[cfg(not(ak_sim))]
     {
-        let _ = (cfg, dtype, h, shape);
+        let _ = (cfg, dtype, h, shape, rstd);
         Err(super::unavailable())
     }
 }

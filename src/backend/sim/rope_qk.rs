@@ -4,8 +4,8 @@ use super::rms_norm::dtype_code;
 use super::session::Counters;
 use super::SimConfig;
 use crate::error::{Error, Result};
-use crate::formats::FloatElement;
-use crate::ops::{RopeCache, RopeOptions};
+use crate::formats::{DType, FloatElement};
+use crate::ops::{RopeCache, RopeMode, RopeOptions};
 use crate::tiling::rope_qk::{plan, RopeShape};
 
 /// Rotates `q [tokens, heads_q, d]` and `k [tokens, heads_k, d]` into `q_out` / `k_out`.
@@ -83,10 +83,16 @@ pub fn rope_qk<T: FloatElement>(
             rows_per_core: p.rows_per_core,
             rows_per_tile: p.rows_per_tile,
             dtype,
-            flags: if options.f32_compute {
-                ffi::AK_ROPE_F32_COMPUTE
-            } else {
-                0
+            flags: {
+                let f32_cs = ffi::AK_ROPE_F32_COMPUTE | ffi::AK_ROPE_DTYPE_COS_SIN;
+                match options.mode {
+                    RopeMode::Hf => 0,
+                    RopeMode::F32Compute => ffi::AK_ROPE_F32_COMPUTE,
+                    RopeMode::AscendRotaryMul => f32_cs,
+                    // ApplyRotaryPosEmb computes f16 in f16: HF's arithmetic
+                    RopeMode::AscendApplyRotaryPosEmb if T::DTYPE == DType::F16 => 0,
+                    RopeMode::AscendApplyRotaryPosEmb => f32_cs | ffi::AK_ROPE_ROUND_AWAY,
+                }
             },
         };
         let qb = GmBuffer::input("q", q);
