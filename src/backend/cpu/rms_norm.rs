@@ -75,8 +75,8 @@ pub(crate) fn rstd_newton_raphson(var: f32) -> f32 {
     let t = (var * -0.5) * y;
     let t1 = t.mul_add(y, 1.5);
     let rstd = y * t1;
-    let s = (var * -1.0).mul_add(r, 1.0);
-    let r = (rstd * -1.0).mul_add(rstd, r);
+    let s = (-var).mul_add(r, 1.0);
+    let r = (-rstd).mul_add(rstd, r);
     let s = var.mul_add(r, s);
     let s = s * rstd;
     let rstd = s.mul_add(0.5, rstd);
