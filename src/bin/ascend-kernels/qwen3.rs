@@ -214,7 +214,7 @@ fn run_dummy(args: &Qwen3Args, format: DummyFormat) -> Result<()> {
     let layers = args.layers.unwrap_or(config.num_hidden_layers);
     let (params, bytes) = dummy::estimate(&config, format, layers.min(config.num_hidden_layers));
     println!(
-        "dummy {} weights for {}: {layers} of {} decoder layers, {:.2}B parameters, {:.2} GB to write and about as much to hold in memory",
+        "dummy {} weights for {}: {layers} of {} decoder layers, {:.2}B parameters, {:.2} GB to write, about twice that in memory at the peak",
         format.name(),
         config_path.display(),
         config.num_hidden_layers,
