@@ -1,17 +1,26 @@
-//! Build script: runs the kernel generator (`codegen/`) into `OUT_DIR`, then compiles the
-//! generated kernels together with the AscendC host emulation (`ascendc/sim/`) so that
-//! `Backend::Sim` can run them. With feature `npu` it also looks for a CANN toolkit.
+//! Build script: runs the kernel generator (`codegen/`) into `OUT_DIR`, then builds the emulator
+//! runtime the device path loads for `Backend::Sim`:
+//!
+//! - `OUT_DIR/emu/libak_emu.so`: the AscendCL subset on host memory (`ascendc/sim/ak_emu_acl.cpp`)
+//!   and the sim (`ascendc/sim/ak_sim.cpp`);
+//! - `OUT_DIR/emu/libak_emu_kernels_<target>.so`: the generated kernels of each target, compiled
+//!   against the sim's `kernel_operator.h` and linked to `libak_emu.so` (runpath `$ORIGIN`).
+//!
+//! The crate embeds the three files (`src/device/emulator.rs`). With feature `npu` it also looks
+//! for a CANN toolkit and, when there is one, builds the kernel libraries with it
+//! (`docs/cann.md`).
 //!
 //! cfgs emitted:
-//! - `ak_sim`: the sim runtime and the kernels listed in [`sim_units`] were compiled and linked;
+//! - `ak_emu`: the emulator libraries were built;
 //! - `has_ascend`: feature `npu` is on and a CANN toolkit was found.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use ascend_kernels_codegen::{self as codegen, Target, Unit};
 
-/// What the sim build compiles: every variant tests, benches and the defaults use, for both
-/// targets. Kept short so a fresh build stays within a couple of minutes on 2 cores.
+/// What the emulator build compiles: every variant tests, benches and the defaults use, for
+/// both targets. Kept short so a fresh build stays within a couple of minutes on 2 cores.
 fn sim_units() -> Vec<Unit> {
     const SELECTED: &[(&str, &[&str])] = &[
         ("rms_norm", &["v0", "v1", "v2"]),
@@ -44,7 +53,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=AK_SIM_DISABLE");
     println!("cargo:rerun-if-env-changed=ASCEND_HOME_PATH");
     println!("cargo:rerun-if-env-changed=ASCEND_TOOLKIT_HOME");
-    println!("cargo::rustc-check-cfg=cfg(ak_sim)");
+    println!("cargo::rustc-check-cfg=cfg(ak_emu)");
     println!("cargo::rustc-check-cfg=cfg(has_ascend)");
 
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -56,15 +65,21 @@ fn main() {
     codegen::write_files(&gen_dir, &files)
         .unwrap_or_else(|e| panic!("writing {}: {e}", gen_dir.display()));
 
-    build_sim(&manifest, &gen_dir, &units);
+    build_emulator(&manifest, &gen_dir, &out.join("emu"), &units);
     if std::env::var_os("CARGO_FEATURE_NPU").is_some() {
         discover_cann();
     }
 }
 
-/// Compiles the sim runtime and the generated kernels (one static library per target, since each
-/// target's kernels get their own `__NPU_ARCH__`). Emits `cfg(ak_sim)` on success.
-fn build_sim(manifest: &Path, gen_dir: &Path, units: &[Unit]) {
+/// One shared library to build: its file name, sources, defines and what it links to.
+struct SharedLib {
+    name: String,
+    sources: Vec<PathBuf>,
+    target: Option<Target>,
+    link_runtime: bool,
+}
+
+fn build_emulator(manifest: &Path, gen_dir: &Path, emu_dir: &Path, units: &[Unit]) {
     let sim_dir = manifest.join("ascendc/sim");
     let include_dir = manifest.join("ascendc/include");
     if std::env::var_os("AK_SIM_DISABLE").is_some() {
@@ -73,96 +88,144 @@ fn build_sim(manifest: &Path, gen_dir: &Path, units: &[Unit]) {
         );
         return;
     }
-    if !sim_dir.join("kernel_operator.h").exists() || !sim_dir.join("ak_sim.h").exists() {
-        // The emulator is not in this tree (yet): the crate builds without Backend::Sim.
+    if let Err(e) = std::fs::create_dir_all(emu_dir) {
+        fail(&format!("cannot create {}: {e}", emu_dir.display()));
         return;
     }
-    let mut runtime: Vec<PathBuf> = std::fs::read_dir(&sim_dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    runtime.retain(|p| p.extension().is_some_and(|e| e == "cpp"));
-    runtime.sort();
+    let mut libs = vec![SharedLib {
+        name: "libak_emu.so".into(),
+        sources: vec![sim_dir.join("ak_sim.cpp"), sim_dir.join("ak_emu_acl.cpp")],
+        target: None,
+        link_runtime: false,
+    }];
+    for t in Target::ALL {
+        libs.push(SharedLib {
+            name: format!("libak_emu_kernels_{}.so", t.name()),
+            sources: units
+                .iter()
+                .filter(|u| u.target == t)
+                .map(|u| gen_dir.join(format!("{}.cpp", u.stem())))
+                .collect(),
+            target: Some(t),
+            link_runtime: true,
+        });
+    }
 
-    let base = |arch: Option<Target>| {
+    let base = |lib: &SharedLib| {
         let mut b = cc::Build::new();
         b.cpp(true)
             .std("c++17")
+            .pic(true)
             .debug(false)
             .opt_level(2)
             .warnings(false)
+            .cargo_metadata(false)
+            .out_dir(emu_dir.join(format!("obj-{}", lib.name)))
             .define("AK_SIM", None)
             .define("ASCENDC_CPU_DEBUG", "1")
             .include(&sim_dir)
             .include(&include_dir)
             .include(gen_dir);
-        if let Some(t) = arch {
+        if let Some(t) = lib.target {
             b.define("__NPU_ARCH__", t.npu_arch().to_string().as_str())
                 .define("__CCE_AICORE__", t.cce_aicore().to_string().as_str());
+        }
+        for s in &lib.sources {
+            b.file(s);
         }
         b
     };
 
-    let mut jobs: Vec<(String, cc::Build)> = Vec::new();
-    for t in Target::ALL {
-        let mut b = base(Some(t));
-        let mut any = false;
-        for u in units.iter().filter(|u| u.target == t) {
-            b.file(gen_dir.join(format!("{}.cpp", u.stem())));
-            any = true;
-        }
-        if any {
-            jobs.push((format!("ak_kernels_{}", t.name()), b));
-        }
-    }
-    let mut rt = base(None);
-    for f in &runtime {
-        rt.file(f);
-    }
-    if !runtime.is_empty() {
-        jobs.push(("ak_sim_runtime".to_string(), rt));
-    }
-
-    // Compile the libraries concurrently (cc's jobserver keeps the total within NUM_JOBS); link
-    // order is kernels first, then the runtime they call into.
-    let results: Vec<(String, Result<(), String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
+    // Compile the three libraries' objects concurrently (cc's jobserver keeps the total within
+    // NUM_JOBS), then link the runtime first and the kernel libraries against it.
+    let builds: Vec<cc::Build> = libs.iter().map(base).collect();
+    let objects: Vec<Result<Vec<PathBuf>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = builds
             .iter()
-            .map(|(name, b)| {
-                (
-                    name.clone(),
-                    s.spawn(move || b.try_compile(name).map_err(|e| e.to_string())),
-                )
-            })
+            .map(|b| s.spawn(move || b.try_compile_intermediates().map_err(|e| e.to_string())))
             .collect();
         handles
             .into_iter()
-            .map(|(name, h)| {
-                (
-                    name,
-                    h.join()
-                        .unwrap_or_else(|_| Err("the compiler thread panicked".to_string())),
-                )
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("the compiler thread panicked".to_string()))
             })
             .collect()
     });
-    let mut ok = true;
-    for (name, r) in &results {
-        if let Err(e) = r {
-            ok = false;
+    let mut errors = Vec::new();
+    for ((lib, objs), build) in libs.iter().zip(&objects).zip(&builds) {
+        let objs = match objs {
+            Ok(o) => o,
+            Err(e) => {
+                errors.push(format!("{}: {e}", lib.name));
+                continue;
+            }
+        };
+        if let Err(e) = link(build, lib, objs, emu_dir) {
+            errors.push(format!("{}: {e}", lib.name));
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
             for line in e.lines().take(40) {
-                println!("cargo:warning=sim build ({name}): {line}");
+                println!("cargo:warning=emulator build: {line}");
+            }
+        }
+        fail("the generated kernels or ascendc/sim failed to compile (see the build warnings)");
+        return;
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for lib in &libs {
+        match std::fs::read(emu_dir.join(&lib.name)) {
+            Ok(bytes) => {
+                for b in bytes {
+                    hash ^= u64::from(b);
+                    hash = hash.wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            Err(e) => {
+                fail(&format!("cannot read {}: {e}", lib.name));
+                return;
             }
         }
     }
-    if ok {
-        println!("cargo:rustc-cfg=ak_sim");
-        if cfg!(target_os = "linux") || cfg!(target_os = "macos") {
-            println!("cargo:rustc-link-lib=stdc++");
-        }
-    } else {
-        println!("cargo:warning=the AscendC sim did not compile: Backend::Sim is not available in this build");
-        println!("cargo:rustc-env=AK_SIM_BUILD_ERROR=the generated kernels or ascendc/sim failed to compile (see the build warnings)");
+    println!("cargo:rustc-env=AK_EMU_HASH={hash:016x}");
+    println!("cargo:rustc-cfg=ak_emu");
+}
+
+fn link(build: &cc::Build, lib: &SharedLib, objs: &[PathBuf], dir: &Path) -> Result<(), String> {
+    let mut cmd: Command = build
+        .try_get_compiler()
+        .map_err(|e| e.to_string())?
+        .to_command();
+    cmd.arg("-shared")
+        .arg("-o")
+        .arg(dir.join(&lib.name))
+        .arg(format!("-Wl,-soname,{}", lib.name))
+        .args(objs)
+        .arg("-pthread");
+    if lib.link_runtime {
+        cmd.arg(format!("-L{}", dir.display()))
+            .arg("-lak_emu")
+            .arg("-Wl,-rpath,$ORIGIN");
     }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run the linker: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "link failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+fn fail(reason: &str) {
+    println!(
+        "cargo:warning=the emulator did not build: Backend::Sim is not available in this build"
+    );
+    println!("cargo:rustc-env=AK_EMU_BUILD_ERROR={reason}");
 }
 
 /// Feature `npu`: find a CANN toolkit (`ASCEND_HOME_PATH`, then `ASCEND_TOOLKIT_HOME`, then the

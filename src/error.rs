@@ -88,15 +88,28 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// The backend ran and reported a failure (for the sim: a violated AscendC rule).
-    #[error("backend {backend} failed in {kernel}: {message}")]
-    Backend {
-        /// The backend.
-        backend: String,
-        /// The kernel that failed.
-        kernel: String,
-        /// The backend's message.
+    /// A call of the device path's runtime failed: the AscendCL function (or kernel launcher),
+    /// its return code and the runtime's message (`aclGetRecentErrMsg`). A kernel that breaks
+    /// an AscendC rule on the emulator comes back from `aclrtSynchronizeStream` this way, its
+    /// message naming the kernel, the core, the API and the rule.
+    #[error("{runtime} runtime: {api} returned {code}: {message}")]
+    Runtime {
+        /// `emulator` or `CANN`.
+        runtime: String,
+        /// The function that failed.
+        api: String,
+        /// Its return code (an AscendCL error code).
+        code: i32,
+        /// The runtime's message.
         message: String,
+    },
+    /// A shared library of the device path could not be loaded or lacks a symbol.
+    #[error("{path}: {reason}")]
+    Library {
+        /// The library file.
+        path: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A file could not be read or written.
     #[error("{path}: {source}")]

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod backend;
+pub mod device;
 pub mod error;
 pub mod formats;
 pub mod io;

@@ -300,3 +300,46 @@ fn convert_writes_checkpoints_the_loader_reads() {
         .unwrap();
     assert_eq!(same.status.code(), Some(2));
 }
+
+/// `--backend npu` without a CANN toolkit: every command that takes `--backend` stops with one
+/// line naming what is missing and the variable to set, exit code 2, and writes nothing.
+#[test]
+fn npu_without_a_toolkit_is_one_named_line() {
+    if std::env::var_os("ASCEND_HOME_PATH").is_some() || Path::new("/usr/local/Ascend").exists() {
+        eprintln!("a CANN toolkit is installed here; the missing-toolkit message cannot be shown");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("y.safetensors");
+    let input = fixture("rms-norm", "plain_bf16_1x64");
+    let runs: Vec<Output> = vec![
+        run_op(
+            "rms-norm",
+            &input,
+            &out,
+            &["--backend".into(), "npu".into()],
+        ),
+        bin()
+            .args(["verify", "--backend", "cpu,npu:1"])
+            .output()
+            .unwrap(),
+        bin().args(["qwen3", "--backend", "npu"]).output().unwrap(),
+    ];
+    for o in runs {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(lines[0].contains("backend npu is not available"), "{err}");
+        assert!(lines[0].contains("ASCEND_HOME_PATH"), "{err}");
+    }
+    assert!(!out.exists());
+    let o = run_op(
+        "rms-norm",
+        &input,
+        &out,
+        &["--backend".into(), "npu:-1".into()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("device id after `npu:`"));
+}

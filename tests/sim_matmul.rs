@@ -12,6 +12,8 @@
 //! tests) and the exact value is the CPU reference's everywhere.
 //! Negative tests hand the sim tilings that overflow L0C or break L0 alignment.
 
+mod common;
+
 use ascend_kernels::backend::sim::{self, MatmulArgs, SimConfig};
 use ascend_kernels::ops::{self, MxView};
 use ascend_kernels::tiling::matmul::MatmulPlan;
@@ -593,15 +595,7 @@ fn weight_only_parity() {
 }
 
 fn sim_error(r: ascend_kernels::Result<sim::Counters>) -> String {
-    match r {
-        Err(Error::Backend {
-            backend, message, ..
-        }) => {
-            assert_eq!(backend, "sim");
-            message
-        }
-        other => panic!("expected a sim error, got {other:?}"),
-    }
+    common::emulator_error(r)
 }
 
 /// A 256 x 256 output tile needs 256 KiB of L0C: the sim refuses it on a2 (128 KiB) and runs it

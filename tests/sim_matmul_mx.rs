@@ -11,11 +11,13 @@
 //! everywhere, extremes included. Negative tests hand the sim tilings that overflow L0A or L0C or
 //! break the MX K granularity, which it must refuse.
 
+mod common;
+
 use ascend_kernels::backend::sim::{self, MxOperand, SimConfig};
 use ascend_kernels::ops::{self, MxView};
 use ascend_kernels::tiling::matmul::MatmulPlan;
 use ascend_kernels::tiling::Target;
-use ascend_kernels::{Backend, DType, Error, FloatElement, Fp8Format, TensorView, E8M0};
+use ascend_kernels::{Backend, DType, FloatElement, Fp8Format, TensorView, E8M0};
 use half::{bf16, f16};
 use proptest::prelude::*;
 
@@ -616,15 +618,7 @@ fn pad_scale_byte_is_neutralised() {
 }
 
 fn sim_error(r: ascend_kernels::Result<sim::Counters>) -> String {
-    match r {
-        Err(Error::Backend {
-            backend, message, ..
-        }) => {
-            assert_eq!(backend, "sim");
-            message
-        }
-        other => panic!("expected a sim error, got {other:?}"),
-    }
+    common::emulator_error(r)
 }
 
 fn ones_case(m: usize, n: usize, k: usize) -> Case {

@@ -1,6 +1,8 @@
 //! The sim must say no: kernels (or plans) that break an AscendC rule come back as an `Err`
 //! naming the rule, never a crash, and the session is usable again afterwards.
 
+mod common;
+
 use ascend_kernels::backend::sim::{self, sim_probe, ProbeMode, RmsNormArgs, SimConfig};
 use ascend_kernels::tiling::rms_norm::RmsNormPlan;
 use ascend_kernels::tiling::Target;
@@ -22,18 +24,7 @@ fn require_sim() -> bool {
 }
 
 fn sim_error(r: ascend_kernels::Result<sim::Counters>) -> String {
-    match r {
-        Err(Error::Backend {
-            backend,
-            kernel,
-            message,
-        }) => {
-            assert_eq!(backend, "sim");
-            assert!(!kernel.is_empty());
-            message
-        }
-        other => panic!("expected a sim error, got {other:?}"),
-    }
+    common::emulator_error(r)
 }
 
 fn src(n: usize) -> Vec<f32> {

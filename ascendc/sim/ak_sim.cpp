@@ -269,16 +269,17 @@ const char* MemName(uint32_t m)
     return m < MEM_COUNT ? names[m] : "?";
 }
 
-// Capacities: cpudebug utils/include/utils/kernel_utils_mode_cpu.h and api_check ini files
-// (a2: L1 512 KiB, L0A/L0B 64 KiB, L0C 128 KiB; a5: L1 512 KiB, L0A/L0B 64 KiB, L0C 256 KiB).
+// Capacities: the generated table (ak_targets.h from codegen/src/target.rs), whose figures come
+// from the cpudebug utils/include/utils/kernel_utils_mode_cpu.h and api_check ini files.
 uint32_t MemCapacity(uint32_t target, uint32_t m)
 {
+    const bool a5 = target == TARGET_A5;
     switch (m) {
-        case MEM_UB: return target == TARGET_A5 ? kUbBytesA5 : kUbBytesA2;
-        case MEM_L1: return 524288;
-        case MEM_L0A: return 65536;
-        case MEM_L0B: return 65536;
-        case MEM_L0C: return target == TARGET_A5 ? 262144 : 131072;
+        case MEM_UB: return a5 ? AK_TARGET_A5_UB_BYTES : AK_TARGET_A2_UB_BYTES;
+        case MEM_L1: return a5 ? AK_TARGET_A5_L1_BYTES : AK_TARGET_A2_L1_BYTES;
+        case MEM_L0A: return a5 ? AK_TARGET_A5_L0A_BYTES : AK_TARGET_A2_L0A_BYTES;
+        case MEM_L0B: return a5 ? AK_TARGET_A5_L0B_BYTES : AK_TARGET_A2_L0B_BYTES;
+        case MEM_L0C: return a5 ? AK_TARGET_A5_L0C_BYTES : AK_TARGET_A2_L0C_BYTES;
         default: return 0;
     }
 }

@@ -69,6 +69,33 @@ inline int32_t Launch(uint32_t block_dim, F&& fn) noexcept
         return -1;
     }
 }
+/* One GM argument of an enqueued kernel: its device pointer (null for an argument the kernel does
+ * not touch), its name for messages, and whether the kernel writes it. */
+struct KernelArg {
+    const void* ptr;
+    const char* name;
+    int written;
+};
+
+/* The emulator runtime's launch (ak_emu_acl.cpp): checks the stream and that every non-null
+ * argument points into a device allocation of the stream's device, pins those allocations, and
+ * queues fn on the stream; it runs at aclrtSynchronizeStream in a sim session over exactly those
+ * allocations. Returns ACL_SUCCESS or an AscendCL error code (the message is in
+ * aclGetRecentErrMsg). */
+int32_t EnqueueKernelImpl(void* stream, const char* kernel, int arch, uint32_t block_dim, const KernelArg* args,
+                          uint32_t nargs, std::function<void()> fn) noexcept;
+
+/* What a generated launcher calls under AK_SIM (Arch as for Launch). */
+template <int Arch = AK_SIM_ARCH_OF_TU, typename F>
+inline int32_t EnqueueKernel(void* stream, const char* kernel, uint32_t block_dim, const KernelArg* args,
+                             uint32_t nargs, F&& fn) noexcept
+{
+    try {
+        return EnqueueKernelImpl(stream, kernel, Arch, block_dim, args, nargs, std::function<void()>(std::forward<F>(fn)));
+    } catch (...) {
+        return 507000; /* ACL_ERROR_RT_INTERNAL_ERROR: out of host memory building the task */
+    }
+}
 }  // namespace sim
 }  // namespace AscendC
 #endif

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "ak_targets.h"
+
 namespace AscendC {
 namespace sim {
 
@@ -27,8 +29,9 @@ std::string Fmt(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 [[noreturn]] void Fail(const char* api, const std::string& rule);
 
 enum Target : uint32_t { TARGET_A2 = 0, TARGET_A5 = 1 };
-constexpr uint32_t kUbBytesA2 = 196608;
-constexpr uint32_t kUbBytesA5 = 253952;
+// Capacities come from the generated table (ak_targets.h, codegen/src/target.rs).
+constexpr uint32_t kUbBytesA2 = AK_TARGET_A2_UB_BYTES;
+constexpr uint32_t kUbBytesA5 = AK_TARGET_A5_UB_BYTES;
 constexpr uint32_t kBlockBytes = 32;    // one UB DataBlock
 constexpr uint32_t kRepeatBytes = 256;  // one vector repeat
 constexpr uint32_t kMaxBuffers = 64;    // all TQue/TBuf buffers of one kernel (TPipe::InitBuffer doc)
@@ -99,7 +102,7 @@ struct MxRecord {
     uint32_t xStep = 0;
     uint32_t yStep = 0;
 };
-constexpr uint32_t kMxAreaBytes = 4096;  // L0A_MX / L0B_MX (asc-devkit LoadData_2D_MX.md)
+constexpr uint32_t kMxAreaBytes = AK_TARGET_A5_MX_SCALE_AREA_BYTES;  // L0A_MX / L0B_MX (asc-devkit LoadData_2D_MX.md)
 // Fresh cube buffers (L1/L0A/L0B/L0C, at every AllocTensor) hold 0xFF: NaN in half, bf16, float
 // and both fp8 formats, so never-written data a kernel feeds into a result shows up as NaN.
 constexpr uint8_t kCubePoison = 0xFF;

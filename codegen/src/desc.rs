@@ -1,68 +1,7 @@
 //! Kernel descriptions: the single source from which kernel sources and both ABI mirrors are emitted.
 
+pub use crate::target::Target;
 use crate::writer::SourceWriter;
-
-/// A hardware target of the generated kernels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Target {
-    /// Atlas A2/A3 (910B), `dav-c220`: UB 192 KiB, no fp8/e8m0 types, no bf16 vector arithmetic.
-    A2,
-    /// Ascend 950, `dav-c310`: UB 248 KiB usable, native fp8 casts.
-    A5,
-}
-
-impl Target {
-    /// Both targets, in a fixed order.
-    pub const ALL: [Target; 2] = [Target::A2, Target::A5];
-
-    /// Short name used in file and symbol names (`a2`, `a5`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::A2 => "a2",
-            Target::A5 => "a5",
-        }
-    }
-
-    /// The core IP name (`dav-c220`, `dav-c310`).
-    pub fn dav(self) -> &'static str {
-        match self {
-            Target::A2 => "dav-c220",
-            Target::A5 => "dav-c310",
-        }
-    }
-
-    /// Value of `__NPU_ARCH__` for this target.
-    pub fn npu_arch(self) -> u32 {
-        match self {
-            Target::A2 => 2201,
-            Target::A5 => 3510,
-        }
-    }
-
-    /// Value of the legacy `__CCE_AICORE__` macro for this target.
-    pub fn cce_aicore(self) -> u32 {
-        match self {
-            Target::A2 => 220,
-            Target::A5 => 310,
-        }
-    }
-
-    /// Usable unified-buffer bytes per vector core.
-    pub fn ub_bytes(self) -> u32 {
-        match self {
-            Target::A2 => 196_608,
-            Target::A5 => 253_952,
-        }
-    }
-
-    /// The session target code of the sim ABI (`AK_SIM_TARGET_*`).
-    pub fn sim_code(self) -> u32 {
-        match self {
-            Target::A2 => 0,
-            Target::A5 => 1,
-        }
-    }
-}
 
 /// Tuning knobs of one compiled variant of a kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,9 +9,11 @@
 pub mod desc;
 pub mod emit;
 pub mod kernels;
+pub mod target;
 pub mod writer;
 
-pub use desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+pub use desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+pub use target::{Target, TargetCaps};
 
 /// Name written into every generated file.
 pub const GENERATOR: &str = "ascend-kernels-codegen";

@@ -40,3 +40,21 @@ fn emitted_sources_match_the_snapshots() {
         );
     }
 }
+
+/// `ascendc/sim/ak_targets.h` is the capacity table the emulator compiles (also outside cargo, by
+/// `ascendc/sim/tests/run.sh`); it is generated from `Target::caps` and must not drift.
+#[test]
+fn emulator_capacity_table_is_generated() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ascendc/sim/ak_targets.h");
+    let want = ascend_kernels_codegen::target::targets_header();
+    if std::env::var_os("AK_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+        return;
+    }
+    let have = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with AK_UPDATE_SNAPSHOTS=1)", path.display()));
+    assert!(
+        have == want,
+        "ascendc/sim/ak_targets.h differs from Target::caps (run with AK_UPDATE_SNAPSHOTS=1)"
+    );
+}

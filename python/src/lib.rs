@@ -31,7 +31,9 @@ pyo3::create_exception!(
 fn kind_of(e: &Error) -> &'static str {
     match e {
         Error::Unsupported { .. } => "unsupported",
-        Error::BackendUnavailable { .. } | Error::Backend { .. } => "backend",
+        Error::BackendUnavailable { .. } | Error::Runtime { .. } | Error::Library { .. } => {
+            "backend"
+        }
         Error::Io { .. } | Error::Format { .. } => "io",
         _ => "invalid",
     }

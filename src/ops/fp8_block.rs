@@ -1,9 +1,10 @@
 //! FP8 block dequantization of HF "fp8" checkpoints (`weight` x `weight_scale_inv`).
 
 use super::ceil_div;
-use crate::backend::{cpu, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::{FloatElement, E4M3};
+use crate::formats::{DType, FloatElement, E4M3};
 use crate::tensor::{Tensor, TensorView};
 
 /// `y[i,j] = round_out(f32(decode(w[i,j])) * f32(s[i / bo, j / bi]))` for `weight [O, I]` and
@@ -54,16 +55,52 @@ pub fn fp8_block_dequant_into<S: FloatElement, O: FloatElement>(
             &[out.len()],
         ));
     }
-    match backend {
-        Backend::Cpu if cpu::fast::elementwise::is_bf16::<O>() => {
-            let (w, s) = (weight.data(), scales.data());
-            cpu::fast::elementwise::fp8_block_dequant(w, s, cols, block, out)
+    backend.run(Fp8BlockDequant {
+        weight,
+        scales,
+        block,
+        cols,
+        out,
+    })
+}
+
+/// One validated `fp8_block_dequant` into a caller buffer.
+struct Fp8BlockDequant<'a, 'o, S, O> {
+    weight: TensorView<'a, E4M3>,
+    scales: TensorView<'a, S>,
+    block: [usize; 2],
+    cols: usize,
+    out: &'o mut [O],
+}
+
+impl<S: FloatElement, O: FloatElement> Op for Fp8BlockDequant<'_, '_, S, O> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (w, s) = (self.weight.data(), self.scales.data());
+        if cpu::fast::elementwise::is_bf16::<O>() {
+            cpu::fast::elementwise::fp8_block_dequant(w, s, self.cols, self.block, self.out);
+        } else {
+            cpu::fp8_block::dequantize(w, s, self.cols, self.block, self.out);
         }
-        Backend::Cpu => cpu::fp8_block::dequantize(weight.data(), scales.data(), cols, block, out),
-        Backend::Sim(cfg) => {
-            let (w, s) = (weight.data(), scales.data());
-            crate::backend::sim::fp8_block_dequant(cfg, w, s, rows, cols, block, out)?;
-        }
+        Ok(())
     }
-    Ok(())
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let mut run = HostRun::new(exec)?;
+        let ws = run.input(self.weight.data())?;
+        let ss = run.input(self.scales.data())?;
+        let os = run.output_for::<O>(self.out.len())?;
+        let shape = self.weight.shape();
+        device::ops::fp8_block_dequant(
+            exec,
+            run.stream(),
+            run.tensor(ws, shape, DType::U8),
+            run.tensor(ss, self.scales.shape(), S::DTYPE),
+            self.block,
+            run.tensor(os, shape, O::DTYPE),
+        )?;
+        run.sync()?;
+        run.download(os, self.out)
+    }
 }

@@ -2,9 +2,11 @@
 //! MXFP8 weights), the two linears a Qwen3 forward needs besides `mx_matmul`.
 
 use super::mx::MxView;
-use crate::backend::{cpu, Backend};
+use super::mx_matmul::upload_mx;
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::FloatElement;
+use crate::formats::{DType, FloatElement};
 use crate::tensor::{Tensor, TensorView};
 
 fn check_2d<T: crate::formats::Element>(
@@ -33,24 +35,56 @@ pub fn matmul<T: FloatElement, O: FloatElement>(
         return Err(Error::shape("w", format!("[N, {k}] (K of x)"), w.shape()));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
-    match backend {
-        Backend::Cpu if cpu::fast::matmul::supports::<T>() => {
-            cpu::fast::matmul::dense(x.data(), w.data(), m, n, k, &mut out)
-        }
-        Backend::Cpu => cpu::matmul::dense(x.data(), w.data(), n, k, &mut out),
-        Backend::Sim(cfg) => {
-            let args = crate::backend::sim::MatmulArgs {
-                x: x.data(),
-                w: w.data(),
-                bias: None,
-                m,
-                n,
-                k,
-            };
-            crate::backend::sim::matmul(cfg, &args, &mut out)?;
-        }
-    }
+    backend.run(Dense {
+        x,
+        w,
+        dims: (m, n, k),
+        out: &mut out,
+    })?;
     Ok(Tensor::from_parts(vec![m, n], out))
+}
+
+/// One validated dense matmul.
+struct Dense<'a, 'o, T, O> {
+    x: TensorView<'a, T>,
+    w: TensorView<'a, T>,
+    dims: (usize, usize, usize),
+    out: &'o mut [O],
+}
+
+impl<T: FloatElement, O: FloatElement> Op for Dense<'_, '_, T, O> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (m, n, k) = self.dims;
+        let (x, w) = (self.x.data(), self.w.data());
+        if cpu::fast::matmul::supports::<T>() {
+            cpu::fast::matmul::dense(x, w, m, n, k, self.out);
+        } else {
+            cpu::matmul::dense(x, w, n, k, self.out);
+        }
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let (m, n, _) = self.dims;
+        let mut run = HostRun::new(exec)?;
+        let xs = run.input(self.x.data())?;
+        let ws = run.input(self.w.data())?;
+        let os = run.output_for::<O>(self.out.len())?;
+        let out_shape = [m, n];
+        device::ops::matmul(
+            exec,
+            run.stream(),
+            run.tensor(xs, self.x.shape(), T::DTYPE),
+            run.tensor(ws, self.w.shape(), T::DTYPE),
+            None,
+            run.tensor(os, &out_shape, O::DTYPE),
+            None,
+        )?;
+        run.sync()?;
+        run.download(os, self.out)
+    }
 }
 
 /// Weight-only MX matmul: `y[m,n] = round_out(Σ_k x[m,k] · decode(w[n,k]) · sw[n, k/32])` for
@@ -75,19 +109,54 @@ pub fn mx_matmul_weight_only<T: FloatElement, O: FloatElement>(
         ));
     }
     let mut out = vec![O::from_f32(0.0); m * n];
-    match backend {
-        Backend::Cpu if cpu::fast::matmul::supports::<T>() => {
-            cpu::fast::matmul::weight_only(x.data(), &w, m, n, k, &mut out)
-        }
-        Backend::Cpu => cpu::matmul::weight_only(x.data(), &w, n, k, &mut out),
-        Backend::Sim(cfg) => {
-            let wo = crate::backend::sim::MxOperand {
-                format: w.format,
-                elements: w.elements.data(),
-                scales: w.scales.data(),
-            };
-            crate::backend::sim::mx_matmul_weight_only(cfg, x.data(), &wo, m, n, k, &mut out)?;
-        }
-    }
+    backend.run(WeightOnly {
+        x,
+        w,
+        dims: (m, n, k),
+        out: &mut out,
+    })?;
     Ok(Tensor::from_parts(vec![m, n], out))
+}
+
+/// One validated weight-only MX matmul.
+struct WeightOnly<'a, 'o, T, O> {
+    x: TensorView<'a, T>,
+    w: MxView<'a>,
+    dims: (usize, usize, usize),
+    out: &'o mut [O],
+}
+
+impl<T: FloatElement, O: FloatElement> Op for WeightOnly<'_, '_, T, O> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (m, n, k) = self.dims;
+        if cpu::fast::matmul::supports::<T>() {
+            cpu::fast::matmul::weight_only(self.x.data(), &self.w, m, n, k, self.out);
+        } else {
+            cpu::matmul::weight_only(self.x.data(), &self.w, n, k, self.out);
+        }
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let (m, n, k) = self.dims;
+        let mut run = HostRun::new(exec)?;
+        let xs = run.input(self.x.data())?;
+        let w = upload_mx(&mut run, &self.w, self.w.scales.data())?;
+        let os = run.output_for::<O>(self.out.len())?;
+        let ws_bytes = device::ops::mx_matmul_weight_only_workspace_bytes(n, k)?;
+        let wsb = run.output(ws_bytes)?;
+        let (out_shape, ws_shape) = ([m, n], [ws_bytes]);
+        device::ops::mx_matmul_weight_only(
+            exec,
+            run.stream(),
+            run.tensor(xs, self.x.shape(), T::DTYPE),
+            w.operand(&run),
+            run.tensor(os, &out_shape, O::DTYPE),
+            Some(run.tensor(wsb, &ws_shape, DType::U8)),
+        )?;
+        run.sync()?;
+        run.download(os, self.out)
+    }
 }

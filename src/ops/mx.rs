@@ -1,9 +1,10 @@
 //! MX quantization (`mx_quant`), its inverse (`mx_dequant`) and the scale layouts.
 
 use super::{ceil_div, rows_and_last};
-use crate::backend::{cpu, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::{FloatElement, Fp8Format, RoundMode, E8M0};
+use crate::formats::{DType, FloatElement, Fp8Format, RoundMode, E8M0};
 use crate::tensor::{Tensor, TensorView};
 
 /// Elements per MX block (group size 32 along the last axis).
@@ -193,7 +194,7 @@ pub fn mx_quant_into<T: FloatElement>(
             &[scales.len()],
         ));
     }
-    quantize_checked(backend, x, rows, k, options, elements, scales)
+    quantize_checked(backend, x, k, options, elements, scales)
 }
 
 fn check_round(options: &MxQuantOptions) -> Result<()> {
@@ -212,19 +213,62 @@ fn check_round(options: &MxQuantOptions) -> Result<()> {
 fn quantize_checked<T: FloatElement>(
     backend: &Backend,
     x: TensorView<'_, T>,
-    rows: usize,
     k: usize,
     options: &MxQuantOptions,
     elements: &mut [u8],
     scales: &mut [E8M0],
 ) -> Result<()> {
-    match backend {
-        Backend::Cpu => cpu::mx::quantize(x.data(), k, options, elements, scales),
-        Backend::Sim(cfg) => {
-            crate::backend::sim::mx_quant(cfg, x.data(), rows, k, options, elements, scales)?;
-        }
+    backend.run(MxQuant {
+        x,
+        k,
+        options,
+        elements,
+        scales,
+    })
+}
+
+/// One validated `mx_quant` into caller buffers.
+struct MxQuant<'a, 'o, T> {
+    x: TensorView<'a, T>,
+    k: usize,
+    options: &'a MxQuantOptions,
+    elements: &'o mut [u8],
+    scales: &'o mut [E8M0],
+}
+
+impl<T: FloatElement> Op for MxQuant<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        cpu::mx::quantize(
+            self.x.data(),
+            self.k,
+            self.options,
+            self.elements,
+            self.scales,
+        );
+        Ok(())
     }
-    Ok(())
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let mut run = HostRun::new(exec)?;
+        let xs = run.input(self.x.data())?;
+        let ys = run.output(self.elements.len())?;
+        let ss = run.output(self.scales.len())?;
+        let shape = self.x.shape();
+        let scale_shape = pair_scale_shape(shape);
+        device::ops::mx_quant(
+            exec,
+            run.stream(),
+            run.tensor(xs, shape, T::DTYPE),
+            run.tensor(ys, shape, DType::U8),
+            run.tensor(ss, &scale_shape, DType::U8),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(ys, self.elements)?;
+        run.download(ss, self.scales)
+    }
 }
 
 /// Dynamic MX quantization along the last axis: blocks of 32, one E8M0 scale per block, FP8
@@ -240,7 +284,7 @@ pub fn mx_quant<T: FloatElement>(
     let scale_row = pair_scale_row(k);
     let mut elements = crate::output::filled(x.len(), 0u8);
     let mut scales = vec![E8M0::MIN; rows * scale_row];
-    quantize_checked(backend, x, rows, k, options, &mut elements, &mut scales)?;
+    quantize_checked(backend, x, k, options, &mut elements, &mut scales)?;
     Ok(MxTensor {
         format: options.dst,
         elements: Tensor::from_parts(x.shape().to_vec(), elements),
@@ -250,18 +294,69 @@ pub fn mx_quant<T: FloatElement>(
 
 /// MX dequantization: `decode(y) * 2^(byte - 127)` in f32, rounded to `O` (RNE).
 pub fn mx_dequant<O: FloatElement>(backend: &Backend, y: MxView<'_>) -> Result<Tensor<O>> {
-    let (rows, k) = y.validate("y")?;
     let mut out = crate::output::filled(y.elements.len(), O::from_f32(0.0));
-    match backend {
-        Backend::Cpu => {
-            cpu::mx::dequantize(y.format, y.elements.data(), y.scales.data(), k, &mut out)
-        }
-        Backend::Sim(cfg) => {
-            let (e, s) = (y.elements.data(), y.scales.data());
-            crate::backend::sim::mx_dequant(cfg, y.format, e, s, rows, k, &mut out)?;
-        }
-    }
+    mx_dequant_into(backend, y, &mut out)?;
     Ok(Tensor::from_parts(y.elements.shape().to_vec(), out))
+}
+
+/// [`mx_dequant`] into a caller's buffer of `y.elements.len()` elements (no allocation; after an
+/// error its contents are not a result).
+pub fn mx_dequant_into<O: FloatElement>(
+    backend: &Backend,
+    y: MxView<'_>,
+    out: &mut [O],
+) -> Result<()> {
+    let (_, k) = y.validate("y")?;
+    if out.len() != y.elements.len() {
+        return Err(Error::shape(
+            "out",
+            format!("{} elements (y)", y.elements.len()),
+            &[out.len()],
+        ));
+    }
+    backend.run(MxDequant { y, k, out })
+}
+
+/// One validated `mx_dequant` into a caller buffer.
+struct MxDequant<'a, 'o, O> {
+    y: MxView<'a>,
+    k: usize,
+    out: &'o mut [O],
+}
+
+impl<O: FloatElement> Op for MxDequant<'_, '_, O> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let y = self.y;
+        cpu::mx::dequantize(
+            y.format,
+            y.elements.data(),
+            y.scales.data(),
+            self.k,
+            self.out,
+        );
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let y = self.y;
+        let mut run = HostRun::new(exec)?;
+        let es = run.input(y.elements.data())?;
+        let ss = run.input(y.scales.data())?;
+        let os = run.output_for::<O>(self.out.len())?;
+        let shape = y.elements.shape();
+        device::ops::mx_dequant(
+            exec,
+            run.stream(),
+            y.format,
+            run.tensor(es, shape, DType::U8),
+            run.tensor(ss, y.scales.shape(), DType::U8),
+            run.tensor(os, shape, O::DTYPE),
+        )?;
+        run.sync()?;
+        run.download(os, self.out)
+    }
 }
 
 /// Converts pair-layout scales `[..., ceil(nb/2), 2]` to the msmodelslim checkpoint layout

@@ -4,9 +4,10 @@
 
 use super::rows_and_last;
 use crate::backend::cpu::fast::elementwise as fast;
-use crate::backend::{cpu, sim, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::FloatElement;
+use crate::formats::{DType, FloatElement};
 use crate::tensor::{Tensor, TensorView};
 use crate::tiling::Target;
 
@@ -221,20 +222,6 @@ fn validate<T: FloatElement>(
     Ok(h)
 }
 
-/// An Ascend mode runs on the sim of the target whose hardware operator it reproduces only.
-fn check_target(backend: &Backend, mode: &str, target: Option<Target>) -> Result<()> {
-    match (backend, target) {
-        (Backend::Sim(cfg), Some(t)) if cfg.target != t => Err(Error::option(
-            "mode",
-            format!(
-                "`{mode}` reproduces the {t} operator; the {} kernels implement the {} one",
-                cfg.target, cfg.target
-            ),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// The shape of `rstd` for rows of `shape`: the last axis replaced by 1 (`npu_rms_norm`).
 fn rstd_shape(shape: &[usize]) -> Vec<usize> {
     let mut s = shape[..shape.len() - 1].to_vec();
@@ -265,14 +252,16 @@ pub fn rms_norm_into<T: FloatElement>(
     out: &mut [T],
 ) -> Result<()> {
     let h = validate(&x, weight, options.eps)?;
-    if out.len() != x.len() {
-        return Err(Error::shape(
-            "out",
-            format!("{} elements (x)", x.len()),
-            &[out.len()],
-        ));
-    }
-    run_norm(backend, &x, weight, h, options, out, None)
+    check_out("out", x.len(), out.len())?;
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: None,
+        h,
+        options,
+        out,
+        rstd: None,
+    })
 }
 
 /// RMSNorm returning `(y, rstd)` as `torch_npu.npu_rms_norm` does: `rstd` is the f32 factor of
@@ -286,35 +275,19 @@ pub fn rms_norm_rstd<T: FloatElement>(
     let h = validate(&x, weight, options.eps)?;
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
     let mut rstd = vec![0.0f32; x.len() / h];
-    run_norm(backend, &x, weight, h, options, &mut out, Some(&mut rstd))?;
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: None,
+        h,
+        options,
+        out: &mut out,
+        rstd: Some(&mut rstd),
+    })?;
     Ok((
         Tensor::from_parts(x.shape().to_vec(), out),
         Tensor::from_parts(rstd_shape(x.shape()), rstd),
     ))
-}
-
-fn run_norm<T: FloatElement>(
-    backend: &Backend,
-    x: &TensorView<'_, T>,
-    weight: TensorView<'_, T>,
-    h: usize,
-    options: &RmsNormOptions,
-    out: &mut [T],
-    rstd: Option<&mut [f32]>,
-) -> Result<()> {
-    check_target(backend, options.mode.name(), options.mode.ascend_target())?;
-    let hf_family = matches!(options.mode, RmsNormMode::Hf | RmsNormMode::WeightInF32);
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() && hf_family && rstd.is_none() => {
-            fast::rms_norm(x.data(), weight.data(), h, options, out)
-        }
-        Backend::Cpu => cpu::rms_norm::rms_norm(x.data(), weight.data(), h, options, out, rstd),
-        Backend::Sim(cfg) => {
-            let args = sim_args(x, None, &weight, h, options.eps, options.mode);
-            sim::rms_norm(cfg, &args, out, None, rstd)?;
-        }
-    }
-    Ok(())
 }
 
 /// Fused residual RMSNorm: `h = round(x + residual)`, `y = rms_norm(h)`; returns `(y, h)`.
@@ -326,6 +299,27 @@ pub fn rms_norm_residual<T: FloatElement>(
     weight: TensorView<'_, T>,
     options: &RmsNormOptions,
 ) -> Result<(Tensor<T>, Tensor<T>)> {
+    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
+    let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
+    rms_norm_residual_into(backend, x, residual, weight, options, &mut out, &mut sum)?;
+    let shape = x.shape().to_vec();
+    Ok((
+        Tensor::from_parts(shape.clone(), out),
+        Tensor::from_parts(shape, sum),
+    ))
+}
+
+/// [`rms_norm_residual`] into a caller's buffers `out` (y) and `sum` (h), `x.len()` elements
+/// each (no allocation; after an error their contents are not a result).
+pub fn rms_norm_residual_into<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    residual: TensorView<'_, T>,
+    weight: TensorView<'_, T>,
+    options: &RmsNormOptions,
+    out: &mut [T],
+    sum: &mut [T],
+) -> Result<()> {
     if residual.shape() != x.shape() {
         return Err(Error::shape(
             "residual",
@@ -343,27 +337,17 @@ pub fn rms_norm_residual<T: FloatElement>(
             ),
         ));
     }
-    let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
-    let mut sum = crate::output::filled(x.len(), T::from_f32(0.0));
-    match backend {
-        Backend::Cpu if fast::is_bf16::<T>() => {
-            fast::add(x.data(), residual.data(), &mut sum);
-            fast::rms_norm(&sum, weight.data(), h, options, &mut out);
-        }
-        Backend::Cpu => {
-            cpu::rms_norm::add(x.data(), residual.data(), &mut sum);
-            cpu::rms_norm::rms_norm(&sum, weight.data(), h, options, &mut out, None);
-        }
-        Backend::Sim(cfg) => {
-            let args = sim_args(&x, Some(&residual), &weight, h, options.eps, options.mode);
-            sim::rms_norm(cfg, &args, &mut out, Some(&mut sum), None)?;
-        }
-    }
-    let shape = x.shape().to_vec();
-    Ok((
-        Tensor::from_parts(shape.clone(), out),
-        Tensor::from_parts(shape, sum),
-    ))
+    check_out("out", x.len(), out.len())?;
+    check_out("sum", x.len(), sum.len())?;
+    backend.run(RmsNorm {
+        x,
+        weight,
+        residual: Some((residual, sum)),
+        h,
+        options,
+        out,
+        rstd: None,
+    })
 }
 
 /// Add + RMSNorm as `torch_npu.npu_add_rms_norm(x1, x2, gamma, epsilon)` computes it in the
@@ -392,29 +376,19 @@ pub fn add_rms_norm<T: FloatElement>(
         ));
     }
     check_eps(options.eps)?;
-    check_target(backend, options.mode.name(), options.mode.ascend_target())?;
     let mut y = crate::output::filled(x1.len(), T::from_f32(0.0));
     let mut x = crate::output::filled(x1.len(), T::from_f32(0.0));
     let mut rstd = vec![0.0f32; x1.len() / h];
-    match backend {
-        Backend::Cpu => cpu::rms_norm::add_rms_norm(
-            x1.data(),
-            x2.data(),
-            gamma.data(),
-            h,
-            options.eps,
-            options.mode,
-            cpu::rms_norm::AddRmsNormBuffers {
-                y: &mut y,
-                rstd: &mut rstd,
-                x: &mut x,
-            },
-        ),
-        Backend::Sim(cfg) => {
-            let args = sim_args(&x1, Some(&x2), &gamma, h, options.eps, options.mode.into());
-            sim::rms_norm(cfg, &args, &mut y, Some(&mut x), Some(&mut rstd))?;
-        }
-    }
+    backend.run(AddRmsNorm {
+        x1,
+        x2,
+        gamma,
+        h,
+        options,
+        y: &mut y,
+        rstd: &mut rstd,
+        x: &mut x,
+    })?;
     let shape = x1.shape().to_vec();
     Ok(AddRmsNormOutput {
         y: Tensor::from_parts(shape.clone(), y),
@@ -423,21 +397,141 @@ pub fn add_rms_norm<T: FloatElement>(
     })
 }
 
-fn sim_args<'a, T: FloatElement>(
-    x: &TensorView<'a, T>,
-    residual: Option<&TensorView<'a, T>>,
-    weight: &TensorView<'a, T>,
+fn check_out(name: &str, want: usize, have: usize) -> Result<()> {
+    if have != want {
+        return Err(Error::shape(name, format!("{want} elements (x)"), &[have]));
+    }
+    Ok(())
+}
+
+/// One validated `rms_norm` (plain, or fused with `residual` and its sum output; with the
+/// per-row `rstd` when asked).
+struct RmsNorm<'a, 'o, T> {
+    x: TensorView<'a, T>,
+    weight: TensorView<'a, T>,
+    residual: Option<(TensorView<'a, T>, &'o mut [T])>,
     h: usize,
-    eps: f32,
-    mode: RmsNormMode,
-) -> sim::RmsNormArgs<'a, T> {
-    sim::RmsNormArgs {
-        x: x.data(),
-        residual: residual.map(|r| r.data()),
-        weight: weight.data(),
-        rows: x.len() / h,
-        cols: h,
-        eps,
-        mode,
+    options: &'a RmsNormOptions,
+    out: &'o mut [T],
+    rstd: Option<&'o mut [f32]>,
+}
+
+impl<T: FloatElement> Op for RmsNorm<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (x, w, h, o) = (self.x.data(), self.weight.data(), self.h, self.options);
+        // the certified bf16 fast path covers the HF modes without an rstd output
+        let fast_path = fast::is_bf16::<T>()
+            && matches!(o.mode, RmsNormMode::Hf | RmsNormMode::WeightInF32)
+            && self.rstd.is_none();
+        match self.residual {
+            None if fast_path => fast::rms_norm(x, w, h, o, self.out),
+            None => cpu::rms_norm::rms_norm(x, w, h, o, self.out, self.rstd),
+            Some((r, sum)) if fast_path => {
+                fast::add(x, r.data(), sum);
+                fast::rms_norm(sum, w, h, o, self.out);
+            }
+            Some((r, sum)) => {
+                cpu::rms_norm::add(x, r.data(), sum);
+                cpu::rms_norm::rms_norm(sum, w, h, o, self.out, self.rstd);
+            }
+        }
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        let mut run = HostRun::new(exec)?;
+        let dt = T::DTYPE;
+        let rows = self.x.len() / self.h;
+        let xs = run.input(self.x.data())?;
+        let ws = run.input(self.weight.data())?;
+        let ys = run.output_for::<T>(self.out.len())?;
+        let (rs, hs) = match &self.residual {
+            Some((r, _)) => (
+                Some(run.input(r.data())?),
+                Some(run.output_for::<T>(r.len())?),
+            ),
+            None => (None, None),
+        };
+        let rstd_slot = match &self.rstd {
+            Some(_) => Some(run.output_for::<f32>(rows)?),
+            None => None,
+        };
+        let shape = self.x.shape();
+        let residual = rs
+            .zip(hs)
+            .map(|(r, h)| (run.tensor(r, shape, dt), run.tensor(h, shape, dt)));
+        let rstd_shape = [rows];
+        device::ops::rms_norm(
+            exec,
+            run.stream(),
+            run.tensor(xs, shape, dt),
+            run.tensor(ws, self.weight.shape(), dt),
+            residual,
+            run.tensor(ys, shape, dt),
+            rstd_slot.map(|s| run.tensor(s, &rstd_shape, DType::F32)),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(ys, self.out)?;
+        if let (Some((_, sum)), Some(hs)) = (self.residual, hs) {
+            run.download(hs, sum)?;
+        }
+        if let (Some(rstd), Some(slot)) = (self.rstd, rstd_slot) {
+            run.download(slot, rstd)?;
+        }
+        Ok(())
+    }
+}
+
+/// One validated `add_rms_norm`.
+struct AddRmsNorm<'a, 'o, T> {
+    x1: TensorView<'a, T>,
+    x2: TensorView<'a, T>,
+    gamma: TensorView<'a, T>,
+    h: usize,
+    options: &'a AddRmsNormOptions,
+    y: &'o mut [T],
+    rstd: &'o mut [f32],
+    x: &'o mut [T],
+}
+
+impl<T: FloatElement> Op for AddRmsNorm<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        cpu::rms_norm::add_rms_norm(
+            self.x1.data(),
+            self.x2.data(),
+            self.gamma.data(),
+            self.h,
+            self.options.eps,
+            self.options.mode,
+            cpu::rms_norm::AddRmsNormBuffers {
+                y: self.y,
+                rstd: self.rstd,
+                x: self.x,
+            },
+        );
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        // the fused kernel in the mode's arithmetic: x1 is `x`, x2 the residual
+        let options = RmsNormOptions {
+            eps: self.options.eps,
+            mode: self.options.mode.into(),
+        };
+        RmsNorm {
+            x: self.x1,
+            weight: self.gamma,
+            residual: Some((self.x2, self.x)),
+            h: self.h,
+            options: &options,
+            out: self.y,
+            rstd: Some(self.rstd),
+        }
+        .device(exec)
     }
 }

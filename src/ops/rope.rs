@@ -1,8 +1,9 @@
 //! Fused NeoX (half-rotation) RoPE on Q and K with a host-built cos/sin cache.
 
-use crate::backend::{cpu, Backend};
+use crate::backend::{cpu, Backend, Op};
+use crate::device::{self, host::HostRun, Exec};
 use crate::error::{Error, Result};
-use crate::formats::FloatElement;
+use crate::formats::{DType, FloatElement};
 use crate::tensor::{Tensor, TensorView};
 
 /// The cos/sin table, built once on the host and gathered by position on every backend:
@@ -232,31 +233,18 @@ pub fn rope_qk<T: FloatElement>(
             ),
         });
     }
-    if let (Backend::Sim(cfg), Some(t)) = (backend, options.mode.ascend_target()) {
-        if cfg.target != t {
-            return Err(Error::option(
-                "mode",
-                format!(
-                    "`{}` reproduces the {t} operator, which the {} kernels do not implement",
-                    options.mode.name(),
-                    cfg.target
-                ),
-            ));
-        }
-    }
     let mut q_out = q.data().to_vec();
     let mut k_out = k.data().to_vec();
-    match backend {
-        Backend::Cpu => {
-            cpu::rope::apply(&mut q_out, d, positions, cache, options);
-            cpu::rope::apply(&mut k_out, d, positions, cache, options);
-        }
-        Backend::Sim(cfg) => {
-            let (qd, kd) = (q.data(), k.data());
-            let (qo, ko) = (&mut q_out, &mut k_out);
-            crate::backend::sim::rope_qk(cfg, qd, kd, d, positions, cache, options, qo, ko)?;
-        }
-    }
+    backend.run(Rope {
+        q,
+        k,
+        head_dim: d,
+        positions,
+        cache,
+        options,
+        q_out: &mut q_out,
+        k_out: &mut k_out,
+    })?;
     Ok((
         Tensor::from_parts(q.shape().to_vec(), q_out),
         Tensor::from_parts(k.shape().to_vec(), k_out),
@@ -304,8 +292,9 @@ fn validate_broadcast<T: FloatElement>(
 /// The arithmetic is `mode`'s ([`RopeMode::AscendRotaryMul`] is the NPU's); the cos/sin halves
 /// are used as given (element `i < D/2` reads `r[i]`, element `i + D/2` reads `r[i + D/2]`).
 ///
-/// On the sim the generated `rope_qk` kernel runs, which shares one cos/sin half between both
-/// halves: there `r1` and `r2` must repeat their first half (as `cat(freqs, freqs)` tables do).
+/// On a device backend the generated `rope_qk` kernel runs, which shares one cos/sin half
+/// between both halves: there `r1` and `r2` must repeat their first half (as `cat(freqs, freqs)`
+/// tables do).
 pub fn rotary_mul<T: FloatElement>(
     backend: &Backend,
     x: TensorView<'_, T>,
@@ -357,8 +346,8 @@ pub fn rotary_mul<T: FloatElement>(
             });
             Ok(Tensor::from_parts(xs.to_vec(), out))
         }
-        Backend::Sim(_) => {
-            // one cos/sin table row per row of x (or per row of r1 when r1 and r2 broadcast alike)
+        _ => {
+            // a device backend: one cos/sin table row per row of x (or per row of r1 when r1 and r2 broadcast alike)
             let shared = s1 == s2;
             let table_rows = if shared { r1.len() / d } else { rows };
             if table_rows > 1 << 24 {
@@ -387,7 +376,7 @@ pub fn rotary_mul<T: FloatElement>(
                                 "r2".into()
                             },
                             reason: format!(
-                                "row {} has different halves at {i} and {}: the sim's rope kernel shares one cos/sin half (use the cpu backend)",
+                                "row {} has different halves at {i} and {}: the device rope kernel shares one cos/sin half (use the cpu backend)",
                                 if c[i].to_bits_u32() != c[i + half].to_bits_u32() { i1 } else { i2 },
                                 i + half
                             ),
@@ -420,5 +409,57 @@ pub fn rotary_mul<T: FloatElement>(
             let (y, _) = rope_qk(backend, q, k, &positions, &cache, &RopeOptions { mode })?;
             Ok(Tensor::from_parts(xs.to_vec(), y.into_data()))
         }
+    }
+}
+
+/// One validated `rope_qk`; `q_out`, `k_out` start as copies of `q`, `k`.
+struct Rope<'a, 'o, T> {
+    q: TensorView<'a, T>,
+    k: TensorView<'a, T>,
+    head_dim: usize,
+    positions: &'a [i64],
+    cache: &'a RopeCache,
+    options: &'a RopeOptions,
+    q_out: &'o mut [T],
+    k_out: &'o mut [T],
+}
+
+impl<T: FloatElement> Op for Rope<'_, '_, T> {
+    type Output = ();
+
+    fn cpu(self) -> Result<()> {
+        let (d, p, c, o) = (self.head_dim, self.positions, self.cache, self.options);
+        cpu::rope::apply(self.q_out, d, p, c, o);
+        cpu::rope::apply(self.k_out, d, p, c, o);
+        Ok(())
+    }
+
+    fn device(self, exec: &Exec) -> Result<()> {
+        // Positions were checked against the cache (0..max_positions, and max_positions <=
+        // 2^24), so they fit the kernel's int32.
+        let pos: Vec<i32> = self.positions.iter().map(|&p| p as i32).collect();
+        let mut run = HostRun::new(exec)?;
+        let qs = run.input(self.q.data())?;
+        let ks = run.input(self.k.data())?;
+        let ps = run.input(&pos)?;
+        let cs = run.input(self.cache.table())?;
+        let qo = run.output_for::<T>(self.q_out.len())?;
+        let ko = run.output_for::<T>(self.k_out.len())?;
+        let (dt, tokens) = (T::DTYPE, [pos.len()]);
+        let table = [self.cache.max_positions(), self.cache.rotary_dim()];
+        device::ops::rope_qk(
+            exec,
+            run.stream(),
+            run.tensor(qs, self.q.shape(), dt),
+            run.tensor(ks, self.k.shape(), dt),
+            run.tensor(ps, &tokens, DType::I32),
+            run.tensor(cs, &table, DType::F32),
+            run.tensor(qo, self.q.shape(), dt),
+            run.tensor(ko, self.k.shape(), dt),
+            self.options,
+        )?;
+        run.sync()?;
+        run.download(qo, self.q_out)?;
+        run.download(ko, self.k_out)
     }
 }

@@ -5,12 +5,6 @@
 
 use super::{align_up, Knobs, Target, TilingError};
 
-/// Bytes of one L1 (A1/B1 positions) per core.
-pub const L1_BYTES: u32 = 512 * 1024;
-/// Bytes of L0A (A2 position) per core.
-pub const L0A_BYTES: u32 = 64 * 1024;
-/// Bytes of L0B (B2 position) per core.
-pub const L0B_BYTES: u32 = 64 * 1024;
 /// Rows (and 16-bit columns) of a cube fractal.
 pub const FRACTAL: u32 = 16;
 /// Largest output tile side the planner picks.
@@ -19,14 +13,6 @@ pub const MAX_BASE: u32 = 256;
 pub const MAX_K: u32 = 65_535;
 /// Largest L1 staging depth (`k_l1 / base_k`) the planner picks.
 pub const MAX_L1_DEPTH: u32 = 8;
-
-/// L0C bytes per core on `target` (a2 128 KiB, a5 256 KiB).
-pub fn l0c_bytes(target: Target) -> u32 {
-    match target {
-        Target::A2 => 128 * 1024,
-        Target::A5 => 256 * 1024,
-    }
-}
 
 /// Cube cores the planner spreads tiles over, from a vector-core count (AIC:AIV = 1:2).
 pub fn cube_cores(vector_cores: u32) -> u32 {
@@ -102,13 +88,14 @@ pub fn check(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), TilingE
         ));
     }
     let (l1, l0a, l0b, l0c) = usage(knobs, p);
-    let caps = [
-        ("L1", l1, L1_BYTES),
-        ("L0A", l0a, L0A_BYTES),
-        ("L0B", l0b, L0B_BYTES),
-        ("L0C", l0c, l0c_bytes(target)),
+    let caps = target.caps();
+    let limits = [
+        ("L1", l1, caps.l1_bytes),
+        ("L0A", l0a, caps.l0a_bytes),
+        ("L0B", l0b, caps.l0b_bytes),
+        ("L0C", l0c, caps.l0c_bytes),
     ];
-    for (mem, used, cap) in caps {
+    for (mem, used, cap) in limits {
         if used > u64::from(cap) {
             return err(format!("{mem} needs {used} B, {target} has {cap} B"));
         }
@@ -170,9 +157,6 @@ pub fn plan(
     Ok(p)
 }
 
-/// Bytes of one MX scale area (L0A_MX / L0B_MX, a5): the scales of an L0A/L0B operand at
-/// address `a` live at `a / 16` (asc-devkit `LoadData_2D_MX.md`).
-pub const MX_SCALE_AREA_BYTES: u32 = 4096;
 /// K granularity of `MmadMx` and of one e8m0 scale pair (two blocks of 32).
 pub const MX_PAIR: u32 = 64;
 /// Largest `base_k` the MX planner picks.
@@ -250,15 +234,18 @@ pub fn check_mx(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), Tili
         ));
     }
     let u = usage_mx(knobs, p);
-    let caps = [
-        ("L1", u.l1, L1_BYTES),
-        ("L0A", u.l0a, L0A_BYTES),
-        ("L0B", u.l0b, L0B_BYTES),
-        ("L0C", u.l0c, l0c_bytes(target)),
-        ("the L0A_MX scale area", u.l0a_mx, MX_SCALE_AREA_BYTES),
-        ("the L0B_MX scale area", u.l0b_mx, MX_SCALE_AREA_BYTES),
+    let caps = target.caps();
+    let limits = [
+        ("L1", u.l1, caps.l1_bytes),
+        ("L0A", u.l0a, caps.l0a_bytes),
+        ("L0B", u.l0b, caps.l0b_bytes),
+        ("L0C", u.l0c, caps.l0c_bytes),
+        // The scales of an L0A/L0B operand at address `a` live at `a / 16` of its MX area
+        // (asc-devkit `LoadData_2D_MX.md`).
+        ("the L0A_MX scale area", u.l0a_mx, caps.mx_scale_area_bytes),
+        ("the L0B_MX scale area", u.l0b_mx, caps.mx_scale_area_bytes),
     ];
-    for (mem, used, cap) in caps {
+    for (mem, used, cap) in limits {
         if used > u64::from(cap) {
             return err(format!("{mem} needs {used} B, {target} has {cap} B"));
         }

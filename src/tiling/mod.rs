@@ -13,60 +13,7 @@ mod tuned;
 
 use std::fmt;
 
-/// A hardware target of the generated kernels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Target {
-    /// Atlas A2/A3 (910B, `dav-c220`): UB 192 KiB, no fp8/e8m0 types, no bf16 vector arithmetic.
-    A2,
-    /// Ascend 950 (`dav-c310`): UB 248 KiB usable, native fp8 casts.
-    A5,
-}
-
-impl Target {
-    /// Both targets.
-    pub const ALL: [Target; 2] = [Target::A2, Target::A5];
-
-    /// `a2` or `a5`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::A2 => "a2",
-            Target::A5 => "a5",
-        }
-    }
-
-    /// Usable unified-buffer bytes per vector core (what `TPipe::InitBuffer` may allocate).
-    pub fn ub_bytes(self) -> u32 {
-        match self {
-            Target::A2 => 196_608,
-            Target::A5 => 253_952,
-        }
-    }
-
-    /// Vector cores the default tiling spreads work over (910B3/B4: 40 AIV; 950PR: 56 AIV).
-    pub fn vector_cores(self) -> u32 {
-        match self {
-            Target::A2 => 40,
-            Target::A5 => 56,
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "a2" => Ok(Target::A2),
-            "a5" => Ok(Target::A5),
-            _ => Err(format!("unknown target `{s}` (expected a2 or a5)")),
-        }
-    }
-}
+pub use ascend_kernels_codegen::{Target, TargetCaps};
 
 /// The variant `ascend-kernels tune` chose for `kernel` on `target` for an op over `rows`
 /// rows (tokens): decode up to 16 rows, prefill above. `None` when the table has no entry.

@@ -31,27 +31,27 @@ impl TargetModel {
     pub fn of(target: Target) -> Self {
         match target {
             // Atlas A2 (910B class): HBM2e at 1.6 TB/s as commonly quoted for the 910B3/B4
-            // (third-party figures vary); 20 AIC + 40 AIV; cube 16x16x16 per cycle.
+            // (third-party figures vary); AIC/AIV counts from the capacity table (20 + 40); cube 16x16x16 per cycle.
             Target::A2 => TargetModel {
                 hbm_bytes_per_s: 1.6e12,
                 clock_hz: 1.8e9,
-                vector_cores: 40,
-                cube_cores: 20,
+                vector_cores: Target::A2.caps().vector_cores,
+                cube_cores: Target::A2.caps().cube_cores,
                 vector_bytes_per_cycle: 256.0,
                 vector_issue_cycles: 16.0,
                 cube_macs_per_cycle: 4096.0,
                 launch_s: 5e-6,
             },
             // Ascend 950PR: HiBL 1.0 memory at 1.6 TB/s, 1 PFLOPS FP8 (Huawei Connect 2025);
-            // 28 AIC + 56 AIV as our tiling assumes; bf16 cube at half the FP8 rate.
+            // AIC/AIV counts from the capacity table (28 + 56); bf16 cube at half the FP8 rate.
             Target::A5 => TargetModel {
                 hbm_bytes_per_s: 1.6e12,
                 clock_hz: 1.8e9,
-                vector_cores: 56,
-                cube_cores: 28,
+                vector_cores: Target::A5.caps().vector_cores,
+                cube_cores: Target::A5.caps().cube_cores,
                 vector_bytes_per_cycle: 256.0,
                 vector_issue_cycles: 16.0,
-                cube_macs_per_cycle: 0.5e15 / 2.0 / 28.0 / 1.8e9,
+                cube_macs_per_cycle: 0.5e15 / 2.0 / Target::A5.caps().cube_cores as f64 / 1.8e9,
                 launch_s: 5e-6,
             },
         }

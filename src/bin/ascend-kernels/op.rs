@@ -21,7 +21,7 @@ pub struct OpArgs {
     /// Output safetensors file (written only if the op succeeds).
     #[arg(long)]
     output: PathBuf,
-    /// Where to run: cpu or sim.
+    /// Where to run: cpu, sim (the emulator) or npu[:N] (an NPU through CANN).
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// With `--backend sim`: the target whose generated kernels run (a2 | a5) [default: a2].
@@ -91,7 +91,8 @@ impl OpArgs {
     }
 }
 
-/// Parses a backend name as `verify` lists them: `cpu`, `sim-a2`, `sim-a5` (or `sim`).
+/// Parses a backend name as `verify` lists them: `cpu`, `sim-a2`, `sim-a5` (or `sim`), `npu`
+/// (or `npu:N`).
 pub fn parse_backend(name: &str) -> Result<Backend> {
     Backend::parse(name)
 }

@@ -33,7 +33,7 @@ pub struct Qwen3Args {
     /// directory, removed afterwards].
     #[arg(long)]
     dummy_dir: Option<PathBuf>,
-    /// Where the ops run: cpu or sim.
+    /// Where the ops run: cpu, sim (the emulator) or npu[:N] (an NPU through CANN).
     #[arg(long)]
     backend: Option<String>,
     /// With `--backend sim`: a2 or a5 [default: a2].
@@ -81,7 +81,11 @@ pub fn run(args: &Qwen3Args) -> Result<bool> {
 
 fn backends(args: &Qwen3Args) -> Result<Vec<Backend>> {
     match &args.backend {
-        Some(b) => Ok(vec![Backend::from_cli(b, args.target.as_deref())?]),
+        Some(b) => {
+            let backend = Backend::from_cli(b, args.target.as_deref())?;
+            backend.check_available()?;
+            Ok(vec![backend])
+        }
         None if args.target.is_some() => {
             Ok(vec![Backend::from_cli("sim", args.target.as_deref())?])
         }
@@ -279,6 +283,7 @@ fn generate_in(args: &Qwen3Args, dir: &Path, max_new_tokens: usize) -> Result<()
         args.backend.as_deref().unwrap_or("cpu"),
         args.target.as_deref(),
     )?;
+    backend.check_available()?;
     let mode = args.mode.unwrap_or_default();
     let tokenizer = load_tokenizer(&dir)?;
     let prompt = match (&args.prompt_ids, &args.prompt, &tokenizer) {

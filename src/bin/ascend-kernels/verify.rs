@@ -13,7 +13,7 @@ pub struct VerifyArgs {
     /// Directory of fixtures (`<op>/<case>.safetensors` with `expected.*` tensors).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops"))]
     fixtures: PathBuf,
-    /// Backends to check, comma-separated: cpu, sim-a2, sim-a5.
+    /// Backends to check, comma-separated: cpu, sim-a2, sim-a5, npu (or npu:N).
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// Print only failures and the summary.
@@ -31,8 +31,17 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
         });
     }
     let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
-    for name in args.backend.split(',') {
-        let backend = parse_backend(name.trim())?;
+    // Every backend is parsed and opened before any fixture runs.
+    let backends = args
+        .backend
+        .split(',')
+        .map(|name| {
+            let backend = parse_backend(name.trim())?;
+            backend.check_available()?;
+            Ok(backend)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for backend in backends {
         println!(
             "verifying {} fixtures on {} ...",
             files.len(),
