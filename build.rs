@@ -228,6 +228,32 @@ fn fail(reason: &str) {
     println!("cargo:rustc-env=AK_EMU_BUILD_ERROR={reason}");
 }
 
+/// Feature `npu` with a toolkit: bindgen over the toolkit's `acl/acl.h` into
+/// `OUT_DIR/acl_cann.rs`, against which `src/device/acl.rs` checks its function table at compile
+/// time. A toolkit whose headers bindgen cannot read stops the build with the reason.
+#[cfg(feature = "npu")]
+fn acl_declarations(home: &Path) {
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("acl_cann.rs");
+    let header = home.join("include/acl/acl.h");
+    let bindings = bindgen::Builder::default()
+        .header(header.display().to_string())
+        .clang_arg(format!("-I{}", home.join("include").display()))
+        .allowlist_function("acl.*")
+        .use_core()
+        .ctypes_prefix("::core::ffi")
+        .size_t_is_usize(true)
+        .layout_tests(false)
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .generate()
+        .unwrap_or_else(|e| panic!("feature npu: bindgen on {}: {e}", header.display()));
+    bindings
+        .write_to_file(&out)
+        .unwrap_or_else(|e| panic!("writing {}: {e}", out.display()));
+}
+
+#[cfg(not(feature = "npu"))]
+fn acl_declarations(_home: &Path) {}
+
 /// Feature `npu`: find a CANN toolkit (`ASCEND_HOME_PATH`, then `ASCEND_TOOLKIT_HOME`, then the
 /// default install prefix) and emit `cfg(has_ascend)`; otherwise say clearly that the NPU backend
 /// is not available in this build.
@@ -243,6 +269,7 @@ fn discover_cann() {
     });
     match found {
         Some(home) => {
+            acl_declarations(&home);
             println!("cargo:rustc-cfg=has_ascend");
             println!("cargo:rustc-env=AK_ASCEND_HOME={}", home.display());
         }

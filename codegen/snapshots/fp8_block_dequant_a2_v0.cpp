@@ -239,8 +239,9 @@ extern "C" int32_t ak_fp8_block_dequant_a2_v0_launch(uint32_t block_dim, void* s
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_fp8_block_dequant_a2_v0(w, scales, out, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{w, "w", 0}, {scales, "scales", 0}, {out, "out", 1}};
+    const AkFp8BlockDequantTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_fp8_block_dequant_a2_v0", block_dim, args, 3u, [=] { ak_fp8_block_dequant_a2_v0(w, scales, out, t); });
 #else
     ak_fp8_block_dequant_a2_v0<<<block_dim, nullptr, stream>>>(w, scales, out, *tiling);
     return 0;

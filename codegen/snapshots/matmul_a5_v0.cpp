@@ -269,8 +269,9 @@ extern "C" int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_matmul_a5_v0(x, w, bias3, ones, out, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {w, "w", 0}, {bias3, "bias3", 0}, {ones, "ones", 0}, {out, "out", 1}};
+    const AkMatmulTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_matmul_a5_v0", block_dim, args, 5u, [=] { ak_matmul_a5_v0(x, w, bias3, ones, out, t); });
 #else
     ak_matmul_a5_v0<<<block_dim, nullptr, stream>>>(x, w, bias3, ones, out, *tiling);
     return 0;

@@ -339,8 +339,9 @@ extern "C" int32_t ak_matmul_mx_a5_v0_launch(uint32_t block_dim, void* stream, u
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_matmul_mx_a5_v0(x, x_scale, w, w_scale, zeros, bias3, ones, out, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {x_scale, "x_scale", 0}, {w, "w", 0}, {w_scale, "w_scale", 0}, {zeros, "zeros", 0}, {bias3, "bias3", 0}, {ones, "ones", 0}, {out, "out", 1}};
+    const AkMatmulMxTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_matmul_mx_a5_v0", block_dim, args, 8u, [=] { ak_matmul_mx_a5_v0(x, x_scale, w, w_scale, zeros, bias3, ones, out, t); });
 #else
     ak_matmul_mx_a5_v0<<<block_dim, nullptr, stream>>>(x, x_scale, w, w_scale, zeros, bias3, ones, out, *tiling);
     return 0;

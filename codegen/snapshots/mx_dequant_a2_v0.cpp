@@ -229,8 +229,9 @@ extern "C" int32_t ak_mx_dequant_a2_v0_launch(uint32_t block_dim, void* stream, 
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_mx_dequant_a2_v0(y, scales, out, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{y, "y", 0}, {scales, "scales", 0}, {out, "out", 1}};
+    const AkMxDequantTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_mx_dequant_a2_v0", block_dim, args, 3u, [=] { ak_mx_dequant_a2_v0(y, scales, out, t); });
 #else
     ak_mx_dequant_a2_v0<<<block_dim, nullptr, stream>>>(y, scales, out, *tiling);
     return 0;

@@ -406,8 +406,9 @@ extern "C" int32_t ak_mx_quant_a2_v0_launch(uint32_t block_dim, void* stream, ui
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_mx_quant_a2_v0(x, y, scales, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {y, "y", 1}, {scales, "scales", 1}};
+    const AkMxQuantTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_mx_quant_a2_v0", block_dim, args, 3u, [=] { ak_mx_quant_a2_v0(x, y, scales, t); });
 #else
     ak_mx_quant_a2_v0<<<block_dim, nullptr, stream>>>(x, y, scales, *tiling);
     return 0;

@@ -130,10 +130,11 @@ private:
             return 1.0f / sqrt(mean + eps_);
         }
         const float var = (scaleSquares_ ? sum : sum * avg_) + eps_;
-    // the square root and the division each rounded to f32
-    const float root = sqrt(var);
-    return 1.0f / root;
-}
+        // the square root and the division each rounded to f32
+        const float root = sqrt(var);
+        return 1.0f / root;
+    }
+
     __aicore__ inline void Compute(uint32_t rows)
     {
         const uint32_t count = rows * stride_;
@@ -313,8 +314,9 @@ extern "C" int32_t ak_rms_norm_a2_v0_launch(uint32_t block_dim, void* stream, ui
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_rms_norm_a2_v0(x, residual, weight, y, h, rstd, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {residual, "residual", 0}, {weight, "weight", 0}, {y, "y", 1}, {h, "h", 1}, {rstd, "rstd", 1}};
+    const AkRmsNormTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_rms_norm_a2_v0", block_dim, args, 6u, [=] { ak_rms_norm_a2_v0(x, residual, weight, y, h, rstd, t); });
 #else
     ak_rms_norm_a2_v0<<<block_dim, nullptr, stream>>>(x, residual, weight, y, h, rstd, *tiling);
     return 0;

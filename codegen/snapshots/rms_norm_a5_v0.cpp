@@ -130,82 +130,84 @@ private:
             return 1.0f / sqrt(mean + eps_);
         }
         const float var = (scaleSquares_ ? sum : sum * avg_) + eps_;
-if (newtonRaphson_) {
-    return RstdNewtonRaphson(var);
-}
-    // the square root and the division each rounded to f32
-    const float root = sqrt(var);
-    return 1.0f / root;
-}
-// The Ascend 950's rstd (ops-nn norm_common reduce_common_regbase.h ComputeRstdNewtonRaphsonReg):
-// y = sqrt(1/var), one Newton step, one residual correction; MulAddDst is dst = src0 * src1 + dst.
-// Lane 0 of 8-lane vectors carries the row.
-__aicore__ inline float RstdNewtonRaphson(float var)
-{
-    LocalTensor<float> n = nrBuf_.Get<float>();
-    LocalTensor<float> v = n;
-    LocalTensor<float> r = n[AK_F32_PER_BLOCK];
-    LocalTensor<float> yv = n[2 * AK_F32_PER_BLOCK];
-    LocalTensor<float> t = n[3 * AK_F32_PER_BLOCK];
-    LocalTensor<float> t1 = n[4 * AK_F32_PER_BLOCK];
-    LocalTensor<float> rs = n[5 * AK_F32_PER_BLOCK];
-    LocalTensor<float> s = n[6 * AK_F32_PER_BLOCK];
-    LocalTensor<float> u = n[7 * AK_F32_PER_BLOCK];
-    const uint32_t k = AK_F32_PER_BLOCK;
-    Duplicate(v, var, k);
-    Duplicate(u, 1.0f, k);
-    Duplicate(t1, 1.5f, k);
-    Duplicate(s, 1.0f, k);
-    PipeBarrier<PIPE_V>();
-    Div(r, u, v, k);              // r = 1 / var
-    PipeBarrier<PIPE_V>();
-    Sqrt(yv, r, k);               // y = sqrt(r)
-    Muls(t, v, -0.5f, k);         // t = -0.5 var
-    PipeBarrier<PIPE_V>();
-    Mul(t, t, yv, k);             // t = t y
-    PipeBarrier<PIPE_V>();
-    MulAddDst(t1, t, yv, k);      // t1 = t y + 1.5
-    PipeBarrier<PIPE_V>();
-    Mul(rs, yv, t1, k);           // rstd = y t1
-    Muls(u, v, -1.0f, k);         // t3 = -var
-    PipeBarrier<PIPE_V>();
-    MulAddDst(s, u, r, k);        // s = t3 r + 1
-    Muls(t, rs, -1.0f, k);        // t4 = -rstd
-    PipeBarrier<PIPE_V>();
-    MulAddDst(r, t, rs, k);       // r = t4 rstd + r
-    PipeBarrier<PIPE_V>();
-    MulAddDst(s, v, r, k);        // s = var r + s
-    PipeBarrier<PIPE_V>();
-    Mul(s, s, rs, k);             // s = s rstd
-    Duplicate(u, 0.5f, k);
-    PipeBarrier<PIPE_V>();
-    MulAddDst(rs, s, u, k);       // rstd = s 0.5 + rstd
-    event_t vToS = static_cast<event_t>(pipe_.FetchEventID(HardEvent::V_S));
-    SetFlag<HardEvent::V_S>(vToS);
-    WaitFlag<HardEvent::V_S>(vToS);
-    const float out = rs.GetValue(0);
-    event_t sToV = static_cast<event_t>(pipe_.FetchEventID(HardEvent::S_V));
-    SetFlag<HardEvent::S_V>(sToV);
-    WaitFlag<HardEvent::S_V>(sToV);
-    // the kernel's Select: var == +inf gives 0, var == 0 gives +inf
-    if (var == BitsToFloat(0x7F800000u)) {
-        return 0.0f;
+        if (newtonRaphson_) {
+            return RstdNewtonRaphson(var);
+        }
+        // the square root and the division each rounded to f32
+        const float root = sqrt(var);
+        return 1.0f / root;
     }
-    if (var == 0.0f) {
-        return BitsToFloat(0x7F800000u);
-    }
-    return out;
-}
 
-__aicore__ inline float BitsToFloat(uint32_t bits)
-{
-    union {
-        uint32_t u;
-        float f;
-    } c;
-    c.u = bits;
-    return c.f;
-}
+    // The Ascend 950's rstd (ops-nn norm_common reduce_common_regbase.h ComputeRstdNewtonRaphsonReg):
+    // y = sqrt(1/var), one Newton step, one residual correction; MulAddDst is dst = src0 * src1 + dst.
+    // Lane 0 of 8-lane vectors carries the row.
+    __aicore__ inline float RstdNewtonRaphson(float var)
+    {
+        LocalTensor<float> n = nrBuf_.Get<float>();
+        LocalTensor<float> v = n;
+        LocalTensor<float> r = n[AK_F32_PER_BLOCK];
+        LocalTensor<float> yv = n[2 * AK_F32_PER_BLOCK];
+        LocalTensor<float> t = n[3 * AK_F32_PER_BLOCK];
+        LocalTensor<float> t1 = n[4 * AK_F32_PER_BLOCK];
+        LocalTensor<float> rs = n[5 * AK_F32_PER_BLOCK];
+        LocalTensor<float> s = n[6 * AK_F32_PER_BLOCK];
+        LocalTensor<float> u = n[7 * AK_F32_PER_BLOCK];
+        const uint32_t k = AK_F32_PER_BLOCK;
+        Duplicate(v, var, k);
+        Duplicate(u, 1.0f, k);
+        Duplicate(t1, 1.5f, k);
+        Duplicate(s, 1.0f, k);
+        PipeBarrier<PIPE_V>();
+        Div(r, u, v, k);              // r = 1 / var
+        PipeBarrier<PIPE_V>();
+        Sqrt(yv, r, k);               // y = sqrt(r)
+        Muls(t, v, -0.5f, k);         // t = -0.5 var
+        PipeBarrier<PIPE_V>();
+        Mul(t, t, yv, k);             // t = t y
+        PipeBarrier<PIPE_V>();
+        MulAddDst(t1, t, yv, k);      // t1 = t y + 1.5
+        PipeBarrier<PIPE_V>();
+        Mul(rs, yv, t1, k);           // rstd = y t1
+        Muls(u, v, -1.0f, k);         // t3 = -var
+        PipeBarrier<PIPE_V>();
+        MulAddDst(s, u, r, k);        // s = t3 r + 1
+        Muls(t, rs, -1.0f, k);        // t4 = -rstd
+        PipeBarrier<PIPE_V>();
+        MulAddDst(r, t, rs, k);       // r = t4 rstd + r
+        PipeBarrier<PIPE_V>();
+        MulAddDst(s, v, r, k);        // s = var r + s
+        PipeBarrier<PIPE_V>();
+        Mul(s, s, rs, k);             // s = s rstd
+        Duplicate(u, 0.5f, k);
+        PipeBarrier<PIPE_V>();
+        MulAddDst(rs, s, u, k);       // rstd = s 0.5 + rstd
+        event_t vToS = static_cast<event_t>(pipe_.FetchEventID(HardEvent::V_S));
+        SetFlag<HardEvent::V_S>(vToS);
+        WaitFlag<HardEvent::V_S>(vToS);
+        const float out = rs.GetValue(0);
+        event_t sToV = static_cast<event_t>(pipe_.FetchEventID(HardEvent::S_V));
+        SetFlag<HardEvent::S_V>(sToV);
+        WaitFlag<HardEvent::S_V>(sToV);
+        // the kernel's Select: var == +inf gives 0, var == 0 gives +inf
+        if (var == BitsToFloat(0x7F800000u)) {
+            return 0.0f;
+        }
+        if (var == 0.0f) {
+            return BitsToFloat(0x7F800000u);
+        }
+        return out;
+    }
+
+    __aicore__ inline float BitsToFloat(uint32_t bits)
+    {
+        union {
+            uint32_t u;
+            float f;
+        } c;
+        c.u = bits;
+        return c.f;
+    }
+
     __aicore__ inline void Compute(uint32_t rows)
     {
         const uint32_t count = rows * stride_;
@@ -385,8 +387,9 @@ extern "C" int32_t ak_rms_norm_a5_v0_launch(uint32_t block_dim, void* stream, ui
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_rms_norm_a5_v0(x, residual, weight, y, h, rstd, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{x, "x", 0}, {residual, "residual", 0}, {weight, "weight", 0}, {y, "y", 1}, {h, "h", 1}, {rstd, "rstd", 1}};
+    const AkRmsNormTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_rms_norm_a5_v0", block_dim, args, 6u, [=] { ak_rms_norm_a5_v0(x, residual, weight, y, h, rstd, t); });
 #else
     ak_rms_norm_a5_v0<<<block_dim, nullptr, stream>>>(x, residual, weight, y, h, rstd, *tiling);
     return 0;

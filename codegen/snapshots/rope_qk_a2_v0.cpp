@@ -326,8 +326,9 @@ extern "C" int32_t ak_rope_qk_a2_v0_launch(uint32_t block_dim, void* stream, uin
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_rope_qk_a2_v0(q, k, positions, cache, q_out, k_out, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{q, "q", 0}, {k, "k", 0}, {positions, "positions", 0}, {cache, "cache", 0}, {q_out, "q_out", 1}, {k_out, "k_out", 1}};
+    const AkRopeQkTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_rope_qk_a2_v0", block_dim, args, 6u, [=] { ak_rope_qk_a2_v0(q, k, positions, cache, q_out, k_out, t); });
 #else
     ak_rope_qk_a2_v0<<<block_dim, nullptr, stream>>>(q, k, positions, cache, q_out, k_out, *tiling);
     return 0;

@@ -69,8 +69,9 @@ extern "C" int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, u
         return -1;
     }
 #ifdef AK_SIM
-    (void)stream;
-    return AscendC::sim::Launch(block_dim, [&] { ak_sim_probe_a2_v0(src, dst, *tiling); });
+    const AscendC::sim::KernelArg args[] = {{src, "src", 0}, {dst, "dst", 1}};
+    const AkSimProbeTiling t = *tiling;
+    return AscendC::sim::EnqueueKernel(stream, "ak_sim_probe_a2_v0", block_dim, args, 2u, [=] { ak_sim_probe_a2_v0(src, dst, t); });
 #else
     ak_sim_probe_a2_v0<<<block_dim, nullptr, stream>>>(src, dst, *tiling);
     return 0;

@@ -283,6 +283,30 @@ pub fn rust_bindings(kernels: &[&KernelDesc], consts: &[Const], units: &[EmitCtx
         }
     });
     w.line("];");
+    w.blank();
+    w.line("/// The layout of every tiling struct as compiled: (struct, size, [(field, offset)]);");
+    w.line("/// `tests/abi_bindgen.rs` holds it to clang's layout of `ak_kernels.h`.");
+    w.line("pub static AK_TILING_LAYOUTS: &[(&str, usize, &[(&str, usize)])] = &[");
+    w.indented(|w| {
+        for k in kernels {
+            let st = k.tiling_struct();
+            let (fields, _, _) = k.tiling_layout();
+            let offsets = fields
+                .iter()
+                .map(|(f, _)| {
+                    format!(
+                        "(\"{}\", ::core::mem::offset_of!({st}, {}))",
+                        f.name, f.name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            w.line(format!(
+                "(\"{st}\", ::core::mem::size_of::<{st}>(), &[{offsets}]),"
+            ));
+        }
+    });
+    w.line("];");
     for k in kernels {
         let (fields, pad, size) = k.tiling_layout();
         let st = k.tiling_struct();

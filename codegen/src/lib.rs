@@ -273,8 +273,10 @@ mod tests {
             .contents;
         assert!(h.contains("int32_t ak_rms_norm_a2_v0_launch("));
         assert!(!h.contains("ak_rms_norm_a5_v0_launch"));
-        assert!(rs.contains("pub fn ak_rms_norm_a2_v0_launch("));
-        assert!(rs.contains("launch: ak_rms_norm_a2_v0_launch }"));
+        // the unit table lists the selected unit only (AK_VARIANTS lists every variant)
+        assert!(rs.contains("(\"rms_norm\", \"a2\", \"v0\"),"));
+        assert!(!rs.contains("(\"rms_norm\", \"a5\", \"v0\"),"));
+        assert!(rs.contains("pub type AkRmsNormLaunch = "));
         assert!(h.contains("typedef struct AkRmsNormTiling {"));
         assert!(rs.contains("pub struct AkRmsNormTiling {"));
     }

@@ -18,14 +18,15 @@ pub const ACL_SUCCESS: AclError = 0;
 /// `ACL_ERROR_REPEAT_INITIALIZE`: `aclInit` was already called in this process (by us or by the
 /// engine that links us); not a failure for the device path.
 pub const ACL_ERROR_REPEAT_INITIALIZE: AclError = 100_002;
+// The enums of AscendCL are passed as their C type: an `unsigned int` (no negative values).
 /// `ACL_MEMCPY_HOST_TO_DEVICE`.
-pub const ACL_MEMCPY_HOST_TO_DEVICE: i32 = 1;
+pub const ACL_MEMCPY_HOST_TO_DEVICE: u32 = 1;
 /// `ACL_MEMCPY_DEVICE_TO_HOST`.
-pub const ACL_MEMCPY_DEVICE_TO_HOST: i32 = 2;
+pub const ACL_MEMCPY_DEVICE_TO_HOST: u32 = 2;
 /// `ACL_MEMCPY_DEVICE_TO_DEVICE`.
-pub const ACL_MEMCPY_DEVICE_TO_DEVICE: i32 = 3;
+pub const ACL_MEMCPY_DEVICE_TO_DEVICE: u32 = 3;
 /// `ACL_MEM_MALLOC_HUGE_FIRST`.
-pub const ACL_MEM_MALLOC_HUGE_FIRST: i32 = 0;
+pub const ACL_MEM_MALLOC_HUGE_FIRST: u32 = 0;
 
 macro_rules! acl_api {
     ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
@@ -56,6 +57,19 @@ macro_rules! acl_api {
         pub const ACL_SIGNATURES: &[(&str, &str)] = &[
             $( (stringify!($name), concat!("fn(", $(stringify!($ty), ", ",)* ") -> ", stringify!($ret))), )*
         ];
+
+        /// With feature `npu` and a toolkit: every function above has exactly the type of the
+        /// toolkit's declaration (bindgen over its `acl/acl.h`, `build.rs`), or the crate does
+        /// not compile.
+        #[cfg(has_ascend)]
+        #[allow(non_snake_case, non_camel_case_types, non_upper_case_globals, dead_code, clippy::all)]
+        mod cann_declarations {
+            use std::ffi::{c_char, c_void};
+            mod cann {
+                include!(concat!(env!("OUT_DIR"), "/acl_cann.rs"));
+            }
+            $( const _: unsafe extern "C" fn($($ty),*) -> $ret = cann::$name; )*
+        }
     };
 }
 
@@ -79,13 +93,13 @@ acl_api! {
     /// `aclError aclrtSynchronizeStream(aclrtStream stream)`.
     fn aclrtSynchronizeStream(stream: *mut c_void) -> i32;
     /// `aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy)`.
-    fn aclrtMalloc(dev_ptr: *mut *mut c_void, size: usize, policy: i32) -> i32;
+    fn aclrtMalloc(dev_ptr: *mut *mut c_void, size: usize, policy: u32) -> i32;
     /// `aclError aclrtFree(void* devPtr)`.
     fn aclrtFree(dev_ptr: *mut c_void) -> i32;
     /// `aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind)`.
-    fn aclrtMemcpy(dst: *mut c_void, dest_max: usize, src: *const c_void, count: usize, kind: i32) -> i32;
+    fn aclrtMemcpy(dst: *mut c_void, dest_max: usize, src: *const c_void, count: usize, kind: u32) -> i32;
     /// `aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind, aclrtStream stream)`.
-    fn aclrtMemcpyAsync(dst: *mut c_void, dest_max: usize, src: *const c_void, count: usize, kind: i32, stream: *mut c_void) -> i32;
+    fn aclrtMemcpyAsync(dst: *mut c_void, dest_max: usize, src: *const c_void, count: usize, kind: u32, stream: *mut c_void) -> i32;
     /// `aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count)`.
     fn aclrtMemset(dev_ptr: *mut c_void, max_count: usize, value: i32, count: usize) -> i32;
     /// `const char* aclGetRecentErrMsg(void)`.

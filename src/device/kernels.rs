@@ -130,11 +130,12 @@ impl KernelLibrary {
         unsafe { self.lib.get::<*const u8>(symbol.as_bytes()) }.is_ok()
     }
 
-    /// The launcher `symbol`.
+    /// The launcher `symbol` as a function pointer (what the typed launchers call; public for
+    /// the launch-overhead bench, which calls it bare).
     ///
     /// # Safety
     /// `F` must be the launcher's exact `extern "C"` signature (the generated `Ak*Launch` type).
-    pub(crate) unsafe fn launcher<F: Copy>(&self, symbol: &str) -> Result<F> {
+    pub unsafe fn launcher<F: Copy>(&self, symbol: &str) -> Result<F> {
         let mut name = symbol.as_bytes().to_vec();
         name.push(0);
         self.lib
