@@ -63,6 +63,7 @@ fn launch_overhead(c: &mut Criterion) {
                         t(&w, &ws),
                         None,
                         t(&y, &xs),
+                        None,
                         &opts,
                     )
                     .unwrap();
@@ -96,8 +97,8 @@ fn launch_overhead(c: &mut Criterion) {
                 let n = left.min(CHUNK);
                 let start = Instant::now();
                 for _ in 0..n {
-                    // SAFETY: device addresses of live allocations (null for the unused residual
-                    // and h), a live tiling struct; the launcher only queues the task.
+                    // SAFETY: device addresses of live allocations (null for the unused residual,
+                    // h and rstd), a live tiling struct; the launcher only queues the task.
                     let rc = unsafe {
                         f(
                             1,
@@ -106,6 +107,7 @@ fn launch_overhead(c: &mut Criterion) {
                             std::ptr::null_mut(),
                             w.ptr().as_kernel_arg(),
                             y.ptr().as_kernel_arg(),
+                            std::ptr::null_mut(),
                             std::ptr::null_mut(),
                             &tiling,
                         )

@@ -139,7 +139,8 @@ int32_t ak_rms_norm(const struct ak_context *ctx,
 
 // Dynamic MX quantization of `x [..., K]` (float) into FP8 `y` (shape of x, format `dst`) and
 // pair-layout E8M0 `scales [..., ceil(K/64), 2]`. `scale_alg`: 0 OCP, 1 RCEIL; `tiny_blocks`:
-// 0 flush (the Ascend kernel), 1 scale (OCP).
+// 0 flush (the Ascend kernel), 1 scale (OCP). A block holding NaN or ±Inf gets the NaN scale
+// 0xFF and zero elements, as the NPU writes them (docs/numerics.md).
 //
 // # Safety
 // As for `ak_rms_norm`.

@@ -5,7 +5,8 @@ use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement, Fp8Format, RoundMode, E4M3, E8M0};
 use crate::io::{RawTensor, TensorFile};
 use crate::ops::{
-    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks,
+    self, AddRmsNormMode, AddRmsNormOptions, MxQuantOptions, MxView, NonFiniteBlocks, RmsNormMode,
+    RmsNormOptions, RopeCache, RopeMode, RopeOptions, ScaleAlg, TinyBlocks,
 };
 use crate::tensor::Tensor;
 use crate::Backend;
@@ -23,21 +24,28 @@ pub enum OpName {
     MxMatmul,
     /// FP8 block dequantization: `weight`, `weight_scale_inv` -> `y`.
     Fp8BlockDequant,
-    /// RMSNorm: `x`, `weight` [, `residual`] -> `y` [, `residual_out`].
+    /// RMSNorm: `x`, `weight` [, `residual`] -> `y` [, `residual_out`]; in the Ascend modes
+    /// `x`, `weight` -> `y`, `rstd` (what `npu_rms_norm` returns).
     RmsNorm,
+    /// Add + RMSNorm (`npu_add_rms_norm`): `x1`, `x2`, `gamma` -> `y`, `rstd`, `x`.
+    AddRmsNorm,
     /// NeoX RoPE on Q and K: `q`, `k`, `positions` -> `q_out`, `k_out`.
     RopeQk,
+    /// `npu_rotary_mul` (half): `x`, `r1`, `r2` -> `y`.
+    RotaryMul,
 }
 
 impl OpName {
     /// Every op, in the README's order.
-    pub const ALL: [OpName; 6] = [
+    pub const ALL: [OpName; 8] = [
         OpName::MxQuant,
         OpName::MxDequant,
         OpName::MxMatmul,
         OpName::Fp8BlockDequant,
         OpName::RmsNorm,
+        OpName::AddRmsNorm,
         OpName::RopeQk,
+        OpName::RotaryMul,
     ];
 
     /// The CLI spelling (`mx-quant`, ...).
@@ -48,7 +56,9 @@ impl OpName {
             OpName::MxMatmul => "mx-matmul",
             OpName::Fp8BlockDequant => "fp8-block-dequant",
             OpName::RmsNorm => "rms-norm",
+            OpName::AddRmsNorm => "add-rms-norm",
             OpName::RopeQk => "rope-qk",
+            OpName::RotaryMul => "rotary-mul",
         }
     }
 }
@@ -59,7 +69,10 @@ impl std::str::FromStr for OpName {
         OpName::ALL
             .into_iter()
             .find(|o| o.name() == s)
-            .ok_or_else(|| format!("unknown op `{s}` (expected one of mx-quant, mx-dequant, mx-matmul, fp8-block-dequant, rms-norm, rope-qk)"))
+            .ok_or_else(|| {
+                let names: Vec<&str> = OpName::ALL.iter().map(|o| o.name()).collect();
+                format!("unknown op `{s}` (expected one of {})", names.join(", "))
+            })
     }
 }
 
@@ -100,19 +113,24 @@ pub struct OpOptions {
     pub round: Option<RoundMode>,
     /// mx-quant: tiny blocks under ocp [flush].
     pub tiny_blocks: Option<TinyBlocks>,
+    /// mx-quant: elements of NaN/Inf blocks [zero].
+    pub non_finite: Option<NonFiniteBlocks>,
+    /// rms-norm, add-rms-norm, rope-qk, rotary-mul: the arithmetic, in the op's spelling
+    /// ([`RmsNormMode`], [`AddRmsNormMode`], [`RopeMode`]) [hf].
+    pub mode: Option<String>,
     /// mx-dequant [f32], mx-matmul and fp8-block-dequant [bf16]: output dtype.
     pub out_dtype: Option<OutDType>,
     /// fp8-block-dequant: block shape `rows,cols` [128,128].
     pub block: Option<String>,
-    /// rms-norm: epsilon [1e-6].
+    /// rms-norm, add-rms-norm: epsilon [1e-6].
     pub eps: Option<f32>,
-    /// rms-norm: weight multiply in f32.
+    /// rms-norm: weight multiply in f32 (the same as mode `weight-in-f32`).
     pub weight_in_f32: bool,
     /// rope-qk: base theta [1e6].
     pub theta: Option<f64>,
     /// rope-qk: rotary dimension [head_dim].
     pub rotary_dim: Option<usize>,
-    /// rope-qk: f32 cos/sin and arithmetic.
+    /// rope-qk: f32 cos/sin and arithmetic (the same as mode `f32`).
     pub f32_compute: bool,
 }
 
@@ -147,6 +165,8 @@ impl OpOptions {
                 "scale_alg" => o.scale_alg = Some(parse_value(key, value)?),
                 "round" => o.round = Some(parse_value(key, value)?),
                 "tiny_blocks" => o.tiny_blocks = Some(parse_value(key, value)?),
+                "non_finite" => o.non_finite = Some(parse_value(key, value)?),
+                "mode" => o.mode = Some(value.clone()),
                 "out_dtype" => o.out_dtype = Some(parse_value(key, value)?),
                 "block" => o.block = Some(value.clone()),
                 "eps" => o.eps = Some(parse_value(key, value)?),
@@ -163,18 +183,24 @@ impl OpOptions {
     /// Rejects options that do not apply to `op`, so a typo never goes unnoticed.
     pub fn check_applicable(&self, op: OpName) -> Result<()> {
         use OpName::*;
-        let given: [(&str, bool, &[OpName]); 11] = [
+        let given: [(&str, bool, &[OpName]); 13] = [
             ("--dst", self.dst.is_some(), &[MxQuant]),
             ("--scale-alg", self.scale_alg.is_some(), &[MxQuant]),
             ("--round", self.round.is_some(), &[MxQuant]),
             ("--tiny-blocks", self.tiny_blocks.is_some(), &[MxQuant]),
+            ("--non-finite", self.non_finite.is_some(), &[MxQuant]),
+            (
+                "--mode",
+                self.mode.is_some(),
+                &[RmsNorm, AddRmsNorm, RopeQk, RotaryMul],
+            ),
             (
                 "--out-dtype",
                 self.out_dtype.is_some(),
                 &[MxDequant, MxMatmul, Fp8BlockDequant],
             ),
             ("--block", self.block.is_some(), &[Fp8BlockDequant]),
-            ("--eps", self.eps.is_some(), &[RmsNorm]),
+            ("--eps", self.eps.is_some(), &[RmsNorm, AddRmsNorm]),
             ("--weight-in-f32", self.weight_in_f32, &[RmsNorm]),
             ("--theta", self.theta.is_some(), &[RopeQk]),
             ("--rotary-dim", self.rotary_dim.is_some(), &[RopeQk]),
@@ -206,7 +232,9 @@ pub fn run_op(
         OpName::MxMatmul => mx_matmul(backend, input, args),
         OpName::Fp8BlockDequant => fp8_block_dequant(backend, input, args),
         OpName::RmsNorm => rms_norm(backend, input, args),
+        OpName::AddRmsNorm => add_rms_norm(backend, input, args),
         OpName::RopeQk => rope_qk(backend, input, args),
+        OpName::RotaryMul => rotary_mul(backend, input, args),
     }
 }
 
@@ -290,6 +318,7 @@ fn mx_quant(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<O
         scale_alg: args.scale_alg.unwrap_or_default(),
         round: args.round.unwrap_or_default(),
         tiny_blocks: args.tiny_blocks.unwrap_or_default(),
+        non_finite: args.non_finite.unwrap_or_default(),
     };
     let x = input.get("x")?;
     let q = with_float!(x.dtype, "x", T => {
@@ -378,10 +407,39 @@ fn fp8_block_dequant(backend: &Backend, input: &TensorFile, args: &OpOptions) ->
     Ok(vec![("y".into(), y)])
 }
 
+/// A mode option in the op's spelling, with the legacy flag that names one of its modes.
+fn parse_mode<M: std::str::FromStr<Err = String> + Default + PartialEq + Copy>(
+    args: &OpOptions,
+    flag: Option<(&str, bool, M)>,
+) -> Result<M> {
+    let mode = match &args.mode {
+        Some(text) => parse_value::<M>("mode", text)?,
+        None => M::default(),
+    };
+    if let Some((name, true, implied)) = flag {
+        if args.mode.is_some() && mode != implied {
+            return Err(Error::option(
+                name,
+                format!("contradicts --mode {}", args.mode.as_deref().unwrap_or("")),
+            ));
+        }
+        return Ok(implied);
+    }
+    Ok(mode)
+}
+
 fn rms_norm(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<Outputs> {
+    let mode: RmsNormMode = parse_mode(
+        args,
+        Some((
+            "--weight-in-f32",
+            args.weight_in_f32,
+            RmsNormMode::WeightInF32,
+        )),
+    )?;
     let options = RmsNormOptions {
         eps: args.eps.unwrap_or(1e-6),
-        weight_in_f32: args.weight_in_f32,
+        mode,
     };
     let x = input.get("x")?;
     with_float!(x.dtype, "x", T => {
@@ -391,10 +449,33 @@ fn rms_norm(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<O
             let residual = input.typed::<T>("residual")?;
             let (y, h) = ops::rms_norm_residual(backend, x.view(), residual.view(), weight.view(), &options)?;
             Ok(vec![("y".into(), out_tensor(y)), ("residual_out".into(), out_tensor(h))])
+        } else if mode.ascend_target().is_some() {
+            // what npu_rms_norm returns
+            let (y, rstd) = ops::rms_norm_rstd(backend, x.view(), weight.view(), &options)?;
+            Ok(vec![("y".into(), out_tensor(y)), ("rstd".into(), out_tensor(rstd))])
         } else {
             let y = ops::rms_norm(backend, x.view(), weight.view(), &options)?;
             Ok(vec![("y".into(), out_tensor(y))])
         }
+    })
+}
+
+fn add_rms_norm(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<Outputs> {
+    let options = AddRmsNormOptions {
+        eps: args.eps.unwrap_or(1e-6),
+        mode: parse_mode::<AddRmsNormMode>(args, None)?,
+    };
+    let x1 = input.get("x1")?;
+    with_float!(x1.dtype, "x1", T => {
+        let x1 = x1.to_tensor::<T>("x1")?;
+        let x2 = input.typed::<T>("x2")?;
+        let gamma = input.typed::<T>("gamma")?;
+        let out = ops::add_rms_norm(backend, x1.view(), x2.view(), gamma.view(), &options)?;
+        Ok(vec![
+            ("y".into(), out_tensor(out.y)),
+            ("rstd".into(), out_tensor(out.rstd)),
+            ("x".into(), out_tensor(out.x)),
+        ])
     })
 }
 
@@ -436,12 +517,30 @@ fn rope_qk(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<Ou
     }
     let cache = RopeCache::for_positions(args.theta.unwrap_or(1e6), rotary_dim, &positions)?;
     let options = RopeOptions {
-        f32_compute: args.f32_compute,
+        mode: parse_mode(
+            args,
+            Some(("--f32-compute", args.f32_compute, RopeMode::F32Compute)),
+        )?,
     };
     with_float!(q.dtype, "q", T => {
         let q = q.to_tensor::<T>("q")?;
         let k = input.typed::<T>("k")?;
         let (qo, ko) = ops::rope_qk(backend, q.view(), k.view(), &positions, &cache, &options)?;
         Ok(vec![("q_out".into(), out_tensor(qo)), ("k_out".into(), out_tensor(ko))])
+    })
+}
+
+fn rotary_mul(backend: &Backend, input: &TensorFile, args: &OpOptions) -> Result<Outputs> {
+    let mode = match &args.mode {
+        Some(_) => parse_mode::<RopeMode>(args, None)?,
+        None => RopeMode::AscendRotaryMul,
+    };
+    let x = input.get("x")?;
+    with_float!(x.dtype, "x", T => {
+        let x = x.to_tensor::<T>("x")?;
+        let r1 = input.typed::<T>("r1")?;
+        let r2 = input.typed::<T>("r2")?;
+        let y = ops::rotary_mul(backend, x.view(), r1.view(), r2.view(), mode)?;
+        Ok(vec![("y".into(), out_tensor(y))])
     })
 }

@@ -296,6 +296,9 @@ pub struct FixtureResult {
     pub op: OpName,
     /// One comparison per expected tensor.
     pub comparisons: Vec<Comparison>,
+    /// Why the fixture was not run on this backend (its mode reproduces another target's
+    /// operator, metadata `sim_targets`), if it was not.
+    pub skipped: Option<String>,
 }
 
 impl FixtureResult {
@@ -328,6 +331,20 @@ fn parse_meta<T: std::str::FromStr<Err = String>>(file: &TensorFile, key: &str) 
 pub fn check_fixture(backend: &Backend, path: &Path) -> Result<FixtureResult> {
     let file = TensorFile::read(path)?;
     let op: OpName = parse_meta(&file, "op")?;
+    if let (Backend::Sim(cfg), Some(targets)) = (backend, file.metadata.get("sim_targets")) {
+        let listed = targets.split(',').any(|t| t.trim() == cfg.target.name());
+        if !listed {
+            return Ok(FixtureResult {
+                path: path.to_path_buf(),
+                op,
+                comparisons: Vec::new(),
+                skipped: Some(format!(
+                    "the fixture holds on the sim targets `{targets}` only, not {}",
+                    cfg.target
+                )),
+            });
+        }
+    }
     let rule: CompareRule = parse_meta(&file, "compare")?;
     let options = OpOptions::from_strings(&file.metadata)?;
     let outputs = run_op(backend, op, &file, &options)?;
@@ -354,6 +371,7 @@ pub fn check_fixture(backend: &Backend, path: &Path) -> Result<FixtureResult> {
         path: path.to_path_buf(),
         op,
         comparisons,
+        skipped: None,
     })
 }
 

@@ -25,6 +25,8 @@ fn flags(file: &TensorFile) -> Vec<String> {
         "scale_alg",
         "round",
         "tiny_blocks",
+        "non_finite",
+        "mode",
         "out_dtype",
         "block",
         "eps",

@@ -16,7 +16,7 @@ use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::formats::{Fp8Format, E4M3, E8M0};
 use ascend_kernels::io::{serialize, write_atomic, RawTensor, TensorFile};
 use ascend_kernels::ops::{
-    self, MxQuantOptions, RmsNormOptions, RopeOptions, ScaleAlg, TinyBlocks,
+    self, MxQuantOptions, RmsNormMode, RmsNormOptions, RopeMode, RopeOptions, ScaleAlg, TinyBlocks,
 };
 use ascend_kernels::qwen3::embedded::EMBEDDED;
 use ascend_kernels::qwen3::forward::{Mode, Qwen3};
@@ -174,7 +174,13 @@ fn op_outputs() -> Outputs {
                     TensorView::new(&[3, 2, 96], &k).unwrap(),
                     &positions,
                     &cache,
-                    &RopeOptions { f32_compute },
+                    &RopeOptions {
+                        mode: if f32_compute {
+                            RopeMode::F32Compute
+                        } else {
+                            RopeMode::Hf
+                        },
+                    },
                 )
                 .unwrap();
                 out.put(format!("rope_qk.{f32_compute}.{t}.{v}.q"), &qo);
@@ -200,7 +206,11 @@ fn rms_cases<T: FloatElement>(out: &mut Outputs, b: &Backend, key: &str) {
     for weight_in_f32 in [false, true] {
         let o = RmsNormOptions {
             eps: 1e-6,
-            weight_in_f32,
+            mode: if weight_in_f32 {
+                RmsNormMode::WeightInF32
+            } else {
+                RmsNormMode::Hf
+            },
         };
         let y = ops::rms_norm(b, xv, wv, &o).unwrap();
         out.put(format!("rms_norm.{weight_in_f32}.{key}"), &y);

@@ -310,6 +310,7 @@ fn races_with_pending_work_are_refused() {
         t(&w, &ws),
         None,
         t(&y, &s),
+        None,
         &RmsNormOptions::default(),
     )
     .unwrap();

@@ -400,6 +400,7 @@ fn mx_quant_matches_torchao() {
             scale_alg: f.meta("scale_alg").parse().unwrap(),
             round: f.meta("round").parse().unwrap(),
             tiny_blocks: f.meta("tiny_blocks").parse().unwrap(),
+            non_finite: f.meta("non_finite").parse().unwrap(),
         };
         let (xdt, shape, _) = f.raw("x");
         let k = *shape.last().unwrap();
@@ -616,10 +617,17 @@ fn fp8_block_dequant_matches_torch_f32() {
 fn rms_norm_matches_transformers() {
     let mut r = Report::new();
     for f in fixtures("rms-norm") {
+        if f.meta.contains_key("mode") {
+            continue; // the Ascend-mode fixtures (numpy, gen_ascend_modes.py): golden_ascend.rs
+        }
         let rule = f.meta("compare").to_string();
         let opts = RmsNormOptions {
             eps: f.meta("eps").parse().unwrap(),
-            weight_in_f32: f.meta("weight_in_f32") == "true",
+            mode: if f.meta("weight_in_f32") == "true" {
+                ops::RmsNormMode::WeightInF32
+            } else {
+                ops::RmsNormMode::Hf
+            },
         };
         let (xdt, xshape, _) = f.raw("x");
         let h = *xshape.last().unwrap();
@@ -691,7 +699,11 @@ fn rope_case(f: &Fixture) -> RopeCase {
         theta: f.meta("theta").parse().unwrap(),
         rd: f.meta("rotary_dim").parse().unwrap(),
         opts: RopeOptions {
-            f32_compute: f.meta("f32_compute") == "true",
+            mode: if f.meta("f32_compute") == "true" {
+                ops::RopeMode::F32Compute
+            } else {
+                ops::RopeMode::Hf
+            },
         },
         positions,
     }

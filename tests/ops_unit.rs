@@ -59,10 +59,21 @@ fn nan_block_gives_nan_scale_and_elements_only_there() {
     .unwrap();
     assert_eq!(q.scales.data()[0], E8M0(127 - 8));
     assert_eq!(q.scales.data()[1], E8M0::NAN);
-    assert!(q.elements.data()[32..].iter().all(|&b| b == 0x7F));
+    // the NPU's elements (0x00) by default; the block still dequantizes to NaN through its scale
+    assert!(q.elements.data()[32..].iter().all(|&b| b == 0x00));
     let back: Tensor<f32> = ops::mx_dequant(&CPU, q.view()).unwrap();
     assert!(back.data()[..32].iter().all(|&v| v == 1.0));
     assert!(back.data()[32..].iter().all(|v| v.is_nan()));
+    let nan = MxQuantOptions {
+        non_finite: ops::NonFiniteBlocks::Nan,
+        ..Default::default()
+    };
+    let q = ops::mx_quant(&CPU, TensorView::new(&[1, 64], &x).unwrap(), &nan).unwrap();
+    assert_eq!(q.scales.data()[1], E8M0::NAN);
+    assert!(q.elements.data()[..32]
+        .iter()
+        .all(|&b| b == E4M3::from_f32(256.0).0));
+    assert!(q.elements.data()[32..].iter().all(|&b| b == 0x7F));
 }
 
 #[test]
@@ -177,7 +188,7 @@ fn rms_norm_hf_rounding_points() {
         TensorView::new(&[2], &w).unwrap(),
         &RmsNormOptions {
             eps: 0.0,
-            weight_in_f32: false,
+            mode: ops::RmsNormMode::Hf,
         },
     )
     .unwrap();
@@ -387,7 +398,7 @@ fn rms_norm_rejects_bad_input() {
     assert_shape_error(ops::rms_norm(&CPU, xv, w3, &Default::default()), "weight");
     let nan_eps = RmsNormOptions {
         eps: f32::NAN,
-        weight_in_f32: false,
+        mode: ops::RmsNormMode::Hf,
     };
     assert_option_error(ops::rms_norm(&CPU, xv, w4, &nan_eps), "eps");
     let r = TensorView::new(&[4, 2], &x).unwrap();

@@ -1,7 +1,8 @@
 //! Properties of the CPU reference, checked with proptest against independent formulas.
 
 use ascend_kernels::ops::{
-    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks,
+    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeMode, RopeOptions, ScaleAlg,
+    TinyBlocks,
 };
 use ascend_kernels::{Backend, Fp8Format, Tensor, TensorView, E8M0};
 use half::bf16;
@@ -195,7 +196,7 @@ proptest! {
         let q = &data[..t * hq * d];
         let k = &data[t * hq * d..][..t * hk * d];
         let pos = &pos[..t];
-        let opts = RopeOptions { f32_compute: f32c };
+        let opts = RopeOptions { mode: if f32c { RopeMode::F32Compute } else { RopeMode::Hf } };
         let (qo, ko) = ops::rope_qk(&CPU, TensorView::new(&[t, hq, d], q).unwrap(), TensorView::new(&[t, hk, d], k).unwrap(), pos, &cache, &opts).unwrap();
         let perm: Vec<usize> = (0..t).map(|i| (i + shift) % t).collect();
         let gather = |src: &[bf16], per: usize| -> Vec<bf16> { perm.iter().flat_map(|&i| src[i * per..][..per].to_vec()).collect() };

@@ -4,7 +4,7 @@
 //! zeros, subnormals, huge values, NaN and Inf.
 
 use ascend_kernels::backend::sim::{self, SimConfig};
-use ascend_kernels::ops::{self, MxQuantOptions, ScaleAlg, TinyBlocks};
+use ascend_kernels::ops::{self, MxQuantOptions, NonFiniteBlocks, ScaleAlg, TinyBlocks};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, Error, FloatElement, Fp8Format, RoundMode, TensorView};
 use half::{bf16, f16};
@@ -71,12 +71,15 @@ fn all_options() -> Vec<MxQuantOptions> {
     for dst in [Fp8Format::E4M3, Fp8Format::E5M2] {
         for scale_alg in [ScaleAlg::Ocp, ScaleAlg::Rceil] {
             for tiny_blocks in [TinyBlocks::Flush, TinyBlocks::Scale] {
-                out.push(MxQuantOptions {
-                    dst,
-                    scale_alg,
-                    round: RoundMode::Rint,
-                    tiny_blocks,
-                });
+                for non_finite in [NonFiniteBlocks::Zero, NonFiniteBlocks::Nan] {
+                    out.push(MxQuantOptions {
+                        dst,
+                        scale_alg,
+                        round: RoundMode::Rint,
+                        tiny_blocks,
+                        non_finite,
+                    });
+                }
             }
         }
     }

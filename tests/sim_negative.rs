@@ -100,7 +100,7 @@ fn ub_overflow_is_refused() {
         rows,
         cols,
         eps: 1e-6,
-        weight_in_f32: false,
+        mode: ascend_kernels::ops::RmsNormMode::Hf,
     };
     let plan = RmsNormPlan {
         block_dim: 1,
@@ -114,10 +114,11 @@ fn ub_overflow_is_refused() {
         &plan,
         &mut y,
         None,
+        None,
     ));
     assert!(m.contains("InitBuffer"), "{m}");
     // the same plan fits nowhere, but the host tiling would have split it
-    let ok = sim::rms_norm(&SimConfig::new(Target::A2), &args, &mut y, None);
+    let ok = sim::rms_norm(&SimConfig::new(Target::A2), &args, &mut y, None, None);
     assert!(ok.is_ok(), "{ok:?}");
 }
 
@@ -159,9 +160,9 @@ fn a_row_too_long_for_the_variant_is_a_tiling_error() {
         rows: 1,
         cols,
         eps: 1e-6,
-        weight_in_f32: false,
+        mode: ascend_kernels::ops::RmsNormMode::Hf,
     };
-    match sim::rms_norm(&SimConfig::new(Target::A2), &args, &mut y, None) {
+    match sim::rms_norm(&SimConfig::new(Target::A2), &args, &mut y, None, None) {
         Err(Error::InvalidOption { reason, .. }) => assert!(reason.contains("UB"), "{reason}"),
         other => panic!("{other:?}"),
     }

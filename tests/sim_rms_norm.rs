@@ -107,10 +107,12 @@ fn check<T: FloatElement>(c: &Case) -> Result<(usize, usize), String> {
     let w = conv(&c.weight);
     let r = c.residual.as_deref().map(conv);
     let shape = [c.rows, c.cols];
-    let opts = ops::RmsNormOptions {
-        eps: c.eps,
-        weight_in_f32: c.weight_in_f32,
+    let mode = if c.weight_in_f32 {
+        ops::RmsNormMode::WeightInF32
+    } else {
+        ops::RmsNormMode::Hf
     };
+    let opts = ops::RmsNormOptions { eps: c.eps, mode };
     let xv = TensorView::new(&shape, &x).unwrap();
     let wshape = [c.cols];
     let wv = TensorView::new(&wshape, &w).unwrap();
@@ -144,12 +146,18 @@ fn check<T: FloatElement>(c: &Case) -> Result<(usize, usize), String> {
         rows: c.rows,
         cols: c.cols,
         eps: c.eps,
-        weight_in_f32: c.weight_in_f32,
+        mode,
     };
     let mut y = vec![T::from_f32(0.0); x.len()];
     let mut h = vec![T::from_f32(0.0); if r.is_some() { x.len() } else { 0 }];
-    sim::rms_norm(&cfg, &args, &mut y, r.as_ref().map(|_| h.as_mut_slice()))
-        .map_err(|e| e.to_string())?;
+    sim::rms_norm(
+        &cfg,
+        &args,
+        &mut y,
+        r.as_ref().map(|_| h.as_mut_slice()),
+        None,
+    )
+    .map_err(|e| e.to_string())?;
 
     if let Some(cpu_h) = &cpu_h {
         for (i, (a, b)) in h.iter().zip(cpu_h).enumerate() {
@@ -336,9 +344,9 @@ fn ub_usage_matches_the_plan() {
             rows,
             cols,
             eps: 1e-6,
-            weight_in_f32: false,
+            mode: ops::RmsNormMode::Hf,
         };
-        let counters = sim::rms_norm(&cfg, &args, &mut y, None).unwrap();
+        let counters = sim::rms_norm(&cfg, &args, &mut y, None, None).unwrap();
         let shape = RmsNormShape {
             rows: rows as u32,
             cols: cols as u32,

@@ -1,10 +1,11 @@
 //! Bit-exact parity of the generated `rope_qk` kernels (run on the AscendC sim) with the CPU
-//! reference: both targets, every compiled variant, HF rounding and F32Compute, bf16/f16/f32,
+//! reference: both targets, every compiled variant, every mode the target implements (HF,
+//! F32Compute; the Ascend RotaryMul and ApplyRotaryPosEmb arithmetic on a2), bf16/f16/f32,
 //! Hq != Hk (GQA), partial rotary dims, head dims that are not multiples of 16, positions gathered
 //! from the cache in any order.
 
 use ascend_kernels::backend::sim::{self, SimConfig};
-use ascend_kernels::ops::{self, RopeCache, RopeOptions};
+use ascend_kernels::ops::{self, RopeCache, RopeMode, RopeOptions};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, FloatElement, TensorView};
 use half::{bf16, f16};
@@ -33,7 +34,7 @@ fn check<T: FloatElement>(
     hk: usize,
     d: usize,
     rd: usize,
-    f32_compute: bool,
+    mode: RopeMode,
     seed: u64,
 ) -> Result<(), String> {
     let mut state = seed | 1;
@@ -50,7 +51,7 @@ fn check<T: FloatElement>(
     let positions: Vec<i64> = (0..tokens)
         .map(|i| ((i * 977 + 13) % 4096) as i64)
         .collect();
-    let opts = RopeOptions { f32_compute };
+    let opts = RopeOptions { mode };
     let (qs, ks) = ([tokens, hq, d], [tokens, hk, d]);
     let (qv, kv) = (
         TensorView::new(&qs, &q).unwrap(),
@@ -74,7 +75,7 @@ fn check<T: FloatElement>(
         for (i, (x, y)) in a.iter().zip(b).enumerate() {
             if x.to_f32().to_bits() != y.to_f32().to_bits() {
                 return Err(format!(
-                    "{} {}: {name}[{}, {}, {}]: sim {:e} cpu {:e} (d {d}, rd {rd}, f32 {f32_compute})",
+                    "{} {}: {name}[{}, {}, {}]: sim {:e} cpu {:e} (d {d}, rd {rd}, mode {mode:?})",
                     cfg.target,
                     cfg.variant,
                     i / (h * d),
@@ -87,6 +88,14 @@ fn check<T: FloatElement>(
         }
     }
     Ok(())
+}
+
+/// The modes the kernels of `target` implement.
+fn modes_of(target: Target) -> Vec<RopeMode> {
+    RopeMode::ALL
+        .into_iter()
+        .filter(|m| m.ascend_target().is_none_or(|t| t == target))
+        .collect()
 }
 
 fn configs() -> Vec<SimConfig> {
@@ -105,13 +114,16 @@ fn qwen3_shapes() {
     }
     let cfgs = configs();
     assert_eq!(cfgs.len(), 4, "expected v0 and v1 on a2 and a5");
+    let mut ascend = 0;
     for cfg in &cfgs {
-        for f32_compute in [false, true] {
-            check::<bf16>(cfg, 7, 16, 8, 128, 128, f32_compute, 1).unwrap();
+        for mode in modes_of(cfg.target) {
+            ascend += mode.ascend_target().is_some() as usize;
+            check::<bf16>(cfg, 7, 16, 8, 128, 128, mode, 1).unwrap();
+            check::<f16>(cfg, 5, 4, 2, 128, 64, mode, 2).unwrap();
+            check::<f32>(cfg, 5, 4, 2, 128, 128, mode, 3).unwrap();
         }
-        check::<f16>(cfg, 5, 4, 2, 128, 64, false, 2).unwrap();
-        check::<f32>(cfg, 5, 4, 2, 128, 128, false, 3).unwrap();
     }
+    assert_eq!(ascend, 4, "both Ascend modes on both a2 variants");
 }
 
 proptest! {
@@ -124,7 +136,7 @@ proptest! {
         hk in 1usize..5,
         half in 1usize..40,
         extra in prop_oneof![Just(0usize), 1usize..40],
-        f32_compute in any::<bool>(),
+        mode in 0usize..4,
         dtype in 0u8..3,
         a5 in any::<bool>(),
         v1 in any::<bool>(),
@@ -136,13 +148,25 @@ proptest! {
         }
         let rd = 2 * half;
         let d = rd + extra;
-        let target = if a5 { Target::A5 } else { Target::A2 };
+        let mode = RopeMode::ALL[mode];
+        let target = mode.ascend_target().unwrap_or(if a5 { Target::A5 } else { Target::A2 });
         let cfg = SimConfig::new(target).with_variant(if v1 { "v1" } else { "v0" }).with_cores(cores);
         let r = match dtype {
-            0 => check::<bf16>(&cfg, tokens, hq, hk, d, rd, f32_compute, seed),
-            1 => check::<f16>(&cfg, tokens, hq, hk, d, rd, f32_compute, seed),
-            _ => check::<f32>(&cfg, tokens, hq, hk, d, rd, f32_compute, seed),
+            0 => check::<bf16>(&cfg, tokens, hq, hk, d, rd, mode, seed),
+            1 => check::<f16>(&cfg, tokens, hq, hk, d, rd, mode, seed),
+            _ => check::<f32>(&cfg, tokens, hq, hk, d, rd, mode, seed),
         };
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
     }
+}
+
+/// An Ascend mode on the target whose operator it is not is refused, naming the mode.
+#[test]
+fn ascend_modes_are_refused_on_a5() {
+    if !require_sim() {
+        return;
+    }
+    let cfg = SimConfig::new(Target::A5);
+    let err = check::<bf16>(&cfg, 2, 1, 1, 8, 8, RopeMode::AscendRotaryMul, 1).unwrap_err();
+    assert!(err.contains("rotary-mul"), "{err}");
 }

@@ -1177,6 +1177,36 @@ AK_SIM_BINARY(And, OP_AND, sim::kA2Logic, sim::kA5Logic, "asc-devkit Memory矢�
 AK_SIM_BINARY(Or, OP_OR, sim::kA2Logic, sim::kA5Logic, "asc-devkit Memory矢量计算/逻辑计算/Or.md")
 #undef AK_SIM_BINARY
 
+// MulAddDst (asc-devkit Memory矢量计算/复合计算/MulAddDst.md): dst = src0 * src1 + dst, count form.
+// The sim models float operands only, as one fused multiply-add (one rounding): the doc gives the
+// formula but not its rounding; ops-nn's Newton-Raphson rstd (norm/norm_common/op_kernel/
+// reduce_common_regbase.h, ComputeRstdNewtonRaphsonReg) forms the residual 1 - var * r with it,
+// which only means something fused. docs/sim.md lists this as an assumption.
+template <typename T, typename U>
+inline void MulAddDst(const LocalTensor<T>& dst, const LocalTensor<U>& src0, const LocalTensor<U>& src1,
+                      const int32_t& count)
+{
+    const char* api = "MulAddDst";
+    if (!std::is_same<T, float>::value || !std::is_same<U, float>::value) {
+        sim::Fail(api, sim::Fmt("dst %s, src %s: the sim models float operands only",
+                                sim::DtName(sim::DtOf<T>()), sim::DtName(sim::DtOf<U>())));
+    }
+    sim::CountCheck(api, count);
+    sim::Operand(api, "src0", src0, count, true);
+    sim::Operand(api, "src1", src1, count, true);
+    sim::Operand(api, "dst", dst, count, true);
+    sim::NoPartialOverlap(api, dst, count, src0, count, "src0");
+    sim::NoPartialOverlap(api, dst, count, src1, count, "src1");
+    const std::vector<U> a = sim::LoadN<U>(src0.simAddr_, count);
+    const std::vector<U> b = sim::LoadN<U>(src1.simAddr_, count);
+    std::vector<T> d = sim::LoadN<T>(dst.simAddr_, count);
+    for (int32_t i = 0; i < count; ++i) {
+        d[i] = static_cast<T>(std::fma(static_cast<float>(a[i]), static_cast<float>(b[i]), static_cast<float>(d[i])));
+    }
+    sim::StoreN<T>(dst.simAddr_, d, sim::SP_V, api);
+    sim::CountVec(1, static_cast<uint64_t>(count));
+}
+
 // ------------------------------------------------------------------------------------ vector: scalar
 #define AK_SIM_SCALAR(NAME, OP, A2, A5, DOC)                                                                   \
     template <typename T, bool isSetMask = true>                                                               \
@@ -1674,6 +1704,23 @@ inline T ConvertOne(const U& s, RoundKind rk)
         }
     }
     const double v = ToDouble<U>(s);
+    if constexpr (std::is_same<T, fp8_e4m3fn_t>::value || std::is_same<T, fp8_e5m2_t>::value) {
+        // The saturating float -> fp8 conversion (asc-devkit Reg矢量计算/类型转换/Cast.md, table 4,
+        // "float to float, saturating mode": NaN gives 0, values beyond the largest finite one give
+        // +-max; Memory Cast overflows in saturating mode by default, 数据结构/precision_conversion.md).
+        // So NaN -> 0x00 and +-inf -> +-max in both formats.
+        if (std::isnan(v)) {
+            T r;
+            r.bits_ = 0;
+            return r;
+        }
+        if (std::isinf(v)) {
+            T r;
+            const uint8_t maxBits = std::is_same<T, fp8_e4m3fn_t>::value ? 0x7E : 0x7B;
+            r.bits_ = static_cast<uint8_t>(maxBits | (v < 0 ? 0x80 : 0x00));
+            return r;
+        }
+    }
     if constexpr (std::is_same<T, half>::value) {
         return half::FromBits(static_cast<uint16_t>(RoundSmallFloat(v, kFmtHalf, rk)));
     } else if constexpr (std::is_same<T, bfloat16_t>::value) {

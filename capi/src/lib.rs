@@ -17,7 +17,8 @@
 use ascend_kernels::device::ops::{self as dops, DeviceTensor, MxDeviceOperand};
 use ascend_kernels::device::{emulator, Device, DevicePtr, Exec, StreamHandle, AUTO};
 use ascend_kernels::ops::{
-    MxQuantOptions, RmsNormOptions, RopeCache, RopeOptions, ScaleAlg, TinyBlocks,
+    MxQuantOptions, RmsNormMode, RmsNormOptions, RopeCache, RopeMode, RopeOptions, ScaleAlg,
+    TinyBlocks,
 };
 use ascend_kernels::{DType, Error, Fp8Format};
 use std::cell::RefCell;
@@ -402,7 +403,11 @@ pub unsafe extern "C" fn ak_rms_norm(
         };
         let o = RmsNormOptions {
             eps,
-            weight_in_f32: weight_in_f32 != 0,
+            mode: if weight_in_f32 != 0 {
+                RmsNormMode::WeightInF32
+            } else {
+                RmsNormMode::Hf
+            },
         };
         dops::rms_norm(
             &c.exec,
@@ -411,6 +416,7 @@ pub unsafe extern "C" fn ak_rms_norm(
             w.tensor(),
             fused,
             y.tensor(),
+            None,
             &o,
         )
     })
@@ -418,7 +424,8 @@ pub unsafe extern "C" fn ak_rms_norm(
 
 /// Dynamic MX quantization of `x [..., K]` (float) into FP8 `y` (shape of x, format `dst`) and
 /// pair-layout E8M0 `scales [..., ceil(K/64), 2]`. `scale_alg`: 0 OCP, 1 RCEIL; `tiny_blocks`:
-/// 0 flush (the Ascend kernel), 1 scale (OCP).
+/// 0 flush (the Ascend kernel), 1 scale (OCP). A block holding NaN or ±Inf gets the NaN scale
+/// 0xFF and zero elements, as the NPU writes them (docs/numerics.md).
 ///
 /// # Safety
 /// As for `ak_rms_norm`.
@@ -573,7 +580,11 @@ pub unsafe extern "C" fn ak_rope_qk(
             )
         };
         let o = RopeOptions {
-            f32_compute: f32_compute != 0,
+            mode: if f32_compute != 0 {
+                RopeMode::F32Compute
+            } else {
+                RopeMode::Hf
+            },
         };
         dops::rope_qk(
             &c.exec,

@@ -16,9 +16,17 @@ extern "C" {
 #define AK_FP8_E5M2 1u /* FP8 element format code: E5M2 */
 #define AK_MX_RCEIL 1u /* mx_quant flag: RCEIL scale rule (default OCP) */
 #define AK_MX_TINY_SCALE 2u /* mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed) */
-#define AK_ROPE_F32_COMPUTE 1u /* rope_qk flag: one rounding at the end (default: HF rounding) */
+#define AK_MX_NAN_ELEMENTS 4u /* mx_quant flag: NaN/Inf blocks get 0x7F elements (default: 0x00, as the NPU writes them) */
+#define AK_ROPE_F32_COMPUTE 1u /* rope_qk flag: f32 products and sums, one rounding at the end (default: HF rounding) */
+#define AK_ROPE_DTYPE_COS_SIN 2u /* rope_qk flag with F32_COMPUTE: cos/sin rounded to the activation dtype first (Ascend) */
+#define AK_ROPE_ROUND_AWAY 4u /* rope_qk flag with F32_COMPUTE: final rounding ties away from zero (CAST_ROUND) */
 #define AK_RMS_NORM_FUSED 1u /* rms_norm flag: h = x + residual is written and normalised */
 #define AK_RMS_NORM_WEIGHT_F32 2u /* rms_norm flag: no rounding before the weight multiply */
+#define AK_RMS_NORM_ASCEND_RSTD 4u /* rms_norm flag: mean = sum * f32(1/cols), rstd = 1 / sqrt in two roundings (Ascend) */
+#define AK_RMS_NORM_NEWTON_RAPHSON 8u /* rms_norm flag with ASCEND_RSTD: the Ascend 950's Newton-Raphson rstd (a5 only) */
+#define AK_RMS_NORM_SCALE_SQUARES 16u /* rms_norm flag with ASCEND_RSTD: squares scaled by 1/cols before the sum (A2/A3 AddRmsNorm) */
+#define AK_RMS_NORM_F32_SUM 32u /* rms_norm flag with FUSED: the f32 sum x + residual is normalised, not h (a5 only) */
+#define AK_RMS_NORM_RSTD 64u /* rms_norm flag: the per-row rstd is written to the rstd output */
 
 /* Tiling of rms_norm (by value to the kernel; 32 bytes). */
 typedef struct AkRmsNormTiling {
@@ -27,7 +35,7 @@ typedef struct AkRmsNormTiling {
     uint32_t rows_per_core; /* @8: rows of every core but the last */
     uint32_t rows_per_tile; /* @12: rows per UB tile */
     uint32_t dtype; /* @16: AK_DTYPE_* of x, residual, weight, y, h */
-    uint32_t flags; /* @20: AK_RMS_NORM_FUSED | AK_RMS_NORM_WEIGHT_F32 */
+    uint32_t flags; /* @20: AK_RMS_NORM_* flags (FUSED, WEIGHT_F32, ASCEND_RSTD, NEWTON_RAPHSON, SCALE_SQUARES, F32_SUM, RSTD) */
     float eps; /* @24: epsilon added to the mean square */
     uint8_t reserved[4]; /* padding to a multiple of 8 bytes */
 } AkRmsNormTiling;
@@ -56,7 +64,7 @@ typedef struct AkMxQuantTiling {
     uint32_t blocks_per_tile; /* @20: 32-element blocks per tile and row (<= 255) */
     uint32_t format; /* @24: AK_FP8_E4M3 or AK_FP8_E5M2 */
     uint32_t dtype; /* @28: AK_DTYPE_* of x */
-    uint32_t flags; /* @32: AK_MX_RCEIL | AK_MX_TINY_SCALE */
+    uint32_t flags; /* @32: AK_MX_RCEIL | AK_MX_TINY_SCALE | AK_MX_NAN_ELEMENTS */
     uint8_t reserved[4]; /* padding to a multiple of 8 bytes */
 } AkMxQuantTiling;
 typedef char AkMxQuantTiling_size_check[(sizeof(AkMxQuantTiling) == 40) ? 1 : -1];
@@ -87,7 +95,7 @@ typedef struct AkRopeQkTiling {
     uint32_t rows_per_core; /* @24: tokens of every core but the last */
     uint32_t rows_per_tile; /* @28: tokens per UB tile */
     uint32_t dtype; /* @32: AK_DTYPE_* of q, k and the outputs */
-    uint32_t flags; /* @36: AK_ROPE_F32_COMPUTE */
+    uint32_t flags; /* @36: AK_ROPE_F32_COMPUTE | AK_ROPE_DTYPE_COS_SIN | AK_ROPE_ROUND_AWAY */
 } AkRopeQkTiling;
 typedef char AkRopeQkTiling_size_check[(sizeof(AkRopeQkTiling) == 40) ? 1 : -1];
 
@@ -134,8 +142,8 @@ typedef struct AkSimProbeTiling {
 } AkSimProbeTiling;
 typedef char AkSimProbeTiling_size_check[(sizeof(AkSimProbeTiling) == 8) ? 1 : -1];
 
-int32_t ak_rms_norm_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* residual, uint8_t* weight, uint8_t* y, uint8_t* h, const AkRmsNormTiling* tiling);
-int32_t ak_rms_norm_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* residual, uint8_t* weight, uint8_t* y, uint8_t* h, const AkRmsNormTiling* tiling);
+int32_t ak_rms_norm_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* residual, uint8_t* weight, uint8_t* y, uint8_t* h, uint8_t* rstd, const AkRmsNormTiling* tiling);
+int32_t ak_rms_norm_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* residual, uint8_t* weight, uint8_t* y, uint8_t* h, uint8_t* rstd, const AkRmsNormTiling* tiling);
 int32_t ak_mx_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* y, uint8_t* scales, uint8_t* out, const AkMxDequantTiling* tiling);
 int32_t ak_mx_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* y, uint8_t* scales, uint8_t* out, const AkMxDequantTiling* tiling);
 int32_t ak_mx_quant_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* y, uint8_t* scales, const AkMxQuantTiling* tiling);

@@ -15,12 +15,28 @@ pub const AK_FP8_E5M2: u32 = 1;
 pub const AK_MX_RCEIL: u32 = 1;
 /// mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)
 pub const AK_MX_TINY_SCALE: u32 = 2;
-/// rope_qk flag: one rounding at the end (default: HF rounding)
+/// mx_quant flag: NaN/Inf blocks get 0x7F elements (default: 0x00, as the NPU writes them)
+pub const AK_MX_NAN_ELEMENTS: u32 = 4;
+/// rope_qk flag: f32 products and sums, one rounding at the end (default: HF rounding)
 pub const AK_ROPE_F32_COMPUTE: u32 = 1;
+/// rope_qk flag with F32_COMPUTE: cos/sin rounded to the activation dtype first (Ascend)
+pub const AK_ROPE_DTYPE_COS_SIN: u32 = 2;
+/// rope_qk flag with F32_COMPUTE: final rounding ties away from zero (CAST_ROUND)
+pub const AK_ROPE_ROUND_AWAY: u32 = 4;
 /// rms_norm flag: h = x + residual is written and normalised
 pub const AK_RMS_NORM_FUSED: u32 = 1;
 /// rms_norm flag: no rounding before the weight multiply
 pub const AK_RMS_NORM_WEIGHT_F32: u32 = 2;
+/// rms_norm flag: mean = sum * f32(1/cols), rstd = 1 / sqrt in two roundings (Ascend)
+pub const AK_RMS_NORM_ASCEND_RSTD: u32 = 4;
+/// rms_norm flag with ASCEND_RSTD: the Ascend 950's Newton-Raphson rstd (a5 only)
+pub const AK_RMS_NORM_NEWTON_RAPHSON: u32 = 8;
+/// rms_norm flag with ASCEND_RSTD: squares scaled by 1/cols before the sum (A2/A3 AddRmsNorm)
+pub const AK_RMS_NORM_SCALE_SQUARES: u32 = 16;
+/// rms_norm flag with FUSED: the f32 sum x + residual is normalised, not h (a5 only)
+pub const AK_RMS_NORM_F32_SUM: u32 = 32;
+/// rms_norm flag: the per-row rstd is written to the rstd output
+pub const AK_RMS_NORM_RSTD: u32 = 64;
 
 /// Element dtype codes of the ABI by `DType` name (the `AK_DTYPE_*` constants).
 pub const AK_DTYPE_CODES: &[(&str, u32)] = &[
@@ -114,7 +130,7 @@ pub struct AkRmsNormTiling {
     pub rows_per_tile: u32,
     /// AK_DTYPE_* of x, residual, weight, y, h
     pub dtype: u32,
-    /// AK_RMS_NORM_FUSED | AK_RMS_NORM_WEIGHT_F32
+    /// AK_RMS_NORM_* flags (FUSED, WEIGHT_F32, ASCEND_RSTD, NEWTON_RAPHSON, SCALE_SQUARES, F32_SUM, RSTD)
     pub flags: u32,
     /// epsilon added to the mean square
     pub eps: f32,
@@ -130,7 +146,7 @@ const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, dtype) == 16);
 const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, flags) == 20);
 const _: () = assert!(::core::mem::offset_of!(AkRmsNormTiling, eps) == 24);
 /// Signature of every launcher `ak_rms_norm_<target>_<variant>_launch`.
-pub type AkRmsNormLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkRmsNormTiling) -> i32;
+pub type AkRmsNormLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkRmsNormTiling) -> i32;
 /// The GM arguments of `rms_norm`, in launch order (a null pointer for an argument the
 /// configuration does not use).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -145,10 +161,12 @@ pub struct RmsNormGm {
     pub y: DevicePtr,
     /// [rows, cols] x + residual (dtype), FUSED only (written).
     pub h: DevicePtr,
+    /// [rows] f32 rstd of every row, RSTD only (written).
+    pub rstd: DevicePtr,
 }
 impl RmsNormGm {
     /// The argument names, in launch order.
-    pub const NAMES: [&'static str; 5] = ["x", "residual", "weight", "y", "h"];
+    pub const NAMES: [&'static str; 6] = ["x", "residual", "weight", "y", "h", "rstd"];
 
     /// Launches `ak_rms_norm_<target>_<variant>` from `lib` on `stream` (asynchronous).
     pub fn launch(&self, lib: &KernelLibrary, target: Target, variant: &str, block_dim: u32, stream: StreamHandle, tiling: &AkRmsNormTiling) -> crate::Result<()> {
@@ -160,7 +178,7 @@ impl RmsNormGm {
         // dereferences; the runtime checks them against its allocations. `tiling` is a
         // live `#[repr(C)]` mirror of the C struct, read before the launcher returns.
         // Launchers are `extern "C"` and never unwind.
-        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.residual.as_kernel_arg(), self.weight.as_kernel_arg(), self.y.as_kernel_arg(), self.h.as_kernel_arg(), tiling) };
+        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.residual.as_kernel_arg(), self.weight.as_kernel_arg(), self.y.as_kernel_arg(), self.h.as_kernel_arg(), self.rstd.as_kernel_arg(), tiling) };
         lib.launch_result(&symbol, rc)
     }
 }
@@ -247,7 +265,7 @@ pub struct AkMxQuantTiling {
     pub format: u32,
     /// AK_DTYPE_* of x
     pub dtype: u32,
-    /// AK_MX_RCEIL | AK_MX_TINY_SCALE
+    /// AK_MX_RCEIL | AK_MX_TINY_SCALE | AK_MX_NAN_ELEMENTS
     pub flags: u32,
     /// Padding to a multiple of 8 bytes.
     pub reserved: [u8; 4],
@@ -384,7 +402,7 @@ pub struct AkRopeQkTiling {
     pub rows_per_tile: u32,
     /// AK_DTYPE_* of q, k and the outputs
     pub dtype: u32,
-    /// AK_ROPE_F32_COMPUTE
+    /// AK_ROPE_F32_COMPUTE | AK_ROPE_DTYPE_COS_SIN | AK_ROPE_ROUND_AWAY
     pub flags: u32,
 }
 const _: () = assert!(::core::mem::size_of::<AkRopeQkTiling>() == 40);

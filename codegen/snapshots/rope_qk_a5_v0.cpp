@@ -8,7 +8,9 @@
 // token's position (cache [positions, rotary_dim] f32 = [cos | sin]): o1 = x1*c - x2*s,
 // o2 = x2*c + x1*s on the first rotary_dim dims (x1 = dims 0..rd/2, x2 = rd/2..rd), the rest
 // passed through. HF rounding (each product and sum rounded to the dtype, c and s rounded
-// too) unless flag F32_COMPUTE. The halves are copied with strided DataCopyPad so each lands
+// too) unless flag F32_COMPUTE (f32 products and sum, one rounding; with DTYPE_COS_SIN c and
+// s rounded to the dtype first, with ROUND_AWAY the final rounding ties away from zero: the
+// Ascend RotaryPositionEmbedding and ApplyRotaryPosEmb arithmetic). The halves are copied with strided DataCopyPad so each lands
 // 32-B aligned; each token's cos/sin row is expanded once per head with UB->UB DataCopy.
 
 #if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
@@ -44,6 +46,8 @@ public:
         headsK_ = tiling.heads_k;
         rowsPerTile_ = tiling.rows_per_tile;
         hfRounding_ = (tiling.flags & AK_ROPE_F32_COMPUTE) == 0;
+        roundCosSin_ = hfRounding_ || (tiling.flags & AK_ROPE_DTYPE_COS_SIN) != 0;
+        roundAway_ = !hfRounding_ && (tiling.flags & AK_ROPE_ROUND_AWAY) != 0;
         halfStride_ = AkAlignUp(half_, AK_BLOCK_BYTES / sizeof(T));
         csStride_ = AkAlignUp(half_, AK_F32_PER_BLOCK);
         passStride_ = AkAlignUp(pass_, AK_BLOCK_BYTES / sizeof(T));
@@ -94,6 +98,9 @@ public:
 private:
     __aicore__ inline void Rotate(const GlobalTensor<T>& in, const GlobalTensor<T>& out, uint32_t heads)
     {
+        if (heads == 0) {
+            return;
+        }
         for (uint32_t tok = 0; tok < tokenCount_; tok += rowsPerTile_) {
             const uint32_t rows = AkMin(rowsPerTile_, tokenCount_ - tok);
             const uint64_t base = static_cast<uint64_t>(tokenStart_ + tok) * heads * headDim_;
@@ -146,6 +153,16 @@ private:
         }
     }
 
+    // the final rounding to T: nearest-even, or ties away from zero (CAST_ROUND) with ROUND_AWAY
+    __aicore__ inline void Narrow(const LocalTensor<T>& dst, const LocalTensor<float>& src, uint32_t n)
+    {
+        if constexpr (AkIsSame<T, float>::value) {
+            AkFromFloat(dst, src, n);
+        } else {
+            Cast(dst, src, roundAway_ ? RoundMode::CAST_ROUND : RoundMode::CAST_RINT, n);
+        }
+    }
+
     __aicore__ inline void Compute(uint32_t rows, uint32_t heads)
     {
         const uint32_t n = rows * heads * halfStride_;
@@ -168,8 +185,10 @@ private:
         PipeBarrier<PIPE_V>();
         inQueCos_.FreeTensor(cosLocal);
         inQueSin_.FreeTensor(sinLocal);
-        Round(cosE, n);
-        Round(sinE, n);
+        if (roundCosSin_) {
+            AkRoundTrip(cosE, scratchBuf_.Get<T>(), n);
+            AkRoundTrip(sinE, scratchBuf_.Get<T>(), n);
+        }
 
         LocalTensor<T> x1Local = inQueX1_.DeQue<T>();
         LocalTensor<T> x2Local = inQueX2_.DeQue<T>();
@@ -188,7 +207,7 @@ private:
         Sub(t1, t1, t2, n);
         PipeBarrier<PIPE_V>();
         LocalTensor<T> o1 = outQueO1_.AllocTensor<T>();
-        AkFromFloat(o1, t1, n);
+        Narrow(o1, t1, n);
         PipeBarrier<PIPE_V>();
         outQueO1_.EnQue(o1);
 
@@ -201,7 +220,7 @@ private:
         Add(t1, t1, t2, n);
         PipeBarrier<PIPE_V>();
         LocalTensor<T> o2 = outQueO2_.AllocTensor<T>();
-        AkFromFloat(o2, t1, n);
+        Narrow(o2, t1, n);
         PipeBarrier<PIPE_V>();
         outQueO2_.EnQue(o2);
     }
@@ -270,6 +289,8 @@ private:
     uint32_t tokenStart_ = 0;
     uint32_t tokenCount_ = 0;
     bool hfRounding_ = true;
+    bool roundCosSin_ = true;
+    bool roundAway_ = false;
 };
 
 template <typename T>

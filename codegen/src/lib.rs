@@ -50,9 +50,24 @@ pub fn consts() -> Vec<Const> {
             "mx_quant flag: OCP tiny blocks scaled by 2^127 (default: flushed)",
         ),
         c(
+            "AK_MX_NAN_ELEMENTS",
+            4,
+            "mx_quant flag: NaN/Inf blocks get 0x7F elements (default: 0x00, as the NPU writes them)",
+        ),
+        c(
             "AK_ROPE_F32_COMPUTE",
             1,
-            "rope_qk flag: one rounding at the end (default: HF rounding)",
+            "rope_qk flag: f32 products and sums, one rounding at the end (default: HF rounding)",
+        ),
+        c(
+            "AK_ROPE_DTYPE_COS_SIN",
+            2,
+            "rope_qk flag with F32_COMPUTE: cos/sin rounded to the activation dtype first (Ascend)",
+        ),
+        c(
+            "AK_ROPE_ROUND_AWAY",
+            4,
+            "rope_qk flag with F32_COMPUTE: final rounding ties away from zero (CAST_ROUND)",
         ),
         c(
             "AK_RMS_NORM_FUSED",
@@ -63,6 +78,31 @@ pub fn consts() -> Vec<Const> {
             "AK_RMS_NORM_WEIGHT_F32",
             2,
             "rms_norm flag: no rounding before the weight multiply",
+        ),
+        c(
+            "AK_RMS_NORM_ASCEND_RSTD",
+            4,
+            "rms_norm flag: mean = sum * f32(1/cols), rstd = 1 / sqrt in two roundings (Ascend)",
+        ),
+        c(
+            "AK_RMS_NORM_NEWTON_RAPHSON",
+            8,
+            "rms_norm flag with ASCEND_RSTD: the Ascend 950's Newton-Raphson rstd (a5 only)",
+        ),
+        c(
+            "AK_RMS_NORM_SCALE_SQUARES",
+            16,
+            "rms_norm flag with ASCEND_RSTD: squares scaled by 1/cols before the sum (A2/A3 AddRmsNorm)",
+        ),
+        c(
+            "AK_RMS_NORM_F32_SUM",
+            32,
+            "rms_norm flag with FUSED: the f32 sum x + residual is normalised, not h (a5 only)",
+        ),
+        c(
+            "AK_RMS_NORM_RSTD",
+            64,
+            "rms_norm flag: the per-row rstd is written to the rstd output",
         ),
     ]
 }

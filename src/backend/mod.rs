@@ -114,6 +114,26 @@ impl Backend {
         }
     }
 
+    /// Parses a backend name as `verify`, `op` and the Python package spell it: `cpu`,
+    /// `sim-a2`, `sim-a5` (`sim` alone is `sim-a2`), `npu` or `npu:N`. The one place backend
+    /// names are read: a new backend is one more arm here.
+    pub fn parse(name: &str) -> Result<Backend> {
+        let unknown = || {
+            Error::option(
+                "backend",
+                format!("unknown backend `{name}` (expected cpu, sim-a2, sim-a5 or npu[:N])"),
+            )
+        };
+        match name.split_once('-') {
+            Some(("sim", target)) => Backend::from_cli("sim", Some(target)),
+            Some(_) => Err(unknown()),
+            None if name == "cpu" || name == "sim" || name == "npu" || name.starts_with("npu:") => {
+                Backend::from_cli(name, None)
+            }
+            None => Err(unknown()),
+        }
+    }
+
     /// A short name for messages and timings (`cpu`, `sim-a2-auto`, `npu0-auto`).
     pub fn name(&self) -> String {
         match self {

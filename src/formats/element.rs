@@ -95,6 +95,9 @@ pub trait FloatElement: Element + Copy + PartialEq + std::fmt::Debug {
     fn from_f32(v: f32) -> Self;
     /// Round-to-nearest-even from `f64` in one rounding.
     fn from_f64(v: f64) -> Self;
+    /// Round-to-nearest from `f32` with ties away from zero (the Ascend `CAST_ROUND`: carry when
+    /// the first dropped bit is 1); overflow to infinity, NaN stays NaN.
+    fn from_f32_ties_away(v: f32) -> Self;
     /// The raw bits, widened (for ulp distances and bit-exact comparisons).
     fn to_bits_u32(self) -> u32;
 }
@@ -108,6 +111,9 @@ impl FloatElement for f32 {
     }
     fn from_f64(v: f64) -> Self {
         v as f32
+    }
+    fn from_f32_ties_away(v: f32) -> Self {
+        v
     }
     fn to_bits_u32(self) -> u32 {
         self.to_bits()
@@ -130,6 +136,16 @@ impl FloatElement for bf16 {
         }
         bf16::from_f32(round_f64_to_precision(v, 8, -126, 127) as f32)
     }
+    fn from_f32_ties_away(v: f32) -> Self {
+        if v.is_nan() {
+            return bf16::from_f32(v);
+        }
+        // bf16 is the top half of f32: add half of the dropped part's unit to the magnitude and
+        // truncate (a carry into the exponent rounds up a binade, or to infinity)
+        let bits = v.to_bits();
+        let magnitude = ((bits & 0x7FFF_FFFF) + 0x8000) >> 16;
+        bf16::from_bits(((bits >> 16) & 0x8000) as u16 | magnitude as u16)
+    }
     fn to_bits_u32(self) -> u32 {
         self.to_bits() as u32
     }
@@ -147,6 +163,26 @@ impl FloatElement for f16 {
             return f16::NAN;
         }
         f16::from_f32(round_f64_to_precision(v, 11, -14, 15) as f32)
+    }
+    fn from_f32_ties_away(v: f32) -> Self {
+        let nearest = f16::from_f32(v);
+        if !v.is_finite() || !nearest.is_finite() || nearest.to_f32() == v {
+            return nearest;
+        }
+        // the f16 neighbour on the other side of v; a tie goes to the larger magnitude
+        let below = nearest.to_f32().abs() < v.abs();
+        let bits = nearest.to_bits();
+        let other = if below {
+            f16::from_bits(bits + 1)
+        } else {
+            f16::from_bits(bits - 1)
+        };
+        let (d_near, d_other) = ((v - nearest.to_f32()).abs(), (other.to_f32() - v).abs());
+        if d_near == d_other && below {
+            other
+        } else {
+            nearest
+        }
     }
     fn to_bits_u32(self) -> u32 {
         self.to_bits() as u32

@@ -14,13 +14,16 @@ pub use fp8_block::{fp8_block_dequant, fp8_block_dequant_into};
 pub use matmul::{matmul, mx_matmul_weight_only};
 pub use mx::{
     block_scales_to_pair, mx_dequant, mx_dequant_into, mx_quant, mx_quant_into, pair_scale_row,
-    pair_scales_to_blocks, MxQuantOptions, MxTensor, MxView, ScaleAlg, TinyBlocks, MX_BLOCK,
+    pair_scales_to_blocks, MxQuantOptions, MxTensor, MxView, NonFiniteBlocks, ScaleAlg, TinyBlocks,
+    MX_BLOCK,
 };
 pub use mx_matmul::mx_matmul;
 pub use rms_norm::{
-    rms_norm, rms_norm_into, rms_norm_residual, rms_norm_residual_into, RmsNormOptions,
+    add_rms_norm, rms_norm, rms_norm_into, rms_norm_residual, rms_norm_residual_into,
+    rms_norm_rstd, AddRmsNormMode, AddRmsNormOptions, AddRmsNormOutput, RmsNormMode,
+    RmsNormOptions,
 };
-pub use rope::{rope_qk, RopeCache, RopeOptions};
+pub use rope::{rope_qk, rotary_mul, RopeCache, RopeMode, RopeOptions};
 
 use crate::error::{Error, Result};
 use crate::formats::Element;

@@ -56,6 +56,31 @@ impl std::str::FromStr for TinyBlocks {
     }
 }
 
+/// The elements `mx_quant` writes in a block holding a NaN or an Inf (its scale byte is `0xFF`
+/// either way, so every consumer decodes the block as NaN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum NonFiniteBlocks {
+    /// Every element `0x00`: what `npu_dynamic_mx_quant` writes (the default; ops-nn golden.py
+    /// and the kernel's saturating f32 -> fp8 cast of a NaN product, `docs/numerics.md`).
+    #[default]
+    Zero,
+    /// Every element `0x7F` (NaN), as OCP-style quantizers (torchao) mark them.
+    Nan,
+}
+
+impl std::str::FromStr for NonFiniteBlocks {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "zero" => Ok(NonFiniteBlocks::Zero),
+            "nan" => Ok(NonFiniteBlocks::Nan),
+            _ => Err(format!(
+                "unknown non-finite block policy `{s}` (expected zero or nan)"
+            )),
+        }
+    }
+}
+
 /// Options of [`mx_quant`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct MxQuantOptions {
@@ -68,6 +93,8 @@ pub struct MxQuantOptions {
     pub round: RoundMode,
     /// Tiny-block policy of `ScaleAlg::Ocp`.
     pub tiny_blocks: TinyBlocks,
+    /// Elements of blocks holding a NaN or an Inf.
+    pub non_finite: NonFiniteBlocks,
 }
 
 /// An MX-quantized tensor: FP8 elements of the input's shape and E8M0 scales in the Ascend

@@ -241,12 +241,75 @@ fn check_positions(positions: &[i64]) -> Result<()> {
     }
 }
 
+/// The arithmetic of a rotation (`docs/numerics.md`, "rope_qk"); `c`, `s` are a token's cos and
+/// sin from the f32 table, `round` rounds to the activation dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum RopeMode {
+    /// HF `apply_rotary_pos_emb` (the default): `c`, `s` rounded, every product and sum rounded
+    /// to the activation dtype, as torch computes in bf16.
+    #[default]
+    Hf,
+    /// f32 cos/sin and f32 arithmetic, one rounding at the end.
+    F32Compute,
+    /// `torch_npu.npu_rotary_mul(mode='half')` / `aclnnRotaryPositionEmbedding` (ops-transformer
+    /// `rotate_half_bf16.h`): cos/sin in the activation dtype, f32 products and sum, one
+    /// round-to-nearest-even at the end (for bf16, f16 and f32 alike).
+    AscendRotaryMul,
+    /// `aclnnApplyRotaryPosEmb` (ops-transformer `apply_rotary_pos_emb_compute_ab_cast.h`): for
+    /// bf16 as `AscendRotaryMul` but the final rounding ties away from zero (`CAST_ROUND`); f16
+    /// is computed in f16 (each product and the sum rounded: HF's arithmetic); f32 in f32.
+    AscendApplyRotaryPosEmb,
+}
+
+impl RopeMode {
+    /// Every mode, in the CLI's order.
+    pub const ALL: [RopeMode; 4] = [
+        RopeMode::Hf,
+        RopeMode::F32Compute,
+        RopeMode::AscendRotaryMul,
+        RopeMode::AscendApplyRotaryPosEmb,
+    ];
+
+    /// The CLI spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            RopeMode::Hf => "hf",
+            RopeMode::F32Compute => "f32",
+            RopeMode::AscendRotaryMul => "rotary-mul",
+            RopeMode::AscendApplyRotaryPosEmb => "apply-rotary-pos-emb",
+        }
+    }
+
+    /// The target whose hardware operator this mode reproduces (`None`: available everywhere).
+    /// Both Ascend operators are built for Atlas A2/A3 only in the ops-transformer sources we
+    /// read (`op_host/config/ascend910b`, `ascend910_93`).
+    pub fn ascend_target(self) -> Option<crate::tiling::Target> {
+        match self {
+            RopeMode::Hf | RopeMode::F32Compute => None,
+            RopeMode::AscendRotaryMul | RopeMode::AscendApplyRotaryPosEmb => {
+                Some(crate::tiling::Target::A2)
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for RopeMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RopeMode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!("unknown rope mode `{s}` (expected hf, f32, rotary-mul or apply-rotary-pos-emb)")
+            })
+    }
+}
+
 /// Options of [`rope_qk`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct RopeOptions {
-    /// `false` (default, HF): cos/sin rounded to the activation dtype and every product and sum
-    /// rounded to it. `true`: f32 cos/sin and f32 arithmetic, one rounding at the end.
-    pub f32_compute: bool,
+    /// The arithmetic (default HF).
+    pub mode: RopeMode,
 }
 
 fn validate_heads<T: FloatElement>(
@@ -365,6 +428,167 @@ pub fn rope_qk<T: FloatElement>(
         Tensor::from_parts(q.shape().to_vec(), q_out),
         Tensor::from_parts(k.shape().to_vec(), k_out),
     ))
+}
+
+/// The row of `r` (shape `r_shape`, broadcast against `x_shape` on every axis but the last)
+/// that row `row` of `x` reads.
+fn broadcast_row(x_shape: &[usize], r_shape: &[usize], row: usize) -> usize {
+    let lead = x_shape.len() - 1;
+    let (mut rest, mut index, mut stride) = (row, 0, 1);
+    for axis in (0..lead).rev() {
+        let coord = rest % x_shape[axis];
+        rest /= x_shape[axis];
+        if r_shape[axis] != 1 {
+            index += coord * stride;
+        }
+        stride *= r_shape[axis];
+    }
+    index
+}
+
+fn validate_broadcast<T: FloatElement>(
+    name: &str,
+    x: &TensorView<'_, T>,
+    r: &TensorView<'_, T>,
+) -> Result<()> {
+    let (xs, rs) = (x.shape(), r.shape());
+    let ok = rs.len() == xs.len()
+        && rs.last() == xs.last()
+        && rs.iter().zip(xs).all(|(&a, &b)| a == b || a == 1);
+    if !ok {
+        return Err(Error::shape(
+            name,
+            format!("{xs:?} with axes of size 1 broadcast (the last axis equal), as x"),
+            rs,
+        ));
+    }
+    Ok(())
+}
+
+/// `torch_npu.npu_rotary_mul(x, r1, r2, rotary_mode='half')`: `y = x·r1 + rotate_half(x)·r2`
+/// with `rotate_half(x) = cat(-x2, x1)` over the last axis `D` (even), `r1` (cos) and `r2`
+/// (sin) in the dtype of `x`, of `x`'s rank, broadcast on every axis of size 1 but the last.
+/// The arithmetic is `mode`'s ([`RopeMode::AscendRotaryMul`] is the NPU's); the cos/sin halves
+/// are used as given (element `i < D/2` reads `r[i]`, element `i + D/2` reads `r[i + D/2]`).
+///
+/// On a device backend the generated `rope_qk` kernel runs, which shares one cos/sin half
+/// between both halves: there `r1` and `r2` must repeat their first half (as `cat(freqs, freqs)`
+/// tables do).
+pub fn rotary_mul<T: FloatElement>(
+    backend: &Backend,
+    x: TensorView<'_, T>,
+    r1: TensorView<'_, T>,
+    r2: TensorView<'_, T>,
+    mode: RopeMode,
+) -> Result<Tensor<T>> {
+    let (rows, d) = super::rows_and_last("x", &x)?;
+    if d % 2 != 0 {
+        return Err(Error::shape(
+            "x",
+            "an even last axis (rotate_half splits it in two)",
+            x.shape(),
+        ));
+    }
+    validate_broadcast("r1", &x, &r1)?;
+    validate_broadcast("r2", &x, &r2)?;
+    let half = d / 2;
+    let (xs, s1, s2) = (x.shape(), r1.shape(), r2.shape());
+    if rows == 0 {
+        return Ok(Tensor::from_parts(xs.to_vec(), Vec::new()));
+    }
+    match backend {
+        Backend::Cpu => {
+            let mut out = x.data().to_vec();
+            use rayon::prelude::*;
+            out.par_chunks_mut(d).enumerate().for_each(|(row, o)| {
+                let c = &r1.data()[broadcast_row(xs, s1, row) * d..][..d];
+                let s = &r2.data()[broadcast_row(xs, s2, row) * d..][..d];
+                let xr = &x.data()[row * d..][..d];
+                for i in 0..half {
+                    let lo = cpu::rope::rotate_pair(
+                        xr[i],
+                        xr[i + half],
+                        c[i].to_f32(),
+                        s[i].to_f32(),
+                        mode,
+                    );
+                    let hi = cpu::rope::rotate_pair(
+                        xr[i],
+                        xr[i + half],
+                        c[i + half].to_f32(),
+                        s[i + half].to_f32(),
+                        mode,
+                    );
+                    o[i] = lo.0;
+                    o[i + half] = hi.1;
+                }
+            });
+            Ok(Tensor::from_parts(xs.to_vec(), out))
+        }
+        _ => {
+            // a device backend: one cos/sin table row per row of x (or per row of r1 when r1 and r2 broadcast alike)
+            let shared = s1 == s2;
+            let table_rows = if shared { r1.len() / d } else { rows };
+            if table_rows > 1 << 24 {
+                return Err(Error::shape(
+                    "x",
+                    "at most 2^24 distinct cos/sin rows on the sim",
+                    xs,
+                ));
+            }
+            let mut table = vec![0.0f32; table_rows * d];
+            for (p, row) in table.chunks_mut(d).enumerate() {
+                let (i1, i2) = if shared {
+                    (p, p)
+                } else {
+                    (broadcast_row(xs, s1, p), broadcast_row(xs, s2, p))
+                };
+                let (c, s) = (&r1.data()[i1 * d..][..d], &r2.data()[i2 * d..][..d]);
+                for i in 0..half {
+                    if c[i].to_bits_u32() != c[i + half].to_bits_u32()
+                        || s[i].to_bits_u32() != s[i + half].to_bits_u32()
+                    {
+                        return Err(Error::InvalidValue {
+                            tensor: if c[i].to_bits_u32() != c[i + half].to_bits_u32() {
+                                "r1".into()
+                            } else {
+                                "r2".into()
+                            },
+                            reason: format!(
+                                "row {} has different halves at {i} and {}: the device rope kernel shares one cos/sin half (use the cpu backend)",
+                                if c[i].to_bits_u32() != c[i + half].to_bits_u32() { i1 } else { i2 },
+                                i + half
+                            ),
+                        });
+                    }
+                }
+                row[..half]
+                    .iter_mut()
+                    .zip(c)
+                    .for_each(|(t, v)| *t = v.to_f32());
+                row[half..]
+                    .iter_mut()
+                    .zip(s)
+                    .for_each(|(t, v)| *t = v.to_f32());
+            }
+            let positions: Vec<i64> = (0..rows)
+                .map(|row| {
+                    if shared {
+                        broadcast_row(xs, s1, row) as i64
+                    } else {
+                        row as i64
+                    }
+                })
+                .collect();
+            let cache = RopeCache::from_table(d, table)?;
+            let (q_shape, k_shape) = ([rows, 1, d], [rows, 0, d]);
+            let q = TensorView::new(&q_shape, x.data())?;
+            let empty: [T; 0] = [];
+            let k = TensorView::new(&k_shape, &empty)?;
+            let (y, _) = rope_qk(backend, q, k, &positions, &cache, &RopeOptions { mode })?;
+            Ok(Tensor::from_parts(xs.to_vec(), y.into_data()))
+        }
+    }
 }
 
 /// One validated `rope_qk`; `q_out`, `k_out` start as copies of `q`, `k`.

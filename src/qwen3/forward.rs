@@ -637,7 +637,7 @@ impl Runner<'_> {
     fn norm_options(&self) -> RmsNormOptions {
         RmsNormOptions {
             eps: self.dims.eps,
-            weight_in_f32: false,
+            mode: ops::RmsNormMode::Hf,
         }
     }
 

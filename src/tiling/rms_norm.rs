@@ -43,7 +43,9 @@ pub fn ub_usage(shape: &RmsNormShape, knobs: Knobs, rows_per_tile: u32) -> u64 {
     let queues = 2 * streams * u64::from(knobs.buffer_num) * tile;
     let weight = b(stride * e) + b(stride * 4);
     let reduce_work = b(u64::from(shape.cols).div_ceil(64).div_ceil(8) * 8 * 4);
-    queues + weight + 2 * tile_f32 + b(r * 32) + reduce_work
+    // eight 8-lane f32 vectors: the scratch of the Ascend 950's Newton-Raphson rstd
+    let newton_raphson = 8 * u64::from(BLOCK_BYTES);
+    queues + weight + 2 * tile_f32 + b(r * 32) + reduce_work + newton_raphson
 }
 
 /// Plans `rms_norm` for `target` and a variant's `knobs` on at most `cores` cores.

@@ -136,9 +136,9 @@ fn cases(m: &ModelShape, phase: Phase) -> Result<Vec<Case<'static>>> {
                 rows: t,
                 cols: h,
                 eps: 1e-6,
-                weight_in_f32: false,
+                mode: crate::ops::RmsNormMode::Hf,
             };
-            Ok((sim::rms_norm(cfg, &args, &mut y, None)?, 1))
+            Ok((sim::rms_norm(cfg, &args, &mut y, None, None)?, 1))
         }),
     });
 

@@ -246,6 +246,8 @@ def emit(case, x, fmt, alg, tiny="scale", flush_from=None):
         "scale_alg": alg,
         "round": "rint",
         "tiny_blocks": tiny,
+        # NaN/Inf blocks are normalised to NaN elements (0x7F), the non-default policy
+        "non_finite": "nan",
         "compare": "exact_nan" if has_nan else "exact",
     }
     save_case("mx-quant", case, {"x": x}, {"y": y_t, "scale": scale, "scale_blocks": blocks}, meta)
@@ -291,6 +293,7 @@ def main():
             "scale_alg": "ocp",
             "round": "rint",
             "tiny_blocks": "flush",
+            "non_finite": "zero",
             "compare": "exact",
         },
     )

@@ -12,7 +12,8 @@ pub fn desc() -> KernelDesc {
         doc: "Per block of 32 elements of x [rows, cols]: amax (WholeReduceMax over |x|), the E8M0 byte
               (OCP: max(E(amax) - emax, 0); RCEIL: exponent of amax * f32(1/max) rounded up), 0xFF for
               non-finite blocks; elements sat_rint(x * 2^(127 - byte)) (x 0 for OCP tiny blocks with
-              FLUSH). Scales are written in the Ascend pair layout (scale_stride bytes per row, an odd
+              FLUSH), 0x00 in non-finite blocks as the NPU's saturating cast writes NaN (0x7F with
+              NAN_ELEMENTS). Scales are written in the Ascend pair layout (scale_stride bytes per row, an odd
               block count padded with 0x00). The per-block multiplier (or NaN) is broadcast with Brcb.
               On a2 the elements are encoded with integer vector ops (ak_fp8_soft.h), on a5 by Cast.",
         gm_args: vec![
@@ -29,7 +30,7 @@ pub fn desc() -> KernelDesc {
             Field { name: "blocks_per_tile", ty: CType::U32, doc: "32-element blocks per tile and row (<= 255)" },
             Field { name: "format", ty: CType::U32, doc: "AK_FP8_E4M3 or AK_FP8_E5M2" },
             Field { name: "dtype", ty: CType::U32, doc: "AK_DTYPE_* of x" },
-            Field { name: "flags", ty: CType::U32, doc: "AK_MX_RCEIL | AK_MX_TINY_SCALE" },
+            Field { name: "flags", ty: CType::U32, doc: "AK_MX_RCEIL | AK_MX_TINY_SCALE | AK_MX_NAN_ELEMENTS" },
         ],
         variants: vec![
             Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered, largest tiles" },
@@ -73,6 +74,7 @@ public:
         e5m2_ = tiling.format == AK_FP8_E5M2;
         rceil_ = (tiling.flags & AK_MX_RCEIL) != 0;
         flushTiny_ = (tiling.flags & AK_MX_TINY_SCALE) == 0;
+        nanElements_ = (tiling.flags & AK_MX_NAN_ELEMENTS) != 0;
 
         const uint32_t rowStart = GetBlockIdx() * tiling.rows_per_core;
         rowCount_ = rowStart >= tiling.rows ? 0 : AkMin(tiling.rows_per_core, tiling.rows - rowStart);
@@ -287,10 +289,11 @@ private:
             AkFloatToFp8Soft<false>(code, values, absX, enc32Buf_.Get<int32_t>(), bitsBuf_.Get<int16_t>(),
                                     signBuf_.Get<int16_t>(), count);
         }
-        // NaN lanes (non-finite blocks) -> 0x7F
+        // NaN lanes (non-finite blocks) -> 0x00 as the NPU's saturating cast writes them, or 0x7F
         Compare(mask, values, values, CMPMODE::EQ, cmpCount);
         PipeBarrier<PIPE_V>();
-        Select(code, mask, code, static_cast<half>(127), SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
+        Select(code, mask, code, static_cast<half>(nanElements_ ? 127 : 0), SELMODE::VSEL_TENSOR_SCALAR_MODE,
+               cmpCount);
         PipeBarrier<PIPE_V>();
         Cast(yLocal, code, RoundMode::CAST_RINT, cmpCount);
         PipeBarrier<PIPE_V>();
@@ -305,11 +308,14 @@ private:
             Cast(yLocal.ReinterpretCast<fp8_e4m3fn_t>(), values, RoundMode::CAST_RINT, cmpCount);
         }
         PipeBarrier<PIPE_V>();
-        // NaN lanes (non-finite blocks) -> 0x7F
-        Compare(mask, values, values, CMPMODE::EQ, cmpCount);
-        PipeBarrier<PIPE_V>();
-        Select(yLocal, mask, yLocal, static_cast<uint8_t>(0x7F), SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
-        PipeBarrier<PIPE_V>();
+        // NaN lanes (non-finite blocks): the saturating cast wrote 0x00 (Cast.md), as the NPU does;
+        // NAN_ELEMENTS asks for 0x7F
+        if (nanElements_) {
+            Compare(mask, values, values, CMPMODE::EQ, cmpCount);
+            PipeBarrier<PIPE_V>();
+            Select(yLocal, mask, yLocal, static_cast<uint8_t>(0x7F), SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
+            PipeBarrier<PIPE_V>();
+        }
 "#,
         );
     }
@@ -431,6 +437,7 @@ private:
     bool e5m2_ = false;
     bool rceil_ = false;
     bool flushTiny_ = true;
+    bool nanElements_ = false;
 };
 
 template <typename T>

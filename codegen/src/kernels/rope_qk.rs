@@ -12,7 +12,9 @@ pub fn desc() -> KernelDesc {
               token's position (cache [positions, rotary_dim] f32 = [cos | sin]): o1 = x1*c - x2*s,
               o2 = x2*c + x1*s on the first rotary_dim dims (x1 = dims 0..rd/2, x2 = rd/2..rd), the rest
               passed through. HF rounding (each product and sum rounded to the dtype, c and s rounded
-              too) unless flag F32_COMPUTE. The halves are copied with strided DataCopyPad so each lands
+              too) unless flag F32_COMPUTE (f32 products and sum, one rounding; with DTYPE_COS_SIN c and
+              s rounded to the dtype first, with ROUND_AWAY the final rounding ties away from zero: the
+              Ascend RotaryPositionEmbedding and ApplyRotaryPosEmb arithmetic). The halves are copied with strided DataCopyPad so each lands
               32-B aligned; each token's cos/sin row is expanded once per head with UB->UB DataCopy.",
         gm_args: vec![
             GmArg { name: "q", dir: Dir::In, doc: "[tokens, heads_q, head_dim] (dtype)" },
@@ -32,7 +34,7 @@ pub fn desc() -> KernelDesc {
             Field { name: "rows_per_core", ty: CType::U32, doc: "tokens of every core but the last" },
             Field { name: "rows_per_tile", ty: CType::U32, doc: "tokens per UB tile" },
             Field { name: "dtype", ty: CType::U32, doc: "AK_DTYPE_* of q, k and the outputs" },
-            Field { name: "flags", ty: CType::U32, doc: "AK_ROPE_F32_COMPUTE" },
+            Field { name: "flags", ty: CType::U32, doc: "AK_ROPE_F32_COMPUTE | AK_ROPE_DTYPE_COS_SIN | AK_ROPE_ROUND_AWAY" },
         ],
         variants: vec![
             Variant { name: "v0", buffer_num: 2, ub_share_pct: 100, doc: "double-buffered" },
@@ -64,6 +66,8 @@ public:
         headsK_ = tiling.heads_k;
         rowsPerTile_ = tiling.rows_per_tile;
         hfRounding_ = (tiling.flags & AK_ROPE_F32_COMPUTE) == 0;
+        roundCosSin_ = hfRounding_ || (tiling.flags & AK_ROPE_DTYPE_COS_SIN) != 0;
+        roundAway_ = !hfRounding_ && (tiling.flags & AK_ROPE_ROUND_AWAY) != 0;
         halfStride_ = AkAlignUp(half_, AK_BLOCK_BYTES / sizeof(T));
         csStride_ = AkAlignUp(half_, AK_F32_PER_BLOCK);
         passStride_ = AkAlignUp(pass_, AK_BLOCK_BYTES / sizeof(T));
@@ -114,6 +118,9 @@ public:
 private:
     __aicore__ inline void Rotate(const GlobalTensor<T>& in, const GlobalTensor<T>& out, uint32_t heads)
     {
+        if (heads == 0) {
+            return;
+        }
         for (uint32_t tok = 0; tok < tokenCount_; tok += rowsPerTile_) {
             const uint32_t rows = AkMin(rowsPerTile_, tokenCount_ - tok);
             const uint64_t base = static_cast<uint64_t>(tokenStart_ + tok) * heads * headDim_;
@@ -166,6 +173,16 @@ private:
         }
     }
 
+    // the final rounding to T: nearest-even, or ties away from zero (CAST_ROUND) with ROUND_AWAY
+    __aicore__ inline void Narrow(const LocalTensor<T>& dst, const LocalTensor<float>& src, uint32_t n)
+    {
+        if constexpr (AkIsSame<T, float>::value) {
+            AkFromFloat(dst, src, n);
+        } else {
+            Cast(dst, src, roundAway_ ? RoundMode::CAST_ROUND : RoundMode::CAST_RINT, n);
+        }
+    }
+
     __aicore__ inline void Compute(uint32_t rows, uint32_t heads)
     {
         const uint32_t n = rows * heads * halfStride_;
@@ -188,8 +205,10 @@ private:
         PipeBarrier<PIPE_V>();
         inQueCos_.FreeTensor(cosLocal);
         inQueSin_.FreeTensor(sinLocal);
-        Round(cosE, n);
-        Round(sinE, n);
+        if (roundCosSin_) {
+            AkRoundTrip(cosE, scratchBuf_.Get<T>(), n);
+            AkRoundTrip(sinE, scratchBuf_.Get<T>(), n);
+        }
 
         LocalTensor<T> x1Local = inQueX1_.DeQue<T>();
         LocalTensor<T> x2Local = inQueX2_.DeQue<T>();
@@ -208,7 +227,7 @@ private:
         Sub(t1, t1, t2, n);
         PipeBarrier<PIPE_V>();
         LocalTensor<T> o1 = outQueO1_.AllocTensor<T>();
-        AkFromFloat(o1, t1, n);
+        Narrow(o1, t1, n);
         PipeBarrier<PIPE_V>();
         outQueO1_.EnQue(o1);
 
@@ -221,7 +240,7 @@ private:
         Add(t1, t1, t2, n);
         PipeBarrier<PIPE_V>();
         LocalTensor<T> o2 = outQueO2_.AllocTensor<T>();
-        AkFromFloat(o2, t1, n);
+        Narrow(o2, t1, n);
         PipeBarrier<PIPE_V>();
         outQueO2_.EnQue(o2);
     }
@@ -290,6 +309,8 @@ private:
     uint32_t tokenStart_ = 0;
     uint32_t tokenCount_ = 0;
     bool hfRounding_ = true;
+    bool roundCosSin_ = true;
+    bool roundAway_ = false;
 };
 
 template <typename T>

@@ -2,11 +2,17 @@
 
 use super::min_rows_per_task;
 use crate::formats::{pow2_f32, DType, FloatElement, Fp8Format, E8M0};
-use crate::ops::{MxQuantOptions, ScaleAlg, TinyBlocks, MX_BLOCK};
+use crate::ops::{MxQuantOptions, NonFiniteBlocks, ScaleAlg, TinyBlocks, MX_BLOCK};
 use rayon::prelude::*;
 
-/// The NaN element byte written for blocks whose scale is NaN.
-pub(crate) const NAN_ELEMENT: u8 = 0x7F;
+/// The element byte written for every element of a block whose scale is NaN: `0x00` as the NPU
+/// writes it (its saturating cast turns the NaN products into 0), or the E4M3/E5M2 NaN `0x7F`.
+pub(crate) fn non_finite_element(options: &MxQuantOptions) -> u8 {
+    match options.non_finite {
+        NonFiniteBlocks::Zero => 0x00,
+        NonFiniteBlocks::Nan => 0x7F,
+    }
+}
 
 /// `f32(1/448)` and `f32(1/57344)` as the Ascend kernel multiplies by them (RCEIL).
 const RCP_E4M3_MAX: u32 = 0x3B12_4925;
@@ -19,7 +25,7 @@ pub(crate) enum BlockScale {
     /// Elements become ±0; the byte is still written (an all-zero block, or a tiny block under
     /// `TinyBlocks::Flush`).
     Flushed(E8M0),
-    /// A NaN or Inf in the block: scale 0xFF, every element NaN.
+    /// A NaN or Inf in the block: scale 0xFF, every element [`non_finite_element`].
     NonFinite,
 }
 
@@ -85,7 +91,7 @@ fn block_scale(block: &[f32], options: &MxQuantOptions) -> BlockScale {
 fn quantize_block(block: &[f32], options: &MxQuantOptions, out: &mut [u8]) -> E8M0 {
     match block_scale(block, options) {
         BlockScale::NonFinite => {
-            out.fill(NAN_ELEMENT);
+            out.fill(non_finite_element(options));
             E8M0::NAN
         }
         BlockScale::Flushed(byte) => {

@@ -8,7 +8,7 @@
 //! zero) go through the reference encoder.
 
 use super::min_rows_per_task;
-use super::mx::{ocp_scale, rceil_scale, BlockScale, NAN_ELEMENT};
+use super::mx::{non_finite_element, ocp_scale, rceil_scale, BlockScale};
 use crate::formats::{pow2_f32, Fp8Format, RoundMode, E8M0};
 use crate::ops::{MxQuantOptions, ScaleAlg, MX_BLOCK};
 use half::bf16;
@@ -146,7 +146,7 @@ fn quantize_block(
 ) -> E8M0 {
     match scale {
         BlockScale::NonFinite => {
-            ob.fill(NAN_ELEMENT);
+            ob.fill(non_finite_element(options));
             E8M0::NAN
         }
         BlockScale::Flushed(byte) => {
@@ -301,7 +301,7 @@ mod lanes {
 mod tests {
     use super::super::mx::quantize_reference;
     use super::*;
-    use crate::ops::TinyBlocks;
+    use crate::ops::{NonFiniteBlocks, TinyBlocks};
 
     /// Every bf16 bit pattern, in blocks of 32 that each hold one pattern next to a "block
     /// setter" whose exponent fixes the scale byte, for every scale byte the rules produce.
@@ -311,13 +311,16 @@ mod tests {
             for scale_alg in [ScaleAlg::Ocp, ScaleAlg::Rceil] {
                 for round in [RoundMode::Rint, RoundMode::Round] {
                     for tiny_blocks in [TinyBlocks::Flush, TinyBlocks::Scale] {
-                        let options = MxQuantOptions {
-                            dst,
-                            scale_alg,
-                            round,
-                            tiny_blocks,
-                        };
-                        check(&options);
+                        for non_finite in [NonFiniteBlocks::Zero, NonFiniteBlocks::Nan] {
+                            let options = MxQuantOptions {
+                                dst,
+                                scale_alg,
+                                round,
+                                tiny_blocks,
+                                non_finite,
+                            };
+                            check(&options);
+                        }
                     }
                 }
             }

@@ -16,7 +16,9 @@ use crate::device::host::HostRun;
 use crate::device::{self, Device, Exec};
 use crate::error::{Error, Result};
 use crate::formats::{DType, FloatElement, Fp8Format, E4M3, E8M0};
-use crate::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions};
+use crate::ops::{
+    self, MxQuantOptions, MxView, RmsNormMode, RmsNormOptions, RopeCache, RopeOptions,
+};
 use crate::tensor::TensorView;
 use crate::tiling::matmul::{plan, plan_mx, MatmulPlan, MatmulShape};
 use crate::tiling::rms_norm::RmsNormPlan;
@@ -155,43 +157,69 @@ pub struct RmsNormArgs<'a, T> {
     pub cols: usize,
     /// Epsilon.
     pub eps: f32,
-    /// `WeightInF32` semantics: no rounding to the output dtype before the weight multiply.
-    pub weight_in_f32: bool,
+    /// The arithmetic; with a residual, the Add + RMSNorm of the same name
+    /// ([`AddRmsNormMode`](crate::ops::AddRmsNormMode)).
+    pub mode: RmsNormMode,
 }
 
 impl<T> RmsNormArgs<'_, T> {
     fn options(&self) -> RmsNormOptions {
         RmsNormOptions {
             eps: self.eps,
-            weight_in_f32: self.weight_in_f32,
+            mode: self.mode,
         }
+    }
+
+    /// Checks the host slices against `rows x cols` before anything is allocated.
+    fn check(&self, y: usize, h: Option<usize>, rstd: Option<usize>) -> Result<()> {
+        let n = self.rows.checked_mul(self.cols).ok_or_else(|| {
+            Error::shape(
+                "x",
+                "rows x cols that fits in usize",
+                &[self.rows, self.cols],
+            )
+        })?;
+        let want = |name: &str, len: usize, expected: usize| -> Result<()> {
+            if len != expected {
+                return Err(Error::shape(name, format!("{expected} elements"), &[len]));
+            }
+            Ok(())
+        };
+        want("x", self.x.len(), n)?;
+        want("weight", self.weight.len(), self.cols)?;
+        want("y", y, n)?;
+        match (self.residual, h) {
+            (Some(r), Some(h)) => {
+                want("residual", r.len(), n)?;
+                want("h", h, n)?;
+            }
+            (Some(_), None) => {
+                return Err(Error::option(
+                    "residual",
+                    "the fused variant needs an output for h",
+                ))
+            }
+            (None, _) => {}
+        }
+        if let Some(r) = rstd {
+            want("rstd", r, self.rows)?;
+        }
+        Ok(())
     }
 }
 
 /// `rms_norm` on the emulator: writes `y` (and `h = x + residual` when `args.residual` is set,
-/// which then requires `h`).
+/// which then requires `h`; with a residual and an Ascend mode this is that target's
+/// AddRmsNorm; and the per-row f32 `rstd` when given). Plans the tiling for the configured
+/// target and variant.
 pub fn rms_norm<T: FloatElement>(
     cfg: &SimConfig,
     args: &RmsNormArgs<'_, T>,
     y: &mut [T],
     h: Option<&mut [T]>,
+    rstd: Option<&mut [f32]>,
 ) -> Result<Counters> {
-    let shape = [args.rows, args.cols];
-    let x = TensorView::new(&shape, args.x)?;
-    let w = TensorView::new(&shape[1..], args.weight)?;
-    let o = args.options();
-    measure(|| match (args.residual, h) {
-        (Some(r), Some(h)) => {
-            let r = TensorView::new(&shape, r)?;
-            ops::rms_norm_residual_into(&cfg.backend(), x, r, w, &o, y, h)
-        }
-        (Some(_), None) => Err(Error::option(
-            "residual",
-            "the fused variant needs an output for h",
-        )),
-        (None, _) => ops::rms_norm_into(&cfg.backend(), x, w, &o, y),
-    })
-    .map(|((), c)| c)
+    run_rms_norm(cfg, args, None, y, h, rstd)
 }
 
 /// `rms_norm` with a given plan and the configured (concrete) variant, unchecked against the
@@ -202,10 +230,27 @@ pub fn rms_norm_planned<T: FloatElement>(
     p: &RmsNormPlan,
     y: &mut [T],
     h: Option<&mut [T]>,
+    rstd: Option<&mut [f32]>,
 ) -> Result<Counters> {
+    run_rms_norm(cfg, args, Some(p), y, h, rstd)
+}
+
+fn run_rms_norm<T: FloatElement>(
+    cfg: &SimConfig,
+    args: &RmsNormArgs<'_, T>,
+    plan: Option<&RmsNormPlan>,
+    y: &mut [T],
+    h: Option<&mut [T]>,
+    rstd: Option<&mut [f32]>,
+) -> Result<Counters> {
+    args.check(
+        y.len(),
+        h.as_ref().map(|h| h.len()),
+        rstd.as_ref().map(|r| r.len()),
+    )?;
     let exec = cfg.exec()?;
-    let variant = exec.variant_for("rms_norm", args.rows);
     let shape = [args.rows, args.cols];
+    let rstd_shape = [args.rows];
     let dt = T::DTYPE;
     let o = args.options();
     measure(|| {
@@ -217,22 +262,40 @@ pub fn rms_norm_planned<T: FloatElement>(
             Some(r) => Some((run.input(r)?, run.output_for::<T>(r.len())?)),
             None => None,
         };
+        let rs = match &rstd {
+            Some(r) => Some(run.output_for::<f32>(r.len())?),
+            None => None,
+        };
         let residual = fused.map(|(r, h)| (run.tensor(r, &shape, dt), run.tensor(h, &shape, dt)));
-        device::ops::rms_norm_planned(
-            &exec,
-            &variant,
-            p,
-            run.stream(),
-            run.tensor(xs, &shape, dt),
-            run.tensor(ws, &shape[1..], dt),
-            residual,
-            run.tensor(ys, &shape, dt),
-            &o,
-        )?;
+        let rstd_t = rs.map(|r| run.tensor(r, &rstd_shape, DType::F32));
+        let x = run.tensor(xs, &shape, dt);
+        let w = run.tensor(ws, &shape[1..], dt);
+        let yt = run.tensor(ys, &shape, dt);
+        match plan {
+            Some(p) => {
+                let variant = exec.variant_for("rms_norm", args.rows);
+                device::ops::rms_norm_planned(
+                    &exec,
+                    &variant,
+                    p,
+                    run.stream(),
+                    x,
+                    w,
+                    residual,
+                    yt,
+                    rstd_t,
+                    &o,
+                )?
+            }
+            None => device::ops::rms_norm(&exec, run.stream(), x, w, residual, yt, rstd_t, &o)?,
+        }
         run.sync()?;
         run.download(ys, y)?;
         if let (Some((_, hs)), Some(h)) = (fused, h) {
             run.download(hs, h)?;
+        }
+        if let (Some(rs), Some(r)) = (rs, rstd) {
+            run.download(rs, r)?;
         }
         Ok(())
     })

@@ -2,7 +2,7 @@
 //! tensors dumped from torch_npu.
 
 use ascend_kernels::io::{serialize, write_atomic, TensorFile};
-use ascend_kernels::ops::{ScaleAlg, TinyBlocks};
+use ascend_kernels::ops::{NonFiniteBlocks, ScaleAlg, TinyBlocks};
 use ascend_kernels::runner::{run_op, OpName, OpOptions, OutDType};
 use ascend_kernels::{Backend, Fp8Format, Result, RoundMode};
 use clap::Args;
@@ -12,7 +12,8 @@ use std::path::PathBuf;
 /// Arguments of `ascend-kernels op`.
 #[derive(Args, Debug)]
 pub struct OpArgs {
-    /// The op: mx-quant, mx-dequant, mx-matmul, fp8-block-dequant, rms-norm or rope-qk.
+    /// The op: mx-quant, mx-dequant, mx-matmul, fp8-block-dequant, rms-norm, add-rms-norm,
+    /// rope-qk or rotary-mul.
     op: OpName,
     /// Input safetensors file (tensor names as in the README's table).
     #[arg(long)]
@@ -38,6 +39,14 @@ pub struct OpArgs {
     /// mx-quant: tiny blocks under ocp (flush | scale) [default: flush].
     #[arg(long)]
     tiny_blocks: Option<TinyBlocks>,
+    /// mx-quant: elements of NaN/Inf blocks (zero, as the NPU writes them | nan) [default: zero].
+    #[arg(long)]
+    non_finite: Option<NonFiniteBlocks>,
+    /// The arithmetic of rms-norm (hf | weight-in-f32 | ascend-a2 | ascend-950), add-rms-norm
+    /// (hf | ascend-a2 | ascend-950), rope-qk (hf | f32 | rotary-mul | apply-rotary-pos-emb)
+    /// [default: hf] and rotary-mul (the same [default: rotary-mul]).
+    #[arg(long)]
+    mode: Option<String>,
     /// Output dtype (f32 | bf16 | f16) of mx-dequant [default f32], mx-matmul and
     /// fp8-block-dequant [default bf16].
     #[arg(long)]
@@ -45,10 +54,10 @@ pub struct OpArgs {
     /// fp8-block-dequant: block shape `rows,cols` [default: 128,128].
     #[arg(long)]
     block: Option<String>,
-    /// rms-norm: epsilon [default: 1e-6].
+    /// rms-norm, add-rms-norm: epsilon [default: 1e-6].
     #[arg(long)]
     eps: Option<f32>,
-    /// rms-norm: multiply by the weight in f32 before the one rounding.
+    /// rms-norm: multiply by the weight in f32 before the one rounding (= --mode weight-in-f32).
     #[arg(long)]
     weight_in_f32: bool,
     /// rope-qk: base theta [default: 1e6].
@@ -57,7 +66,7 @@ pub struct OpArgs {
     /// rope-qk: rotary dimension [default: head_dim].
     #[arg(long)]
     rotary_dim: Option<usize>,
-    /// rope-qk: f32 cos/sin and arithmetic, one rounding at the end.
+    /// rope-qk: f32 cos/sin and arithmetic, one rounding at the end (= --mode f32).
     #[arg(long)]
     f32_compute: bool,
 }
@@ -69,6 +78,8 @@ impl OpArgs {
             scale_alg: self.scale_alg,
             round: self.round,
             tiny_blocks: self.tiny_blocks,
+            non_finite: self.non_finite,
+            mode: self.mode.clone(),
             out_dtype: self.out_dtype,
             block: self.block.clone(),
             eps: self.eps,
@@ -83,10 +94,7 @@ impl OpArgs {
 /// Parses a backend name as `verify` lists them: `cpu`, `sim-a2`, `sim-a5` (or `sim`), `npu`
 /// (or `npu:N`).
 pub fn parse_backend(name: &str) -> Result<Backend> {
-    match name.split_once('-') {
-        Some((backend, target)) => Backend::from_cli(backend, Some(target)),
-        None => Backend::from_cli(name, None),
-    }
+    Backend::parse(name)
 }
 
 impl OpArgs {

@@ -4,6 +4,7 @@
 use ascend_kernels::files::ModelDir;
 use ascend_kernels::io::{serialize, write_atomic, RawTensor};
 use ascend_kernels::ops::MxQuantOptions;
+use ascend_kernels::qwen3::dummy::{self, DummyFormat, DummyOptions};
 use ascend_kernels::qwen3::embedded::EMBEDDED;
 use ascend_kernels::qwen3::forward::{Mode, Profile, Qwen3};
 use ascend_kernels::qwen3::proof::evaluate;
@@ -18,9 +19,21 @@ use std::time::Instant;
 #[derive(Args, Debug)]
 pub struct Qwen3Args {
     /// Checkpoint directory (config.json + safetensors; bf16, FP8-block or MXFP8) [default: the
-    /// embedded tiny model].
+    /// embedded tiny model]. With --dummy-weights: a directory with a config.json, or the file.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Run the model's architecture on random weights made in this format (bf16 | fp8-block |
+    /// mxfp8) from --model's config.json: validates the config, the weight map and the path
+    /// before the real weights are downloaded (not the numerics).
+    #[arg(long)]
+    dummy_weights: Option<DummyFormat>,
+    /// With --dummy-weights: decoder layers to make and run [default: all of the config's].
+    #[arg(long)]
+    layers: Option<usize>,
+    /// With --dummy-weights: write the dummy checkpoint here and keep it [default: a temporary
+    /// directory, removed afterwards].
+    #[arg(long)]
+    dummy_dir: Option<PathBuf>,
     /// Where the ops run: cpu, sim (the emulator) or npu[:N] (an NPU through CANN).
     #[arg(long)]
     backend: Option<String>,
@@ -36,9 +49,9 @@ pub struct Qwen3Args {
     /// Prompt text (needs tokenizer.json in the model directory).
     #[arg(long)]
     prompt: Option<String>,
-    /// Tokens to generate greedily.
-    #[arg(long, default_value_t = 16)]
-    max_new_tokens: usize,
+    /// Tokens to generate greedily [default: 16; 1 with --dummy-weights].
+    #[arg(long)]
+    max_new_tokens: Option<usize>,
     /// Write the prompt's logits (`logits` F32 `[T, vocab]`) to this safetensors file.
     #[arg(long)]
     logits_out: Option<PathBuf>,
@@ -57,6 +70,17 @@ impl Qwen3Args {
 
 /// Runs the command; `Ok(false)` when the proof found a disagreement.
 pub fn run(args: &Qwen3Args) -> Result<bool> {
+    if let Some(format) = args.dummy_weights {
+        return run_dummy(args, format).map(|()| true);
+    }
+    for (given, flag) in [
+        (args.layers.is_some(), "--layers"),
+        (args.dummy_dir.is_some(), "--dummy-dir"),
+    ] {
+        if given {
+            return Err(Error::option(flag, "applies with --dummy-weights only"));
+        }
+    }
     if args.model.is_none()
         && args.prompt_ids.is_none()
         && args.prompt.is_none()
@@ -178,12 +202,95 @@ fn parse_ids(text: &str) -> Result<Vec<u32>> {
     }
 }
 
+/// Removes a temporary directory when dropped (also after an error).
+struct RemoveDir(PathBuf);
+
+impl Drop for RemoveDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `--dummy-weights`: random weights in the layout of --model's config.json, then the same run
+/// as a real checkpoint (loader, weights for the mode, forward, generation).
+fn run_dummy(args: &Qwen3Args, format: DummyFormat) -> Result<()> {
+    let model = args.model.as_ref().ok_or_else(|| {
+        Error::option(
+            "--dummy-weights",
+            "needs --model: a directory with a config.json, or the file (data/qwen3/ has \
+             Qwen3-0.6B, 4B and 8B)",
+        )
+    })?;
+    let config_path = if model.is_dir() {
+        model.join("config.json")
+    } else {
+        model.clone()
+    };
+    let config = Qwen3Config::from_file(&config_path)?;
+    let layers = args.layers.unwrap_or(config.num_hidden_layers);
+    let (params, bytes) = dummy::estimate(&config, format, layers.min(config.num_hidden_layers));
+    println!(
+        "dummy {} weights for {}: {layers} of {} decoder layers, {:.2}B parameters, {:.2} GB to write, about twice that in memory at the peak",
+        format.name(),
+        config_path.display(),
+        config.num_hidden_layers,
+        params as f64 / 1e9,
+        bytes as f64 / 1e9
+    );
+    let (dir, _cleanup) = match &args.dummy_dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let d =
+                std::env::temp_dir().join(format!("ascend-kernels-dummy-{}", std::process::id()));
+            (d.clone(), Some(RemoveDir(d)))
+        }
+    };
+    let start = Instant::now();
+    let options = DummyOptions {
+        format,
+        layers: Some(layers),
+        seed: 0x5EED,
+    };
+    let report =
+        dummy::write_dummy_checkpoint(&config_path, &dir, &options, &mut |done, total| {
+            eprint!("\rwriting shards {done}/{total}");
+        })?;
+    eprintln!();
+    println!(
+        "wrote {} files ({:.2} GB of weights) to {} in {:.2?}",
+        report.files.len(),
+        report.weight_bytes as f64 / 1e9,
+        dir.display(),
+        start.elapsed()
+    );
+    generate_in(args, &dir, args.max_new_tokens.unwrap_or(1))?;
+    println!(
+        "dummy weights: this run validated the path, not the numerics: config.json, the {} weight map \
+         and shapes of {} of {} layers, the loader, and the forward in mode {} on {}. The weights \
+         are random: the generated ids mean nothing.",
+        format.name(),
+        report.layers,
+        report.config_layers,
+        args.mode.unwrap_or_default().name(),
+        Backend::from_cli(args.backend.as_deref().unwrap_or("cpu"), args.target.as_deref())?.name()
+    );
+    if args.dummy_dir.is_some() {
+        println!("the dummy checkpoint is kept in {}", dir.display());
+    }
+    Ok(())
+}
+
 /// One checkpoint, one mode, one backend: generate and report.
 fn generate(args: &Qwen3Args) -> Result<()> {
     let dir = match &args.model {
         Some(d) => d.clone(),
         None => EMBEDDED[0].materialize()?,
     };
+    generate_in(args, &dir, args.max_new_tokens.unwrap_or(16))
+}
+
+fn generate_in(args: &Qwen3Args, dir: &Path, max_new_tokens: usize) -> Result<()> {
+    let dir = dir.to_path_buf();
     let backend = Backend::from_cli(
         args.backend.as_deref().unwrap_or("cpu"),
         args.target.as_deref(),
@@ -219,7 +326,7 @@ fn generate(args: &Qwen3Args) -> Result<()> {
     let context = config.max_position_embeddings;
     let positions = prompt
         .len()
-        .checked_add(args.max_new_tokens)
+        .checked_add(max_new_tokens)
         .filter(|&n| n <= context)
         .ok_or_else(|| {
             Error::option(
@@ -227,7 +334,7 @@ fn generate(args: &Qwen3Args) -> Result<()> {
                 format!(
                     "{} new tokens after a prompt of {} exceed the model's context of {context} \
                      positions (max_position_embeddings)",
-                    args.max_new_tokens,
+                    max_new_tokens,
                     prompt.len()
                 ),
             )
@@ -239,7 +346,7 @@ fn generate(args: &Qwen3Args) -> Result<()> {
     super::progress::status(&format!("preparing the {} weights ...", mode.name()));
     let weights = checkpoint.into_weights(mode, &backend, &MxQuantOptions::default())?;
     let mut model = Qwen3::new(dims.clone(), weights, mode, backend.clone())?;
-    model.plan_generation(prompt.len(), args.max_new_tokens)?;
+    model.plan_generation(prompt.len(), max_new_tokens)?;
     super::progress::clear();
     println!(
         "model {} ({}), mode {}, backend {}, loaded in {:.2?}",
@@ -249,8 +356,8 @@ fn generate(args: &Qwen3Args) -> Result<()> {
         backend.name(),
         start.elapsed()
     );
-    super::progress::status(&format!("generating {} tokens ...", args.max_new_tokens));
-    let (ids, logits, times) = model.generate(&prompt, args.max_new_tokens)?;
+    super::progress::status(&format!("generating {} tokens ...", max_new_tokens));
+    let (ids, logits, times) = model.generate(&prompt, max_new_tokens)?;
     super::progress::clear();
     println!("prompt ids:    {prompt:?}");
     println!("generated ids: {ids:?}");

@@ -40,7 +40,7 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
             reason: "no fixture files found".into(),
         });
     }
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let (mut passed, mut failed, mut skipped) = (0usize, 0usize, 0usize);
     // Every backend is parsed and opened before any fixture runs.
     let backends = args
         .backend
@@ -65,6 +65,16 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
                 .display()
                 .to_string();
             match check_fixture(&backend, path) {
+                Ok(result) if result.skipped.is_some() => {
+                    skipped += 1;
+                    if !args.quiet {
+                        println!(
+                            "  skip  {:<9} {shown}: {}",
+                            backend.name(),
+                            result.skipped.as_deref().unwrap_or("")
+                        );
+                    }
+                }
                 Ok(result) if result.passed() => {
                     passed += 1;
                     if !args.quiet {
@@ -96,6 +106,9 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
             }
         }
         println!("  {} done in {:.2?}", backend.name(), start.elapsed());
+    }
+    if skipped > 0 {
+        println!("verify: {skipped} skipped (held on another sim target, or on the cpu only)");
     }
     println!("verify: {passed} passed, {failed} failed");
     Ok(failed == 0)

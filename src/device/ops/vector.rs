@@ -8,18 +8,26 @@ use super::{
 use crate::device::kernels::{
     AkFp8BlockDequantTiling, AkMxDequantTiling, AkMxQuantTiling, AkRmsNormTiling, AkRopeQkTiling,
     AkSimProbeTiling, DevicePtr, Fp8BlockDequantGm, MxDequantGm, MxQuantGm, RmsNormGm, RopeQkGm,
-    SimProbeGm, StreamHandle, AK_MX_RCEIL, AK_MX_TINY_SCALE, AK_RMS_NORM_FUSED,
-    AK_RMS_NORM_WEIGHT_F32, AK_ROPE_F32_COMPUTE,
+    SimProbeGm, StreamHandle, AK_MX_NAN_ELEMENTS, AK_MX_RCEIL, AK_MX_TINY_SCALE,
+    AK_RMS_NORM_ASCEND_RSTD, AK_RMS_NORM_F32_SUM, AK_RMS_NORM_FUSED, AK_RMS_NORM_NEWTON_RAPHSON,
+    AK_RMS_NORM_RSTD, AK_RMS_NORM_SCALE_SQUARES, AK_RMS_NORM_WEIGHT_F32, AK_ROPE_DTYPE_COS_SIN,
+    AK_ROPE_F32_COMPUTE, AK_ROPE_ROUND_AWAY,
 };
 use crate::device::{Device, Exec};
 use crate::error::{Error, Result};
 use crate::formats::{DType, Fp8Format, RoundMode};
-use crate::ops::{MxQuantOptions, RmsNormOptions, RopeOptions, ScaleAlg, TinyBlocks};
+use crate::ops::{
+    MxQuantOptions, NonFiniteBlocks, RmsNormMode, RmsNormOptions, RopeMode, RopeOptions, ScaleAlg,
+    TinyBlocks,
+};
 use crate::tiling::{self, Target};
 
 /// RMSNorm of every row of `x [..., H]` with `weight [H]` into `y` (shape of `x`); with
-/// `residual = Some((r, h))` the fused form `h = x + r`, `y = rms_norm(h)` (`docs/numerics.md`).
-/// All tensors share `x`'s dtype (F32, F16 or BF16).
+/// `residual = Some((r, h))` the fused form `h = x + r`, `y = rms_norm(h)` — in an Ascend mode
+/// the AddRmsNorm of that mode (`docs/numerics.md`); with `rstd` (F32 `[rows]`) each row's
+/// factor. All other tensors share `x`'s dtype (F32, F16 or BF16). An Ascend mode runs on the
+/// target whose operator it reproduces only.
+#[allow(clippy::too_many_arguments)]
 pub fn rms_norm(
     exec: &Exec,
     stream: StreamHandle,
@@ -27,6 +35,7 @@ pub fn rms_norm(
     weight: DeviceTensor<'_>,
     residual: Option<(DeviceTensor<'_>, DeviceTensor<'_>)>,
     y: DeviceTensor<'_>,
+    rstd: Option<DeviceTensor<'_>>,
     options: &RmsNormOptions,
 ) -> Result<()> {
     let (rows, _) = rows_and_last("x", &x)?;
@@ -35,7 +44,9 @@ pub fn rms_norm(
     let knobs = exec.knobs("rms_norm", &variant)?;
     let p = tiling::rms_norm::plan(exec.device.target(), knobs, exec.cores, &shape)
         .map_err(plan_error)?;
-    rms_norm_planned(exec, &variant, &p, stream, x, weight, residual, y, options)
+    rms_norm_planned(
+        exec, &variant, &p, stream, x, weight, residual, y, rstd, options,
+    )
 }
 
 fn rms_shape(x: &DeviceTensor<'_>, fused: bool) -> Result<tiling::rms_norm::RmsNormShape> {
@@ -60,9 +71,10 @@ pub fn rms_norm_planned(
     weight: DeviceTensor<'_>,
     residual: Option<(DeviceTensor<'_>, DeviceTensor<'_>)>,
     y: DeviceTensor<'_>,
+    rstd: Option<DeviceTensor<'_>>,
     options: &RmsNormOptions,
 ) -> Result<()> {
-    let (_, cols) = rows_and_last("x", &x)?;
+    let (rows, cols) = rows_and_last("x", &x)?;
     let dt = x.dtype();
     let dtype = dtype_code("x", dt)?;
     x.expect("x", &FLOATS, x.shape())?;
@@ -71,6 +83,19 @@ pub fn rms_norm_planned(
     if let Some((r, h)) = &residual {
         r.expect("residual", &[dt], x.shape())?;
         h.expect("h", &[dt], x.shape())?;
+    }
+    if let Some(r) = &rstd {
+        r.expect("rstd", &[DType::F32], &[rows])?;
+    }
+    let target = exec.device.target();
+    if let Some(t) = options.mode.ascend_target().filter(|&t| t != target) {
+        return Err(Error::option(
+            "mode",
+            format!(
+                "`{}` reproduces the {t} operator; the {target} kernels implement the {target} one",
+                options.mode.name()
+            ),
+        ));
     }
     if !(options.eps.is_finite() && options.eps >= 0.0) {
         return Err(Error::option(
@@ -82,12 +107,21 @@ pub fn rms_norm_planned(
     if p.block_dim == 0 {
         return Ok(());
     }
-    let mut flags = 0;
+    let ascend = AK_RMS_NORM_WEIGHT_F32 | AK_RMS_NORM_ASCEND_RSTD;
+    let mut flags = match (options.mode, shape.fused) {
+        (RmsNormMode::Hf, _) => 0,
+        (RmsNormMode::WeightInF32, _) => AK_RMS_NORM_WEIGHT_F32,
+        (RmsNormMode::AscendA2, false) => ascend,
+        // AddRmsNorm on A2/A3 rounds before the weight multiply and scales squares first
+        (RmsNormMode::AscendA2, true) => AK_RMS_NORM_ASCEND_RSTD | AK_RMS_NORM_SCALE_SQUARES,
+        (RmsNormMode::Ascend950, false) => ascend | AK_RMS_NORM_NEWTON_RAPHSON,
+        (RmsNormMode::Ascend950, true) => ascend | AK_RMS_NORM_NEWTON_RAPHSON | AK_RMS_NORM_F32_SUM,
+    };
     if shape.fused {
         flags |= AK_RMS_NORM_FUSED;
     }
-    if options.weight_in_f32 {
-        flags |= AK_RMS_NORM_WEIGHT_F32;
+    if rstd.is_some() {
+        flags |= AK_RMS_NORM_RSTD;
     }
     let t = AkRmsNormTiling {
         rows: shape.rows,
@@ -105,6 +139,7 @@ pub fn rms_norm_planned(
         weight: weight.arg(),
         y: y.arg(),
         h: residual.map_or(DevicePtr::NULL, |(_, h)| h.arg()),
+        rstd: rstd.map_or(DevicePtr::NULL, |r| r.arg()),
     };
     let d = &exec.device;
     gm.launch(d.kernels(), d.target(), variant, p.block_dim, stream, &t)
@@ -154,6 +189,9 @@ pub fn mx_quant(
     }
     if options.tiny_blocks == TinyBlocks::Scale {
         flags |= AK_MX_TINY_SCALE;
+    }
+    if options.non_finite == NonFiniteBlocks::Nan {
+        flags |= AK_MX_NAN_ELEMENTS;
     }
     let t = AkMxQuantTiling {
         rows: r32,
@@ -320,6 +358,16 @@ pub fn rope_qk(
         }
     };
     let dt = q.dtype();
+    let target = exec.device.target();
+    if let Some(t) = options.mode.ascend_target().filter(|&t| t != target) {
+        return Err(Error::option(
+            "mode",
+            format!(
+                "`{}` reproduces the {t} operator, which the {target} kernels do not implement",
+                options.mode.name()
+            ),
+        ));
+    }
     q.expect("q", &FLOATS, q.shape())?;
     k.expect("k", &[dt], k.shape())?;
     q_out.expect("q_out", &[dt], q.shape())?;
@@ -362,10 +410,16 @@ pub fn rope_qk(
         rows_per_core: p.rows_per_core,
         rows_per_tile: p.rows_per_tile,
         dtype,
-        flags: if options.f32_compute {
-            AK_ROPE_F32_COMPUTE
-        } else {
-            0
+        flags: {
+            let f32_cs = AK_ROPE_F32_COMPUTE | AK_ROPE_DTYPE_COS_SIN;
+            match options.mode {
+                RopeMode::Hf => 0,
+                RopeMode::F32Compute => AK_ROPE_F32_COMPUTE,
+                RopeMode::AscendRotaryMul => f32_cs,
+                // ApplyRotaryPosEmb computes f16 in f16: HF's arithmetic
+                RopeMode::AscendApplyRotaryPosEmb if dt == DType::F16 => 0,
+                RopeMode::AscendApplyRotaryPosEmb => f32_cs | AK_ROPE_ROUND_AWAY,
+            }
         },
     };
     let gm = RopeQkGm {

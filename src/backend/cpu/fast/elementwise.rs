@@ -7,7 +7,7 @@
 use crate::backend::cpu::min_rows_per_task;
 use crate::backend::cpu::rms_norm as reference;
 use crate::formats::{FloatElement, E4M3};
-use crate::ops::RmsNormOptions;
+use crate::ops::{RmsNormMode, RmsNormOptions};
 use half::bf16;
 use rayon::prelude::*;
 
@@ -167,7 +167,8 @@ pub(crate) fn fp8_block_dequant<S: FloatElement, O: FloatElement>(
     });
 }
 
-/// RMSNorm of bf16 rows (`T` must be bf16); the reference's arguments and result.
+/// RMSNorm of bf16 rows (`T` must be bf16) in the HF modes (`Hf`, `WeightInF32`); the
+/// reference's arguments and result.
 pub(crate) fn rms_norm<T: FloatElement>(
     x: &[T],
     weight: &[T],
@@ -183,7 +184,7 @@ pub(crate) fn rms_norm<T: FloatElement>(
         .with_min_len(min_rows_per_task(h))
         .for_each(|(row, out_row)| {
             let r = inv_rms(row, options.eps);
-            normalize_bf16(row, w, r, options.weight_in_f32, out_row);
+            normalize_bf16(row, w, r, options.mode == RmsNormMode::WeightInF32, out_row);
         });
 }
 
@@ -426,9 +427,10 @@ mod tests {
 
             let x = to_bf16(&x);
             let g = to_bf16(&x.iter().take(cols).map(|v| v.to_bits() ^ 0x1234).collect::<Vec<_>>());
-            let opts = RmsNormOptions { eps: 1e-6, weight_in_f32 };
+            let mode = if weight_in_f32 { RmsNormMode::WeightInF32 } else { RmsNormMode::Hf };
+            let opts = RmsNormOptions { eps: 1e-6, mode };
             rms_norm(&x, &g, cols, &opts, &mut fast);
-            reference::rms_norm(&x, &g, cols, &opts, &mut slow);
+            reference::rms_norm(&x, &g, cols, &opts, &mut slow, None);
             prop_assert_eq!(canon(&fast), canon(&slow));
             let y: Vec<bf16> = x.iter().rev().copied().collect();
             add(&x, &y, &mut fast);
