@@ -396,6 +396,7 @@ inline void CountVec(uint64_t instrs, uint64_t elems)
     CoreState& c = Core("vector");
     c.vecInstrs += instrs;
     c.vecElems += elems;
+    VectorInstrEnd();
 }
 
 template <typename T>
@@ -888,12 +889,15 @@ inline int64_t GetSubBlockIdx() { return 0; }
 inline int64_t GetSubBlockNum() { return 1; }
 
 // Execution is sequential per core; PIPE_ALL makes every earlier write visible to every pipe (sync
-// check), other pipes order only themselves.
+// check), PIPE_V orders the vector instructions before it against those after it (same-pipe check),
+// other pipes order only themselves.
 template <pipe_t pipe>
 inline void PipeBarrier()
 {
     if (pipe == PIPE_ALL) {
         sim::PipeBarrierAll();
+    } else if (pipe == PIPE_V) {
+        sim::PipeBarrierVector();
     }
 }
 

@@ -41,15 +41,17 @@ pub fn ub_usage(target: Target, knobs: Knobs, in_bytes: u32, rows: u32, blocks: 
     let elems = u64::from(rows) * u64::from(blocks) * u64::from(MX_BLOCK);
     let cmp = elems.div_ceil(64) * 64;
     let scale_elems = u64::from(rows) * u64::from(align_up(blocks + 1, BLOCK_BYTES));
+    // per-block vectors: 6 slots of `block_lanes` 32-bit lanes (whole 256-B compare repeats)
+    let block_lanes = scale_elems.div_ceil(64) * 64;
+    let block_mask = b(block_lanes / 8);
     let mut total = buf * (b(elems * u64::from(in_bytes)) + b(cmp) + b(scale_elems))
         + b(cmp * 4)
-        + b(elems * 4)
         + b((elems + 8 * u64::from(MX_BLOCK)) * 4)
-        + 6 * b(scale_elems * 4)
-        + 2 * b(scale_elems * 2)
-        + b(b(cmp / 8));
+        + b(6 * block_lanes * 4)
+        + b(b(cmp / 8).max(2 * block_mask));
     if target == Target::A2 {
-        total += b(cmp * 2) + b(elems * 4) + 2 * b(elems * 2);
+        // the software encoder: codes (half, cmp lanes), code bits and sign bits (int16)
+        total += b(cmp * 2 + 2 * elems * 2);
     }
     total
 }
