@@ -30,17 +30,31 @@ namespace mx_quant_a5_v0 {
 
 constexpr int32_t BUFFER_NUM = 2;
 
-constexpr uint32_t MX_BLOCK = 32;
+constexpr uint32_t MX_BLOCK = 32; // elements per MX block (one E8M0 scale byte each)
 
-__aicore__ inline float AkBitsToFloat(uint32_t bits)
-{
-    union {
-        uint32_t u;
-        float f;
-    } v;
-    v.u = bits;
-    return v.f;
-}
+// f32 fields
+constexpr int32_t F32_MANT_BITS = 23;          // bits >> 23 of a non-negative f32 is its biased exponent E
+constexpr float F32_MAX = 3.40282346638528859812e+38f; // amax <= F32_MAX iff the block has no NaN/Inf
+// E8M0 scale bytes and the per-block multiplier 2^(127 - byte), built as f32 bits (254 - byte) << 23
+constexpr int32_t E8M0_MULT_EXP_SUM = 254;     // exponent field of 2^(127 - byte) is 254 - byte (0 for 254)
+constexpr float E8M0_NAN_BYTE = 255.0f;        // scale byte of a block holding NaN or Inf
+// RCEIL: byte = E + 1 when S's mantissa M is non-zero (E > 0), or M > 0x400000 (S > 2^-127) for E == 0;
+// adding these to S's bits carries into the exponent field exactly then
+constexpr int32_t RCEIL_CARRY_NORMAL = 0x7FFFFF;    // M + 0x7FFFFF >= 2^23 iff M > 0
+constexpr int32_t RCEIL_CARRY_SUBNORMAL = 0x3FFFFF; // M + 0x3FFFFF >= 2^23 iff M > 0x400000
+
+// Per-format constants (E4M3FN, E5M2).
+template <bool E5M2>
+struct MxFp8Format {
+    static constexpr int32_t EMAX = E5M2 ? 15 : 8;                    // OCP: byte = max(E(amax) - EMAX, 0)
+    static constexpr float MAX_FINITE = E5M2 ? 57344.0f : 448.0f;     // saturation bound
+    static constexpr float RCP_MAX = E5M2 ? 1.0f / 57344.0f : 1.0f / 448.0f; // f32 bits 0x37924925 / 0x3B124925
+    // OCP byte is 0 (a tiny block, flushed by default) iff E(amax) <= EMAX iff amax < 2^(EMAX - 126)
+    static constexpr float TINY_AMAX = E5M2 ? 0x1p-111f : 0x1p-118f;
+};
+
+// The per-block vectors are slots of one buffer: MX_SCALE_SLOTS x blockLanes_ 32-bit lanes.
+constexpr uint32_t MX_SCALE_SLOTS = 6;
 
 template <typename T>
 class KernelMxQuant {
@@ -68,28 +82,27 @@ public:
                              static_cast<uint64_t>(rowCount_) * scaleStride_);
 
         // a tile: rowsPerTile_ rows of blocksPerTile_ blocks; per-block vectors keep one 32-lane row
-        // per tile row (room for the pad byte of an odd block count)
+        // per tile row (room for the pad byte of an odd block count). Compare/Compares/Select work
+        // on whole 256-B repeats (64 lanes of 32 bits): both vectors are padded to that.
         const uint32_t elems = rowsPerTile_ * blocksPerTile_ * MX_BLOCK;
         const uint32_t cmpElems = AkAlignUp(elems, AK_REPEAT_BYTES / sizeof(float));
         scaleRow_ = AkAlignUp(blocksPerTile_ + 1, AK_BLOCK_BYTES);
         const uint32_t scaleElems = rowsPerTile_ * scaleRow_;
+        blockLanes_ = AkAlignUp(scaleElems, AK_REPEAT_BYTES / sizeof(float));
+        blockMaskBytes_ = AkAlignUp(blockLanes_ / 8, AK_BLOCK_BYTES);
         pipe_.InitBuffer(inQueX_, BUFFER_NUM, elems * sizeof(T));
         pipe_.InitBuffer(outQueY_, BUFFER_NUM, cmpElems);
         pipe_.InitBuffer(outQueS_, BUFFER_NUM, scaleElems);
+        // values: x in f32, then x * multiplier (a2: then |x * multiplier| and the encoder's int32 scratch)
         pipe_.InitBuffer(valueBuf_, cmpElems * sizeof(float));
-        pipe_.InitBuffer(absBuf_, elems * sizeof(float));
-        pipe_.InitBuffer(expandBuf_, (elems + 8 * MX_BLOCK) * sizeof(float));
-        pipe_.InitBuffer(amaxBuf_, scaleElems * sizeof(float));
-        pipe_.InitBuffer(byteBuf_, scaleElems * sizeof(int32_t));
-        pipe_.InitBuffer(flagBuf_, scaleElems * sizeof(int32_t));
-        pipe_.InitBuffer(tmpBuf_, scaleElems * sizeof(int32_t));
-        pipe_.InitBuffer(multBuf_, scaleElems * sizeof(int32_t));
-        pipe_.InitBuffer(rceilBuf_, scaleElems * sizeof(int32_t));
-        pipe_.InitBuffer(byte16Buf_, scaleElems * sizeof(int16_t));
-        pipe_.InitBuffer(byteHalfBuf_, scaleElems * sizeof(half));
-        pipe_.InitBuffer(maskBuf_, AkAlignUp(cmpElems / 8, AK_BLOCK_BYTES));
+        // work: |x| for the amax, then the multipliers broadcast per element (Brcb writes up to 8
+        // blocks of 32 lanes past the last row), then (a2) the encoder's int32 scratch
+        pipe_.InitBuffer(workBuf_, (elems + 8 * MX_BLOCK) * sizeof(float));
+        pipe_.InitBuffer(scaleBuf_, MX_SCALE_SLOTS * blockLanes_ * sizeof(float));
+        // Compare masks (one bit per lane): the elements', or two per-block masks
+        pipe_.InitBuffer(maskBuf_, AkMax(AkAlignUp(cmpElems / 8, AK_BLOCK_BYTES), 2 * blockMaskBytes_));
         Duplicate(valueBuf_.Get<float>(), 0.0f, cmpElems);
-        PipeBarrier<PIPE_V>();
+        PipeBarrier<PIPE_V>(); // the first tile's vector ops read and overwrite these lanes
     }
 
     __aicore__ inline void Process()
@@ -109,6 +122,13 @@ private:
     __aicore__ inline uint32_t ChunkLen(uint32_t blk, uint32_t blocks) const
     {
         return AkMin(blocks * MX_BLOCK, cols_ - blk * MX_BLOCK);
+    }
+
+    // slot `i` of the per-block vectors, as U
+    template <typename U>
+    __aicore__ inline LocalTensor<U> Slot(uint32_t i)
+    {
+        return scaleBuf_.Get<float>()[i * blockLanes_].template ReinterpretCast<U>();
     }
 
     __aicore__ inline void CopyIn(uint32_t row, uint32_t rows, uint32_t blk, uint32_t blocks)
@@ -135,19 +155,19 @@ private:
         inQueX_.EnQue(xLocal);
     }
 
+    // Barriers: PipeBarrier<PIPE_V> separates a vector instruction from an earlier one whose
+    // result it reads or whose operands/result it overwrites (same-pipe RAW/WAR/WAW); instructions
+    // between two barriers are independent of each other.
     __aicore__ inline void Compute(uint32_t rows, uint32_t blocks)
     {
         const uint32_t rowElems = blocks * MX_BLOCK;
         const uint32_t count = rows * rowElems;
+        const uint32_t cmpCount = AkAlignUp(count, AK_REPEAT_BYTES / sizeof(float));
         const uint32_t scaleCount = rows * scaleRow_;
+        const uint32_t lanes = AkAlignUp(scaleCount, AK_REPEAT_BYTES / sizeof(float));
         LocalTensor<float> values = valueBuf_.Get<float>();
-        LocalTensor<float> absX = absBuf_.Get<float>();
-        LocalTensor<float> amax = amaxBuf_.Get<float>();
-        LocalTensor<int32_t> amaxBits = amax.ReinterpretCast<int32_t>();
-        LocalTensor<int32_t> byte = byteBuf_.Get<int32_t>();
-        LocalTensor<int32_t> flag = flagBuf_.Get<int32_t>();
-        LocalTensor<int32_t> tmp = tmpBuf_.Get<int32_t>();
-        LocalTensor<int32_t> mult = multBuf_.Get<int32_t>();
+        LocalTensor<float> work = workBuf_.Get<float>();
+        LocalTensor<float> amax = Slot<float>(0);
 
         LocalTensor<T> xLocal = inQueX_.DeQue<T>();
         AkToFloat(values, xLocal, count);
@@ -155,162 +175,171 @@ private:
         inQueX_.FreeTensor(xLocal);
 
         // amax per block (lanes past the row's blocks stay 0: the pad byte and unused lanes)
-        Abs(absX, values, count);
-        Duplicate(amax, 0.0f, scaleCount);
+        Abs(work, values, count);
+        Duplicate(amax, 0.0f, lanes);
         PipeBarrier<PIPE_V>();
         for (uint32_t r = 0; r < rows; ++r) {
-            WholeReduceMax(amax[r * scaleRow_], absX[r * rowElems], static_cast<int32_t>(MX_BLOCK),
+            WholeReduceMax(amax[r * scaleRow_], work[r * rowElems], static_cast<int32_t>(MX_BLOCK),
                            static_cast<int32_t>(blocks), 1, 1, MX_BLOCK / AK_F32_PER_BLOCK,
                            ReduceOrder::ORDER_ONLY_VALUE);
         }
         PipeBarrier<PIPE_V>();
 
-        // flag = 1 for a block holding NaN or Inf (amax exponent field 255)
-        ShiftRight(tmp, amaxBits, static_cast<int32_t>(23), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Adds(flag, tmp, static_cast<int32_t>(-254), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Maxs(flag, flag, static_cast<int32_t>(0), scaleCount);
+        // scale bytes (f32 0..255) and multipliers (f32) per block
+        LocalTensor<float> byteF = Slot<float>(5);
+        LocalTensor<float> multF = Slot<float>(2);
         if (rceil_) {
-            RceilBytes(amax, byte, tmp, mult, scaleCount);
+            if (e5m2_) {
+                RceilScales<true>(lanes);
+            } else {
+                RceilScales<false>(lanes);
+            }
         } else {
-            // OCP: byte = max(E(amax) - emax, 0)
-            Adds(byte, tmp, static_cast<int32_t>(e5m2_ ? -15 : -8), scaleCount);
-            PipeBarrier<PIPE_V>();
-            Maxs(byte, byte, static_cast<int32_t>(0), scaleCount);
+            if (e5m2_) {
+                OcpScales<true>(lanes);
+            } else {
+                OcpScales<false>(lanes);
+            }
         }
-        PipeBarrier<PIPE_V>();
 
-        // multiplier bits: 2^(127 - byte) = (254 - byte) << 23, 0 for flushed tiny blocks, NaN for
-        // non-finite blocks; the byte itself becomes 0xFF there
-        Muls(mult, byte, static_cast<int32_t>(-1), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Adds(mult, mult, static_cast<int32_t>(254), scaleCount);
-        PipeBarrier<PIPE_V>();
-        ShiftLeft(mult, mult, static_cast<int32_t>(23), scaleCount);
-        PipeBarrier<PIPE_V>();
-        if (!rceil_ && flushTiny_) {
-            Mins(tmp, byte, static_cast<int32_t>(1), scaleCount);
-            PipeBarrier<PIPE_V>();
-            Mul(mult, mult, tmp, scaleCount);
-        }
-        Muls(tmp, flag, static_cast<int32_t>(-1), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Adds(tmp, tmp, static_cast<int32_t>(1), scaleCount); // 1 - flag
-        PipeBarrier<PIPE_V>();
-        Mul(mult, mult, tmp, scaleCount);
-        Mul(byte, byte, tmp, scaleCount);
-        PipeBarrier<PIPE_V>();
-        Muls(tmp, flag, static_cast<int32_t>(0x7FC00000), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Add(mult, mult, tmp, scaleCount);
-        Muls(tmp, flag, static_cast<int32_t>(255), scaleCount);
-        PipeBarrier<PIPE_V>();
-        Add(byte, byte, tmp, scaleCount);
-        PipeBarrier<PIPE_V>();
-
-        // scale bytes out (int32 -> int16 -> half -> uint8, all exact for 0..255)
-        LocalTensor<int16_t> byte16 = byte16Buf_.Get<int16_t>();
-        LocalTensor<half> byteHalf = byteHalfBuf_.Get<half>();
-        Cast(byte16, byte, RoundMode::CAST_NONE, scaleCount);
-        PipeBarrier<PIPE_V>();
-        Cast(byteHalf, byte16, RoundMode::CAST_RINT, scaleCount);
-        PipeBarrier<PIPE_V>();
-        LocalTensor<uint8_t> sLocal = outQueS_.AllocTensor<uint8_t>();
-        Cast(sLocal, byteHalf, RoundMode::CAST_RINT, scaleCount);
-        PipeBarrier<PIPE_V>();
-        outQueS_.EnQue(sLocal);
-
-        // elements: x * multiplier (broadcast per block), clamped to +-max (saturation)
-        LocalTensor<float> expanded = expandBuf_.Get<float>();
-        LocalTensor<float> multF32 = mult.ReinterpretCast<float>();
+        // scale bytes out (f32 -> half -> uint8, exact for 0..255); multipliers broadcast to the
+        // 32 lanes of their block
+        LocalTensor<half> byteH = Slot<half>(3);
+        Cast(byteH, byteF, RoundMode::CAST_RINT, scaleCount);
         const uint8_t repeats = static_cast<uint8_t>(AkCeilDiv(blocks, 8));
         for (uint32_t r = 0; r < rows; ++r) {
+            if (r > 0 && blocks % 8 != 0) {
+                // row r - 1's last repeat (8 blocks) ran into this row's first lanes: write them after it
+                PipeBarrier<PIPE_V>();
+            }
             for (uint32_t part = 0; part < MX_BLOCK / AK_F32_PER_BLOCK; ++part) {
-                Brcb(expanded[r * rowElems + part * AK_F32_PER_BLOCK], multF32[r * scaleRow_], repeats,
+                Brcb(work[r * rowElems + part * AK_F32_PER_BLOCK], multF[r * scaleRow_], repeats,
                      BrcbRepeatParams(MX_BLOCK / AK_F32_PER_BLOCK, 8 * MX_BLOCK / AK_F32_PER_BLOCK));
             }
         }
         PipeBarrier<PIPE_V>();
-        Mul(values, values, expanded, count);
-        PipeBarrier<PIPE_V>();
-        const float maxFinite = e5m2_ ? 57344.0f : 448.0f;
-        Mins(values, values, maxFinite, count);
-        PipeBarrier<PIPE_V>();
-        Maxs(values, values, -maxFinite, count);
-        PipeBarrier<PIPE_V>();
+        LocalTensor<uint8_t> sLocal = outQueS_.AllocTensor<uint8_t>();
+        Cast(sLocal, byteH, RoundMode::CAST_RINT, scaleCount);
+        outQueS_.EnQue(sLocal);
 
-        const uint32_t cmpCount = AkAlignUp(count, AK_REPEAT_BYTES / sizeof(float));
-        LocalTensor<uint8_t> mask = maskBuf_.Get<uint8_t>();
+        // elements: x * multiplier, then the FP8 codes (saturating)
+        Mul(values, values, work, count);
+        PipeBarrier<PIPE_V>();
         LocalTensor<uint8_t> yLocal = outQueY_.AllocTensor<uint8_t>();
+// clamp to +-max (the saturation; NaN stays NaN), then the saturating cast: NaN lanes
+// (non-finite blocks) become 0x00 (Cast.md), as the NPU writes them; NAN_ELEMENTS asks for 0x7F
+const float maxFinite = e5m2_ ? MxFp8Format<true>::MAX_FINITE : MxFp8Format<false>::MAX_FINITE;
+Mins(values, values, maxFinite, count);
+PipeBarrier<PIPE_V>();
+Maxs(values, values, -maxFinite, count);
+PipeBarrier<PIPE_V>();
+LocalTensor<uint8_t> nanMask = maskBuf_.Get<uint8_t>();
 if (e5m2_) {
     Cast(yLocal.ReinterpretCast<fp8_e5m2_t>(), values, RoundMode::CAST_RINT, cmpCount);
 } else {
     Cast(yLocal.ReinterpretCast<fp8_e4m3fn_t>(), values, RoundMode::CAST_RINT, cmpCount);
 }
-PipeBarrier<PIPE_V>();
-// NaN lanes (non-finite blocks): the saturating cast wrote 0x00 (Cast.md), as the NPU does;
-// NAN_ELEMENTS asks for 0x7F
 if (nanElements_) {
-    Compare(mask, values, values, CMPMODE::EQ, cmpCount);
-    PipeBarrier<PIPE_V>();
-    Select(yLocal, mask, yLocal, static_cast<uint8_t>(0x7F), SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
-    PipeBarrier<PIPE_V>();
+    Compare(nanMask, values, values, CMPMODE::EQ, cmpCount); // 1 where not NaN
+}
+// Select reads the cast's bytes; the next tile's first instruction overwrites `values`
+PipeBarrier<PIPE_V>();
+if (nanElements_) {
+    Select(yLocal, nanMask, yLocal, static_cast<uint8_t>(0x7F), SELMODE::VSEL_TENSOR_SCALAR_MODE, cmpCount);
 }
     outQueY_.EnQue(yLocal);
 }
 
-// RCEIL: S = amax * f32(1/max); byte = E(S) + 1 if (0 < E < 254 and M > 0) or (E == 0 and M > 2^22)
-__aicore__ inline void RceilBytes(const LocalTensor<float>& amax, const LocalTensor<int32_t>& byte,
-                                  const LocalTensor<int32_t>& tmp, const LocalTensor<int32_t>& scratch,
-                                  uint32_t n)
+// OCP: byte = max(E(amax) - EMAX, 0); multiplier 2^(127 - byte), 0 for flushed tiny blocks;
+// byte 0xFF and multiplier NaN for non-finite blocks. Reads slot 0 (amax), writes slots 5 (byte,
+// f32) and 2 (multiplier, f32); ends with a barrier.
+template <bool E5M2>
+__aicore__ inline void OcpScales(uint32_t n)
 {
-    LocalTensor<float> s = scratch.ReinterpretCast<float>();
-    Muls(s, amax, AkBitsToFloat(e5m2_ ? 0x37924925u : 0x3B124925u), n);
+    using Fmt = MxFp8Format<E5M2>;
+    LocalTensor<float> amax = Slot<float>(0);
+    LocalTensor<int32_t> byteI = Slot<int32_t>(1);
+    LocalTensor<int32_t> multI = Slot<int32_t>(2);
+    LocalTensor<float> byteF = Slot<float>(5);
+    LocalTensor<uint8_t> finite = maskBuf_.Get<uint8_t>();
+    LocalTensor<uint8_t> notTiny = maskBuf_.Get<uint8_t>()[blockMaskBytes_];
+
+    ShiftRight(byteI, amax.ReinterpretCast<int32_t>(), F32_MANT_BITS, n);
+    Compares(finite, amax, F32_MAX, CMPMODE::LE, n);
+    if (flushTiny_) {
+        Compares(notTiny, amax, Fmt::TINY_AMAX, CMPMODE::GE, n);
+    }
     PipeBarrier<PIPE_V>();
-    ShiftRight(byte, scratch, static_cast<int32_t>(23), n); // E (S >= 0)
-    ShiftLeft(scratch, scratch, static_cast<int32_t>(9), n);
+    Adds(byteI, byteI, -Fmt::EMAX, n);
     PipeBarrier<PIPE_V>();
-    ShiftRight(scratch.ReinterpretCast<uint32_t>(), scratch.ReinterpretCast<uint32_t>(), 9u, n); // M
+    Maxs(byteI, byteI, 0, n);
     PipeBarrier<PIPE_V>();
-    // c1 = (M > 0) * (E > 0) * (E < 254)
-    Mins(tmp, scratch, static_cast<int32_t>(1), n);
+    Muls(multI, byteI, -1, n);
+    Cast(byteF, byteI, RoundMode::CAST_RINT, n);
     PipeBarrier<PIPE_V>();
-    LocalTensor<int32_t> t2 = rceilBuf_.Get<int32_t>();
-    Mins(t2, byte, static_cast<int32_t>(1), n); // E > 0
+    Adds(multI, multI, E8M0_MULT_EXP_SUM, n);
+    Select(byteF, finite, byteF, E8M0_NAN_BYTE, SELMODE::VSEL_TENSOR_SCALAR_MODE, n);
     PipeBarrier<PIPE_V>();
-    Mul(tmp, tmp, t2, n);
+    ShiftLeft(multI, multI, F32_MANT_BITS, n);
     PipeBarrier<PIPE_V>();
-    Muls(t2, byte, static_cast<int32_t>(-1), n);
-    PipeBarrier<PIPE_V>();
-    Adds(t2, t2, static_cast<int32_t>(254), n);
-    PipeBarrier<PIPE_V>();
-    Maxs(t2, t2, static_cast<int32_t>(0), n);
-    PipeBarrier<PIPE_V>();
-    Mins(t2, t2, static_cast<int32_t>(1), n); // E < 254
-    PipeBarrier<PIPE_V>();
-    Mul(tmp, tmp, t2, n);
-    PipeBarrier<PIPE_V>();
-    Add(byte, byte, tmp, n);
-    PipeBarrier<PIPE_V>();
-    // c2 = (E == 0) * (M > 0x400000); E == 0 iff byte (so far) == 0 and c1 == 0
-    Adds(scratch, scratch, static_cast<int32_t>(-0x400000), n);
-    PipeBarrier<PIPE_V>();
-    Maxs(scratch, scratch, static_cast<int32_t>(0), n);
-    PipeBarrier<PIPE_V>();
-    Mins(scratch, scratch, static_cast<int32_t>(1), n);
-    Mins(t2, byte, static_cast<int32_t>(1), n);
-    PipeBarrier<PIPE_V>();
-    Muls(t2, t2, static_cast<int32_t>(-1), n);
-    PipeBarrier<PIPE_V>();
-    Adds(t2, t2, static_cast<int32_t>(1), n); // E == 0
-    PipeBarrier<PIPE_V>();
-    Mul(scratch, scratch, t2, n);
-    PipeBarrier<PIPE_V>();
-    Add(byte, byte, scratch, n);
+    LocalTensor<float> multF = multI.ReinterpretCast<float>();
+    if (flushTiny_) {
+        Select(multF, notTiny, multF, 0.0f, SELMODE::VSEL_TENSOR_SCALAR_MODE, n);
+        PipeBarrier<PIPE_V>();
+    }
+    Select(multF, finite, multF, __builtin_nanf(""), SELMODE::VSEL_TENSOR_SCALAR_MODE, n);
     PipeBarrier<PIPE_V>();
 }
 
+// RCEIL: S = amax * f32(1/max), byte = E(S) rounded up (RCEIL_CARRY_*), 0xFF for non-finite
+// blocks; multiplier 2^(127 - byte) (NaN for non-finite blocks; tiny blocks are not flushed).
+// Same slots as OcpScales; uses 1, 3 and 4 as scratch.
+template <bool E5M2>
+__aicore__ inline void RceilScales(uint32_t n)
+{
+    using Fmt = MxFp8Format<E5M2>;
+    LocalTensor<float> amax = Slot<float>(0);
+    LocalTensor<float> s = Slot<float>(1);
+    LocalTensor<int32_t> sBits = s.ReinterpretCast<int32_t>();
+    LocalTensor<int32_t> byteNormal = Slot<int32_t>(2);
+    LocalTensor<int32_t> byteSubnormal = Slot<int32_t>(3);
+    LocalTensor<int32_t> expo = Slot<int32_t>(4);
+    LocalTensor<float> byteF = Slot<float>(5);
+    LocalTensor<uint8_t> finite = maskBuf_.Get<uint8_t>();
+    LocalTensor<uint8_t> subnormal = maskBuf_.Get<uint8_t>()[blockMaskBytes_];
+
+    Muls(s, amax, Fmt::RCP_MAX, n);
+    Compares(finite, amax, F32_MAX, CMPMODE::LE, n);
+    PipeBarrier<PIPE_V>();
+    Adds(byteNormal, sBits, RCEIL_CARRY_NORMAL, n);
+    Adds(byteSubnormal, sBits, RCEIL_CARRY_SUBNORMAL, n);
+    ShiftRight(expo, sBits, F32_MANT_BITS, n);
+    PipeBarrier<PIPE_V>();
+    ShiftRight(byteNormal, byteNormal, F32_MANT_BITS, n);
+    ShiftRight(byteSubnormal, byteSubnormal, F32_MANT_BITS, n);
+    Compares(subnormal, expo, 0, CMPMODE::EQ, n);
+    PipeBarrier<PIPE_V>();
+    Cast(byteNormal.ReinterpretCast<float>(), byteNormal, RoundMode::CAST_RINT, n);
+    Cast(byteSubnormal.ReinterpretCast<float>(), byteSubnormal, RoundMode::CAST_RINT, n);
+    PipeBarrier<PIPE_V>();
+    Select(byteF, subnormal, byteSubnormal.ReinterpretCast<float>(), byteNormal.ReinterpretCast<float>(),
+           SELMODE::VSEL_TENSOR_TENSOR_MODE, n);
+    PipeBarrier<PIPE_V>();
+    LocalTensor<int32_t> byteI = sBits;
+    Cast(byteI, byteF, RoundMode::CAST_RINT, n);
+    PipeBarrier<PIPE_V>();
+    LocalTensor<int32_t> multI = Slot<int32_t>(2);
+    Muls(multI, byteI, -1, n);
+    Select(byteF, finite, byteF, E8M0_NAN_BYTE, SELMODE::VSEL_TENSOR_SCALAR_MODE, n);
+    PipeBarrier<PIPE_V>();
+    Adds(multI, multI, E8M0_MULT_EXP_SUM, n);
+    PipeBarrier<PIPE_V>();
+    ShiftLeft(multI, multI, F32_MANT_BITS, n);
+    PipeBarrier<PIPE_V>();
+    LocalTensor<float> multF = multI.ReinterpretCast<float>();
+    Select(multF, finite, multF, __builtin_nanf(""), SELMODE::VSEL_TENSOR_SCALAR_MODE, n);
+    PipeBarrier<PIPE_V>();
+}
 __aicore__ inline void CopyOut(uint32_t row, uint32_t rows, uint32_t blk, uint32_t blocks)
 {
     const uint32_t len = ChunkLen(blk, blocks);
@@ -335,16 +364,8 @@ TQue<QuePosition::VECIN, BUFFER_NUM> inQueX_;
 TQue<QuePosition::VECOUT, BUFFER_NUM> outQueY_;
 TQue<QuePosition::VECOUT, BUFFER_NUM> outQueS_;
 TBuf<TPosition::VECCALC> valueBuf_;
-TBuf<TPosition::VECCALC> absBuf_;
-TBuf<TPosition::VECCALC> expandBuf_;
-TBuf<TPosition::VECCALC> amaxBuf_;
-TBuf<TPosition::VECCALC> byteBuf_;
-TBuf<TPosition::VECCALC> flagBuf_;
-TBuf<TPosition::VECCALC> tmpBuf_;
-TBuf<TPosition::VECCALC> multBuf_;
-TBuf<TPosition::VECCALC> rceilBuf_;
-TBuf<TPosition::VECCALC> byte16Buf_;
-TBuf<TPosition::VECCALC> byteHalfBuf_;
+TBuf<TPosition::VECCALC> workBuf_;
+TBuf<TPosition::VECCALC> scaleBuf_;
 TBuf<TPosition::VECCALC> maskBuf_;
     GlobalTensor<T> xGm_;
     GlobalTensor<uint8_t> yGm_;
@@ -355,6 +376,8 @@ TBuf<TPosition::VECCALC> maskBuf_;
     uint32_t rowsPerTile_ = 0;
     uint32_t blocksPerTile_ = 0;
     uint32_t scaleRow_ = 0;
+    uint32_t blockLanes_ = 0;
+    uint32_t blockMaskBytes_ = 0;
     uint32_t rowCount_ = 0;
     bool e5m2_ = false;
     bool rceil_ = false;
