@@ -25,7 +25,11 @@
 
 namespace mx_quant_a5_v0 {
 constexpr int32_t BUFFER_NUM = 2;
-using Traits = AkTargetA5;
+// the target's traits and the FP8 element types it converts in hardware
+struct Traits : AkTargetA5 {
+    using Fp8E4m3 = fp8_e4m3fn_t;
+    using Fp8E5m2 = fp8_e5m2_t;
+};
 } // namespace mx_quant_a5_v0
 
 extern "C" __global__ __aicore__ void ak_mx_quant_a5_v0(GM_ADDR x, GM_ADDR y, GM_ADDR scales, AkMxQuantTiling tiling)

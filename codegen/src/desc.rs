@@ -177,6 +177,11 @@ pub struct SourceKernel {
     pub mode_keys: Vec<ModeKey>,
     /// The UB buffers, declared once (`crate::ub`).
     pub ub: UbPlan,
+    /// The kernel names the FP8 element types through its traits (`typename Traits::Fp8E4m3`,
+    /// `Fp8E5m2`) on targets that convert them in hardware: the unit's `Traits` then derives from
+    /// the target's traits type and adds them. Targets with `SOFT_FP8` never see the names (the
+    /// a2 toolchain has no fp8 types).
+    pub native_fp8_types: bool,
 }
 
 impl KernelDesc {

@@ -156,7 +156,15 @@ fn source_entry(ctx: &EmitCtx, src: &SourceKernel, w: &mut SourceWriter) {
         "constexpr int32_t BUFFER_NUM = {};",
         ctx.variant.buffer_num
     ));
-    w.line(format!("using Traits = {};", ctx.target.traits_type()));
+    if src.native_fp8_types && !ctx.target.trait_flag("SOFT_FP8") {
+        w.line("// the target's traits and the FP8 element types it converts in hardware");
+        w.line(format!("struct Traits : {} {{", ctx.target.traits_type()));
+        w.line("    using Fp8E4m3 = fp8_e4m3fn_t;");
+        w.line("    using Fp8E5m2 = fp8_e5m2_t;");
+        w.line("};");
+    } else {
+        w.line(format!("using Traits = {};", ctx.target.traits_type()));
+    }
     w.line(format!("}} // namespace {}", ctx.stem()));
     w.blank();
     w.line(format!(

@@ -48,9 +48,11 @@ pub fn cann_project(target: Target) -> Result<Vec<ProjectDir>, String> {
         .map(|f| f.name.trim_end_matches(".cpp").to_string())
         .collect();
     // the kernel sources the units include, under the same relative paths as in ascendc/kernels
+    // (the emulator's test kernel is not shipped)
     kernels.extend(
         crate::sources::KERNEL_SOURCES
             .iter()
+            .filter(|(name, _)| !name.starts_with("sim_probe/"))
             .map(|(name, text)| GeneratedFile {
                 name: name.to_string(),
                 contents: text.to_string(),

@@ -30,4 +30,36 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
         "rms_norm/rms_norm_ub.h",
         include_str!("../../ascendc/kernels/rms_norm/rms_norm_ub.h"),
     ),
+    (
+        "rope_qk/rope_qk.h",
+        include_str!("../../ascendc/kernels/rope_qk/rope_qk.h"),
+    ),
+    (
+        "rope_qk/rope_qk_ub.h",
+        include_str!("../../ascendc/kernels/rope_qk/rope_qk_ub.h"),
+    ),
+    (
+        "fp8_block_dequant/fp8_block_dequant.h",
+        include_str!("../../ascendc/kernels/fp8_block_dequant/fp8_block_dequant.h"),
+    ),
+    (
+        "fp8_block_dequant/fp8_block_dequant_ub.h",
+        include_str!("../../ascendc/kernels/fp8_block_dequant/fp8_block_dequant_ub.h"),
+    ),
+    (
+        "mx_dequant/mx_dequant.h",
+        include_str!("../../ascendc/kernels/mx_dequant/mx_dequant.h"),
+    ),
+    (
+        "mx_dequant/mx_dequant_ub.h",
+        include_str!("../../ascendc/kernels/mx_dequant/mx_dequant_ub.h"),
+    ),
+    (
+        "sim_probe/sim_probe.h",
+        include_str!("../../ascendc/kernels/sim_probe/sim_probe.h"),
+    ),
+    (
+        "sim_probe/sim_probe_ub.h",
+        include_str!("../../ascendc/kernels/sim_probe/sim_probe_ub.h"),
+    ),
 ];

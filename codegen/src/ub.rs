@@ -59,6 +59,8 @@ pub enum When {
     NotKey(&'static str),
     /// Only when the target trait (a `static constexpr bool` of the traits type) is true.
     Trait(&'static str),
+    /// Only when its size is not zero (a run-time condition: a shape with no such data).
+    NonZero,
 }
 
 /// One UB allocation of a kernel.
@@ -88,8 +90,12 @@ pub struct UbPlan {
 }
 
 /// Named constants a size expression may use: (name, value). The C++ side spells them by name
-/// (`ak_common.h` defines them), the Rust side by value.
-pub const CONSTANTS: [(&str, u64); 2] = [("AK_BLOCK_BYTES", 32), ("AK_REPEAT_BYTES", 256)];
+/// (`ak_common.h` and `common/ak_kernel.h` define them), the Rust side by value.
+pub const CONSTANTS: [(&str, u64); 3] = [
+    ("AK_BLOCK_BYTES", 32),
+    ("AK_REPEAT_BYTES", 256),
+    ("AK_MX_BLOCK", 32),
+];
 
 /// Fixed C types `sizeof` accepts, with their sizes.
 const FIXED_TYPES: [(&str, u64); 9] = [
@@ -128,6 +134,8 @@ pub enum Expr {
     AlignUp(Box<Expr>, Box<Expr>),
     /// `ceil_div(n, d)`.
     CeilDiv(Box<Expr>, Box<Expr>),
+    /// `max(a, b)`.
+    Max(Box<Expr>, Box<Expr>),
 }
 
 /// What names an expression may refer to.
@@ -246,6 +254,10 @@ impl Parser<'_> {
                 let (a, b) = self.call2()?;
                 return Ok(Expr::CeilDiv(a, b));
             }
+            "max" => {
+                let (a, b) = self.call2()?;
+                return Ok(Expr::Max(a, b));
+            }
             "sizeof" => {
                 self.expect("(")?;
                 let ty = self.next()?;
@@ -334,6 +346,7 @@ impl Expr {
             Expr::Bin(..) => self.cpp(),
             Expr::AlignUp(a, b) => format!("AkAlignUp({}, {})", a.cpp(), b.cpp()),
             Expr::CeilDiv(a, b) => format!("AkCeilDiv({}, {})", a.cpp(), b.cpp()),
+            Expr::Max(a, b) => format!("AkMax({}, {})", a.cpp(), b.cpp()),
         }
     }
 
@@ -341,7 +354,7 @@ impl Expr {
     pub fn uses(&self, name: &str) -> bool {
         match self {
             Expr::Let(l) => l == name,
-            Expr::Bin(a, _, b) | Expr::AlignUp(a, b) | Expr::CeilDiv(a, b) => {
+            Expr::Bin(a, _, b) | Expr::AlignUp(a, b) | Expr::CeilDiv(a, b) | Expr::Max(a, b) => {
                 a.uses(name) || b.uses(name)
             }
             _ => false,
@@ -370,6 +383,7 @@ impl Expr {
             Expr::Bin(a, op, b) => format!("({} {op} {})", a.rust(), b.rust()),
             Expr::AlignUp(a, b) => format!("ub_align_up({}, {})", a.rust(), b.rust()),
             Expr::CeilDiv(a, b) => format!("({}).div_ceil(({}).max(1))", a.rust(), b.rust()),
+            Expr::Max(a, b) => format!("({}).max({})", a.rust(), b.rust()),
         }
     }
 }
@@ -497,7 +511,7 @@ impl PlanCtx<'_> {
         w.blank();
         w.line("#include \"kernel_operator.h\"");
         w.line("#include \"ak_kernels.h\"");
-        w.line("#include \"ak_common.h\"");
+        w.line("#include \"common/ak_kernel.h\"");
         w.blank();
         w.line(format!("template <{}>", self.template_params()));
         w.line(format!("struct {} {{", self.ub_struct));
@@ -552,8 +566,32 @@ impl PlanCtx<'_> {
                         When::Key(k) => Some(k.to_string()),
                         When::NotKey(k) => Some(format!("!{k}")),
                         When::Trait(t) => Some(format!("Traits::{t}")),
+                        When::NonZero => None,
                     };
                     match cond {
+                        None if when == When::NonZero => {
+                            for (b, e) in &parsed.buffers[i..j] {
+                                let bytes = format!("{}Bytes", b.name);
+                                w.line(format!("const uint32_t {bytes} = {};", e.cpp()));
+                                w.line(format!("if ({bytes} != 0) {{"));
+                                w.indented(|w| {
+                                    let call = match (b.position, b.depth) {
+                                        (Position::VecCalc, _) => {
+                                            format!("pipe.InitBuffer({}, {bytes});", b.name)
+                                        }
+                                        (_, Depth::BufferNum) => format!(
+                                            "pipe.InitBuffer({}, BUFFER_NUM, {bytes});",
+                                            b.name
+                                        ),
+                                        (_, Depth::One) => {
+                                            format!("pipe.InitBuffer({}, 1, {bytes});", b.name)
+                                        }
+                                    };
+                                    w.line(call);
+                                });
+                                w.line("}");
+                            }
+                        }
                         None => {
                             for c in &calls {
                                 w.line(c);
@@ -577,7 +615,7 @@ impl PlanCtx<'_> {
                         || parsed
                             .buffers
                             .iter()
-                            .any(|(b, e)| b.when == When::Always && e.uses(name));
+                            .any(|(b, e)| matches!(b.when, When::Always | When::NonZero) && e.uses(name));
                     if !always {
                         w.line(format!("(void){name};"));
                     }
@@ -660,7 +698,7 @@ impl PlanCtx<'_> {
                             Depth::One => "1u64",
                         };
                         let cond = match b.when {
-                            When::Always => "true".to_string(),
+                            When::Always | When::NonZero => "true".to_string(),
                             When::Key(k) => k.to_lowercase(),
                             When::NotKey(k) => format!("!{}", k.to_lowercase()),
                             When::Trait(t) => {
@@ -735,6 +773,7 @@ impl PlanCtx<'_> {
                 When::Key(k) => format!("`{k}`"),
                 When::NotKey(k) => format!("not `{k}`"),
                 When::Trait(t) => format!("`Traits::{t}`"),
+                When::NonZero => "if not 0".to_string(),
             };
             s.push_str(&format!(
                 "| `{}` | {} | {depth} | `{}` | {when} | {} |\n",

@@ -9,8 +9,9 @@
 //
 // Template parameters: T the element type of x; BUFFER_NUM the depth of the queues; Traits the
 // target (Traits::SOFT_FP8: no FP8 types, the codes are computed with integer vector ops,
-// ak_fp8_soft.h; otherwise the hardware Cast). Format, scale algorithm and policies are runtime
-// flags (they change a constant or one Select). Buffers: mx_quant_ub.h (generated).
+// ak_fp8_soft.h; otherwise the hardware Cast to Traits::Fp8E4m3 / Fp8E5m2, which exist only
+// there). Format, scale algorithm and policies are runtime flags (they change a constant or one
+// Select). Buffers: mx_quant_ub.h (generated).
 //
 // Vector code: conditions are bit masks of Compare/Compares consumed by Select; PipeBarrier<PIPE_V>
 // separates an instruction only from earlier ones whose result it reads or whose operands or result
@@ -52,22 +53,6 @@ struct MxFp8Format {
     static constexpr float TINY_AMAX = E5M2 ? 0x1p-111f : 0x1p-118f;
 };
 
-// The hardware FP8 cast (CAST_RINT, saturating: NaN -> 0x00). Declared on every target so that a
-// SOFT_FP8 target's discarded branch names a declared function; defined where the FP8 types exist.
-template <bool E5M2>
-__aicore__ inline void MxFp8CastHw(const LocalTensor<uint8_t>& y, const LocalTensor<float>& v, uint32_t count);
-#if defined(__NPU_ARCH__) && __NPU_ARCH__ == 3510
-template <bool E5M2>
-__aicore__ inline void MxFp8CastHw(const LocalTensor<uint8_t>& y, const LocalTensor<float>& v, uint32_t count)
-{
-    if constexpr (E5M2) {
-        Cast(y.ReinterpretCast<fp8_e5m2_t>(), v, RoundMode::CAST_RINT, count);
-    } else {
-        Cast(y.ReinterpretCast<fp8_e4m3fn_t>(), v, RoundMode::CAST_RINT, count);
-    }
-}
-#endif
-
 template <typename T, int32_t BUFFER_NUM, typename Traits>
 class KernelMxQuant {
 public:
@@ -90,7 +75,8 @@ public:
         const uint64_t base = static_cast<uint64_t>(core.start) * cols_;
         xGm_.SetGlobalBuffer(reinterpret_cast<__gm__ T*>(x) + base, static_cast<uint64_t>(rowCount_) * cols_);
         yGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(y) + base, static_cast<uint64_t>(rowCount_) * cols_);
-        sGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(scales) + static_cast<uint64_t>(core.start) * scaleStride_,
+        sGm_.SetGlobalBuffer(reinterpret_cast<__gm__ uint8_t*>(scales) +
+                                 static_cast<uint64_t>(core.start) * scaleStride_,
                              static_cast<uint64_t>(rowCount_) * scaleStride_);
 
         // The tile and its vectors as mx_quant_ub.h sizes them: rowsPerTile_ rows of blocksPerTile_
@@ -372,9 +358,9 @@ private:
         Maxs(values, values, -maxFinite, count);
         PipeBarrier<PIPE_V>();
         if (e5m2_) {
-            MxFp8CastHw<true>(yLocal, values, cmpCount);
+            Cast(yLocal.ReinterpretCast<typename Traits::Fp8E5m2>(), values, RoundMode::CAST_RINT, cmpCount);
         } else {
-            MxFp8CastHw<false>(yLocal, values, cmpCount);
+            Cast(yLocal.ReinterpretCast<typename Traits::Fp8E4m3>(), values, RoundMode::CAST_RINT, cmpCount);
         }
         if (nanElements_) {
             Compare(nanMask, values, values, CMPMODE::EQ, cmpCount); // 1 where not NaN

@@ -6,7 +6,7 @@
 
 #include "kernel_operator.h"
 #include "ak_kernels.h"
-#include "ak_common.h"
+#include "common/ak_kernel.h"
 
 template <typename T, int32_t BUFFER_NUM, typename Traits, bool FUSED>
 struct AkRmsNormUb {

@@ -47,6 +47,7 @@ pub fn desc() -> KernelDesc {
             type_params: vec![TypeParam { name: "T", field: "dtype", choices: FLOAT_DTYPES }],
             mode_keys: vec![],
             ub: ub_plan(),
+            native_fp8_types: true,
         }),
     }
 }
