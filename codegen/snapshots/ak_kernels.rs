@@ -662,3 +662,144 @@ impl SimProbeGm {
         lib.launch_result(&symbol, rc)
     }
 }
+
+/// `n` rounded up to a multiple of `a` (the UB accounting's `align_up`).
+#[allow(dead_code)]
+const fn ub_align_up(n: u64, a: u64) -> u64 {
+    if a == 0 { n } else { n.div_ceil(a) * a }
+}
+
+/// UB bytes of every buffer `rms_norm` allocates (its `rms_norm_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn rms_norm_ub_buffers(tiling: &AkRmsNormTiling, target: Target, buffer_num: u32, t_bytes: u32, fused: bool) -> [(&'static str, u64); 11] {
+    let stride = ub_align_up(u64::from(tiling.cols), (32u64 / (u64::from(t_bytes)).max(1)));
+    let tile = ((u64::from(tiling.rows_per_tile) * stride) * u64::from(t_bytes));
+    let tile_f32 = ((u64::from(tiling.rows_per_tile) * stride) * 4u64);
+    let partials = (u64::from(tiling.cols)).div_ceil(((256u64 / (4u64).max(1))).max(1));
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueX", if true { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("outQueY", if true { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("inQueR", if fused { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("outQueH", if fused { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("inQueW", if true { 1u64 * ub_align_up((stride * u64::from(t_bytes)), 32) } else { 0 }),
+        ("wBuf", if true { 1u64 * ub_align_up((stride * 4u64), 32) } else { 0 }),
+        ("xBuf", if true { 1u64 * ub_align_up(tile_f32, 32) } else { 0 }),
+        ("sqBuf", if true { 1u64 * ub_align_up(tile_f32, 32) } else { 0 }),
+        ("sumBuf", if true { 1u64 * ub_align_up((u64::from(tiling.rows_per_tile) * 32u64), 32) } else { 0 }),
+        ("workBuf", if true { 1u64 * ub_align_up((ub_align_up(partials, (32u64 / (4u64).max(1))) * 4u64), 32) } else { 0 }),
+        ("nrBuf", if true { 1u64 * ub_align_up((8u64 * 32u64), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `rms_norm` allocates: the sum of [`rms_norm_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn rms_norm_ub_bytes(tiling: &AkRmsNormTiling, target: Target, buffer_num: u32, t_bytes: u32, fused: bool) -> u64 {
+    rms_norm_ub_buffers(tiling, target, buffer_num, t_bytes, fused).iter().map(|(_, b)| b).sum()
+}
+
+/// UB bytes of every buffer `mx_dequant` allocates (its `mx_dequant_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn mx_dequant_ub_buffers(tiling: &AkMxDequantTiling, target: Target, buffer_num: u32, t_bytes: u32) -> [(&'static str, u64); 10] {
+    let elems = ((u64::from(tiling.rows_per_tile) * u64::from(tiling.blocks_per_tile)) * 32u64);
+    let scale_elems = (u64::from(tiling.rows_per_tile) * ub_align_up(u64::from(tiling.blocks_per_tile), 32u64));
+    let value_elems = ub_align_up(elems, (256u64 / (4u64).max(1)));
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueY", if true { depth * ub_align_up(elems, 32) } else { 0 }),
+        ("inQueS", if true { depth * ub_align_up(scale_elems, 32) } else { 0 }),
+        ("outQue", if true { depth * ub_align_up((elems * u64::from(t_bytes)), 32) } else { 0 }),
+        ("halfBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("bitsBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("auxBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("scaleBuf", if true { 1u64 * ub_align_up((scale_elems * 4u64), 32) } else { 0 }),
+        ("expandBuf", if true { 1u64 * ub_align_up(((elems + (8u64 * 32u64)) * 4u64), 32) } else { 0 }),
+        ("valueBuf", if true { 1u64 * ub_align_up((value_elems * 4u64), 32) } else { 0 }),
+        ("maskBuf", if matches!(target, Target::A2) { 1u64 * ub_align_up(ub_align_up((value_elems / (8u64).max(1)), 32u64), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `mx_dequant` allocates: the sum of [`mx_dequant_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn mx_dequant_ub_bytes(tiling: &AkMxDequantTiling, target: Target, buffer_num: u32, t_bytes: u32) -> u64 {
+    mx_dequant_ub_buffers(tiling, target, buffer_num, t_bytes).iter().map(|(_, b)| b).sum()
+}
+
+/// UB bytes of every buffer `fp8_block_dequant` allocates (its `fp8_block_dequant_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn fp8_block_dequant_ub_buffers(tiling: &AkFp8BlockDequantTiling, target: Target, buffer_num: u32, s_bytes: u32, t_bytes: u32) -> [(&'static str, u64); 10] {
+    let elems = (u64::from(tiling.rows_per_tile) * u64::from(tiling.cols_per_tile));
+    let max_scales = ((u64::from(tiling.cols_per_tile) / (u64::from(tiling.block_cols)).max(1)) + 2u64);
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueW", if true { depth * ub_align_up(elems, 32) } else { 0 }),
+        ("inQueS", if true { 1u64 * ub_align_up(ub_align_up((max_scales * u64::from(s_bytes)), 32u64), 32) } else { 0 }),
+        ("outQue", if true { depth * ub_align_up((elems * u64::from(t_bytes)), 32) } else { 0 }),
+        ("halfBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("bitsBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("auxBuf", if true { 1u64 * ub_align_up((elems * 2u64), 32) } else { 0 }),
+        ("scaleBuf", if true { 1u64 * ub_align_up(ub_align_up((max_scales * 4u64), 32u64), 32) } else { 0 }),
+        ("expandBuf", if true { 1u64 * ub_align_up((u64::from(tiling.cols_per_tile) * 4u64), 32) } else { 0 }),
+        ("valueBuf", if true { 1u64 * ub_align_up((elems * 4u64), 32) } else { 0 }),
+        ("maskBuf", if matches!(target, Target::A2) { 1u64 * ub_align_up(ub_align_up((elems / (8u64).max(1)), 32u64), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `fp8_block_dequant` allocates: the sum of [`fp8_block_dequant_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn fp8_block_dequant_ub_bytes(tiling: &AkFp8BlockDequantTiling, target: Target, buffer_num: u32, s_bytes: u32, t_bytes: u32) -> u64 {
+    fp8_block_dequant_ub_buffers(tiling, target, buffer_num, s_bytes, t_bytes).iter().map(|(_, b)| b).sum()
+}
+
+/// UB bytes of every buffer `rope_qk` allocates (its `rope_qk_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn rope_qk_ub_buffers(tiling: &AkRopeQkTiling, target: Target, buffer_num: u32, t_bytes: u32) -> [(&'static str, u64); 14] {
+    let half = (u64::from(tiling.rotary_dim) / (2u64).max(1));
+    let heads = (u64::from(tiling.heads_q)).max(u64::from(tiling.heads_k));
+    let n = ((u64::from(tiling.rows_per_tile) * heads) * ub_align_up(half, (32u64 / (u64::from(t_bytes)).max(1))));
+    let cs = (u64::from(tiling.rows_per_tile) * ub_align_up(half, (32u64 / (4u64).max(1))));
+    let pass_stride = ub_align_up((u64::from(tiling.head_dim)).saturating_sub(u64::from(tiling.rotary_dim)), (32u64 / (u64::from(t_bytes)).max(1)));
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueX1", if true { depth * ub_align_up((n * u64::from(t_bytes)), 32) } else { 0 }),
+        ("inQueX2", if true { depth * ub_align_up((n * u64::from(t_bytes)), 32) } else { 0 }),
+        ("inQueCos", if true { depth * ub_align_up((cs * 4u64), 32) } else { 0 }),
+        ("inQueSin", if true { depth * ub_align_up((cs * 4u64), 32) } else { 0 }),
+        ("outQueO1", if true { depth * ub_align_up((n * u64::from(t_bytes)), 32) } else { 0 }),
+        ("outQueO2", if true { depth * ub_align_up((n * u64::from(t_bytes)), 32) } else { 0 }),
+        ("passBuf", if true { 1u64 * ub_align_up((((u64::from(tiling.rows_per_tile) * heads) * pass_stride) * u64::from(t_bytes)), 32) } else { 0 }),
+        ("cosBuf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("sinBuf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("x1Buf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("x2Buf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("t1Buf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("t2Buf", if true { 1u64 * ub_align_up((n * 4u64), 32) } else { 0 }),
+        ("scratchBuf", if true { 1u64 * ub_align_up((n * u64::from(t_bytes)), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `rope_qk` allocates: the sum of [`rope_qk_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn rope_qk_ub_bytes(tiling: &AkRopeQkTiling, target: Target, buffer_num: u32, t_bytes: u32) -> u64 {
+    rope_qk_ub_buffers(tiling, target, buffer_num, t_bytes).iter().map(|(_, b)| b).sum()
+}
+
+/// UB bytes of every buffer `sim_probe` allocates (its `sim_probe_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn sim_probe_ub_buffers(tiling: &AkSimProbeTiling, target: Target, buffer_num: u32) -> [(&'static str, u64); 1] {
+    let depth = u64::from(buffer_num);
+    [
+        ("que", if true { depth * ub_align_up((u64::from(tiling.n) * 4u64), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `sim_probe` allocates: the sum of [`sim_probe_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn sim_probe_ub_bytes(tiling: &AkSimProbeTiling, target: Target, buffer_num: u32) -> u64 {
+    sim_probe_ub_buffers(tiling, target, buffer_num).iter().map(|(_, b)| b).sum()
+}

@@ -14,56 +14,20 @@
 #endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
+#include "sim_probe/sim_probe.h"
 
 #if defined(__NPU_ARCH__) && __NPU_ARCH__ != 2201
 #error "sim_probe_a2_v0.cpp is generated for dav-c220 (__NPU_ARCH__ 2201)"
 #endif
 
-using namespace AscendC;
-
 namespace sim_probe_a2_v0 {
-
 constexpr int32_t BUFFER_NUM = 1;
-
-__aicore__ inline void Probe(GM_ADDR src, GM_ADDR dst, const AkSimProbeTiling& tiling)
-{
-    TPipe pipe;
-    TQue<QuePosition::VECIN, BUFFER_NUM> que;
-    GlobalTensor<float> srcGm;
-    GlobalTensor<float> dstGm;
-    srcGm.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(src), tiling.n);
-    dstGm.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(dst), tiling.n);
-    pipe.InitBuffer(que, BUFFER_NUM, tiling.n * sizeof(float));
-
-    if (tiling.mode == 2) {
-        LocalTensor<float> none = que.DeQue<float>();
-        que.FreeTensor(none);
-        return;
-    }
-    LocalTensor<float> t = que.AllocTensor<float>();
-    DataCopy(t, srcGm, tiling.n);
-    que.EnQue(t);
-    if (tiling.mode == 4) {
-        Muls(t, t, 2.0f, tiling.n);
-    }
-    t = que.DeQue<float>();
-    DataCopy(dstGm, t, tiling.n);
-    if (tiling.mode == 3) {
-        return;
-    }
-    que.FreeTensor(t);
-    if (tiling.mode == 1) {
-        que.FreeTensor(t);
-    }
-}
-
+using Traits = AkTargetA2;
 } // namespace sim_probe_a2_v0
-
-using namespace sim_probe_a2_v0;
 
 extern "C" __global__ __aicore__ void ak_sim_probe_a2_v0(GM_ADDR src, GM_ADDR dst, AkSimProbeTiling tiling)
 {
-    Probe(src, dst, tiling);
+    AkRunKernel<KernelSimProbe<sim_probe_a2_v0::BUFFER_NUM, sim_probe_a2_v0::Traits>>(tiling, src, dst);
 }
 
 extern "C" int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling)

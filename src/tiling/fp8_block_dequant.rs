@@ -1,6 +1,7 @@
 //! Tiling of `fp8_block_dequant`: rows over cores, then tiles of rows x column chunks.
 
 use super::{align_up, split_rows, Knobs, Target, TilingError, MAX_COPY_BLOCKS};
+use crate::device::kernels::{fp8_block_dequant_ub_bytes, AkFp8BlockDequantTiling};
 
 /// Columns per tile are a multiple of this (whole 256-B f32 repeats for Compare/Select).
 pub const COL_GRANULE: u32 = 64;
@@ -37,22 +38,24 @@ pub struct Fp8BlockPlan {
     pub ub_bytes: u32,
 }
 
-/// UB bytes the generated kernel allocates for `rows` x `cols` tiles (mirrors its `Init`).
+/// UB bytes the kernel allocates for `rows` x `cols` tiles on `target`: the sum of its buffers as
+/// declared in its description (`codegen/src/kernels/fp8_block_dequant.rs`), the declarations its
+/// `InitBuffer` plan (`ascendc/kernels/fp8_block_dequant/fp8_block_dequant_ub.h`) is generated from.
 pub fn ub_usage(target: Target, knobs: Knobs, shape: &Fp8BlockShape, rows: u32, cols: u32) -> u64 {
-    let b = |n: u64| n.div_ceil(32) * 32;
-    let buf = u64::from(knobs.buffer_num);
-    let elems = u64::from(rows) * u64::from(cols);
-    let max_scales = u64::from(cols / shape.block[1] + 2);
-    let mut total = buf * (b(elems) + b(elems * u64::from(shape.out_bytes)))
-        + b(max_scales * u64::from(shape.scale_bytes))
-        + 3 * b(elems * 2)
-        + b(max_scales * 4)
-        + b(u64::from(cols) * 4)
-        + b(elems * 4);
-    if target == Target::A2 {
-        total += b(elems / 8);
-    }
-    total
+    // only the fields the buffer sizes read; the element sizes are given directly
+    let tiling = AkFp8BlockDequantTiling {
+        block_cols: shape.block[1],
+        rows_per_tile: rows,
+        cols_per_tile: cols,
+        ..AkFp8BlockDequantTiling::default()
+    };
+    fp8_block_dequant_ub_bytes(
+        &tiling,
+        target,
+        knobs.buffer_num,
+        shape.scale_bytes,
+        shape.out_bytes,
+    )
 }
 
 /// Plans `fp8_block_dequant` for `target` and a variant's `knobs` on at most `cores` cores.
@@ -115,6 +118,54 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generated accounting against the closed form the hand-written `ub_usage` computed
+    /// before the buffers were declared once: the declarations describe the same kernel.
+    #[test]
+    fn generated_accounting_equals_the_closed_form() {
+        let closed_form = |t: Target, k: Knobs, s: &Fp8BlockShape, rows: u32, cols: u32| -> u64 {
+            let b = |n: u64| n.div_ceil(32) * 32;
+            let buf = u64::from(k.buffer_num);
+            let elems = u64::from(rows) * u64::from(cols);
+            let max_scales = u64::from(cols / s.block[1] + 2);
+            let mut total = buf * (b(elems) + b(elems * u64::from(s.out_bytes)))
+                + b(max_scales * u64::from(s.scale_bytes))
+                + 3 * b(elems * 2)
+                + b(max_scales * 4)
+                + b(u64::from(cols) * 4)
+                + b(elems * 4);
+            if t == Target::A2 {
+                total += b(elems / 8);
+            }
+            total
+        };
+        for t in Target::ALL {
+            for buffer_num in [1, 2] {
+                let k = Knobs {
+                    buffer_num,
+                    ub_share_pct: 100,
+                };
+                for block in [[128, 128], [1, 32], [7, 100]] {
+                    for (scale_bytes, out_bytes) in [(4, 2), (2, 4), (2, 2)] {
+                        for (rows, cols) in [(1, 64), (3, 128), (16, 512), (5, 1024)] {
+                            let s = Fp8BlockShape {
+                                rows: 100,
+                                cols: 1024,
+                                block,
+                                scale_bytes,
+                                out_bytes,
+                            };
+                            assert_eq!(
+                                ub_usage(t, k, &s, rows, cols),
+                                closed_form(t, k, &s, rows, cols),
+                                "{t} {s:?} {rows} {cols}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn plans_fit() {

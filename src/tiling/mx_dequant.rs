@@ -1,7 +1,8 @@
 //! Tiling of `mx_dequant`: rows over cores, then whole rows per UB tile, or one row cut into
 //! chunks of 32-element blocks when a row does not fit.
 
-use super::{align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS};
+use super::{split_rows, Knobs, Target, TilingError, MAX_COPY_BLOCKS};
+use crate::device::kernels::{mx_dequant_ub_bytes, AkMxDequantTiling};
 
 /// Elements per MX block.
 pub const MX_BLOCK: u32 = 32;
@@ -39,22 +40,17 @@ pub fn scale_stride(cols: u32) -> u32 {
     cols.div_ceil(MX_BLOCK).div_ceil(2) * 2
 }
 
-/// UB bytes the generated kernel allocates for a tile of `rows` x `blocks` (mirrors its `Init`).
+/// UB bytes the kernel allocates for a tile of `rows` x `blocks` on `target`: the sum of its
+/// buffers as declared in its description (`codegen/src/kernels/mx_dequant.rs`), the declarations
+/// its `InitBuffer` plan (`ascendc/kernels/mx_dequant/mx_dequant_ub.h`) is generated from.
 pub fn ub_usage(target: Target, knobs: Knobs, out_bytes: u32, rows: u32, blocks: u32) -> u64 {
-    let b = |n: u64| n.div_ceil(32) * 32;
-    let buf = u64::from(knobs.buffer_num);
-    let elems = u64::from(rows) * u64::from(blocks) * u64::from(MX_BLOCK);
-    let scale_elems = u64::from(rows) * u64::from(align_up(blocks, BLOCK_BYTES));
-    let cmp = elems.div_ceil(64) * 64;
-    let mut total = buf * (b(elems) + b(scale_elems) + b(elems * u64::from(out_bytes)))
-        + 3 * b(elems * 2)
-        + b(scale_elems * 4)
-        + b((elems + 8 * u64::from(MX_BLOCK)) * 4)
-        + b(cmp * 4);
-    if target == Target::A2 {
-        total += b(b(cmp / 8));
-    }
-    total
+    // only the fields the buffer sizes read; the element size is given directly
+    let tiling = AkMxDequantTiling {
+        rows_per_tile: rows,
+        blocks_per_tile: blocks,
+        ..AkMxDequantTiling::default()
+    };
+    mx_dequant_ub_bytes(&tiling, target, knobs.buffer_num, out_bytes)
 }
 
 /// Plans `mx_dequant` for `target` and a variant's `knobs` on at most `cores` cores.
@@ -129,6 +125,47 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generated accounting against the closed form the hand-written `ub_usage` computed
+    /// before the buffers were declared once: the declarations describe the same kernel.
+    #[test]
+    fn generated_accounting_equals_the_closed_form() {
+        use super::super::{align_up, BLOCK_BYTES};
+        let closed_form =
+            |target: Target, knobs: Knobs, out_bytes: u32, rows: u32, blocks: u32| -> u64 {
+                let b = |n: u64| n.div_ceil(32) * 32;
+                let buf = u64::from(knobs.buffer_num);
+                let elems = u64::from(rows) * u64::from(blocks) * u64::from(MX_BLOCK);
+                let scale_elems = u64::from(rows) * u64::from(align_up(blocks, BLOCK_BYTES));
+                let cmp = elems.div_ceil(64) * 64;
+                let mut total = buf * (b(elems) + b(scale_elems) + b(elems * u64::from(out_bytes)))
+                    + 3 * b(elems * 2)
+                    + b(scale_elems * 4)
+                    + b((elems + 8 * u64::from(MX_BLOCK)) * 4)
+                    + b(cmp * 4);
+                if target == Target::A2 {
+                    total += b(b(cmp / 8));
+                }
+                total
+            };
+        for t in Target::ALL {
+            for buffer_num in [1, 2] {
+                let k = Knobs {
+                    buffer_num,
+                    ub_share_pct: 100,
+                };
+                for out_bytes in [2, 4] {
+                    for (rows, blocks) in [(1, 1), (1, 3), (2, 64), (7, 5), (1, 2040), (33, 4)] {
+                        assert_eq!(
+                            ub_usage(t, k, out_bytes, rows, blocks),
+                            closed_form(t, k, out_bytes, rows, blocks),
+                            "{t} {buffer_num} {out_bytes} {rows} {blocks}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     const V0: Knobs = Knobs {
         buffer_num: 2,

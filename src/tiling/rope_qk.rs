@@ -1,6 +1,7 @@
 //! Tiling of `rope_qk`: tokens over cores, then tokens per UB tile (all heads of a token together).
 
-use super::{align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS};
+use super::{split_rows, Knobs, Target, TilingError, MAX_COPY_BLOCKS};
+use crate::device::kernels::{rope_qk_ub_bytes, AkRopeQkTiling};
 
 /// What `rope_qk` is asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,22 +33,21 @@ pub struct RopePlan {
     pub ub_bytes: u32,
 }
 
-/// UB bytes the generated kernel allocates for `rows` tokens per tile (mirrors its `Init`).
+/// UB bytes the kernel allocates for `rows` tokens per tile: the sum of its buffers as declared in
+/// its description (`codegen/src/kernels/rope_qk.rs`), the declarations its `InitBuffer` plan
+/// (`ascendc/kernels/rope_qk/rope_qk_ub.h`) is generated from.
 pub fn ub_usage(knobs: Knobs, s: &RopeShape, rows: u32) -> u64 {
-    let b = |n: u64| n.div_ceil(32) * 32;
-    let e = u64::from(s.elem_bytes);
-    let per_block = BLOCK_BYTES / s.elem_bytes;
-    let half = s.rotary_dim / 2;
-    let heads = u64::from(s.heads_q.max(s.heads_k));
-    let n = u64::from(rows) * heads * u64::from(align_up(half, per_block));
-    let cs = u64::from(rows) * u64::from(align_up(half, 8));
-    let pass = s.head_dim - s.rotary_dim;
-    let buf = u64::from(knobs.buffer_num);
-    let mut total = buf * (4 * b(n * e) + 2 * b(cs * 4)) + 6 * b(n * 4) + b(n * e);
-    if pass > 0 {
-        total += b(u64::from(rows) * heads * u64::from(align_up(pass, per_block)) * e);
-    }
-    total
+    // only the fields the buffer sizes read; the element size is given directly
+    let tiling = AkRopeQkTiling {
+        heads_q: s.heads_q,
+        heads_k: s.heads_k,
+        head_dim: s.head_dim,
+        rotary_dim: s.rotary_dim,
+        rows_per_tile: rows,
+        ..AkRopeQkTiling::default()
+    };
+    // no buffer of rope_qk depends on the target
+    rope_qk_ub_bytes(&tiling, Target::A2, knobs.buffer_num, s.elem_bytes)
 }
 
 /// Plans `rope_qk` for `target` and a variant's `knobs` on at most `cores` cores.
@@ -103,6 +103,59 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generated accounting against the closed form the hand-written `ub_usage` computed
+    /// before the buffers were declared once: the declarations describe the same kernel.
+    #[test]
+    fn generated_accounting_equals_the_closed_form() {
+        use super::super::{align_up, BLOCK_BYTES};
+        let closed_form = |k: Knobs, s: &RopeShape, rows: u32| -> u64 {
+            let b = |n: u64| n.div_ceil(32) * 32;
+            let e = u64::from(s.elem_bytes);
+            let per_block = BLOCK_BYTES / s.elem_bytes;
+            let half = s.rotary_dim / 2;
+            let heads = u64::from(s.heads_q.max(s.heads_k));
+            let n = u64::from(rows) * heads * u64::from(align_up(half, per_block));
+            let cs = u64::from(rows) * u64::from(align_up(half, 8));
+            let pass = s.head_dim - s.rotary_dim;
+            let buf = u64::from(k.buffer_num);
+            let mut total = buf * (4 * b(n * e) + 2 * b(cs * 4)) + 6 * b(n * 4) + b(n * e);
+            if pass > 0 {
+                total += b(u64::from(rows) * heads * u64::from(align_up(pass, per_block)) * e);
+            }
+            total
+        };
+        for buffer_num in [1, 2] {
+            let k = Knobs {
+                buffer_num,
+                ub_share_pct: 100,
+            };
+            for (hq, hk, hd, rd) in [
+                (64, 8, 128, 128),
+                (2, 3, 64, 32),
+                (1, 1, 10, 6),
+                (5, 2, 80, 64),
+            ] {
+                for e in [2, 4] {
+                    for rows in [1, 2, 7, 64] {
+                        let s = RopeShape {
+                            tokens: 100,
+                            heads_q: hq,
+                            heads_k: hk,
+                            head_dim: hd,
+                            rotary_dim: rd,
+                            elem_bytes: e,
+                        };
+                        assert_eq!(
+                            ub_usage(k, &s, rows),
+                            closed_form(k, &s, rows),
+                            "{s:?} {rows}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn qwen3_shapes_fit() {

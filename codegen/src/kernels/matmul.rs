@@ -14,7 +14,7 @@
 //! NZ→ND with the output conversion. Double buffering (`BUFFER_NUM = 2`) prefetches the next L1
 //! chunk before the current one is consumed and ping-pongs the L0A/L0B buffers.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `matmul`.
@@ -54,8 +54,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

@@ -1,8 +1,10 @@
 //! `sim_probe`: a tiny copy kernel with deliberate misuse modes, used by the negative tests that
 //! prove the sim refuses what the hardware or toolchain would reject or silently get wrong.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
-use crate::writer::SourceWriter;
+use crate::desc::{
+    CType, Dir, Field, GmArg, KernelCode, KernelDesc, SourceKernel, Target, Variant,
+};
+use crate::ub::{Depth, Position, UbBuffer, UbPlan, When};
 
 /// The description of `sim_probe`.
 pub fn desc() -> KernelDesc {
@@ -24,50 +26,23 @@ pub fn desc() -> KernelDesc {
         variants: vec![Variant { name: "v0", buffer_num: 1, ub_share_pct: 100, doc: "the only variant" }],
         targets: &Target::ALL,
         includes: vec![],
-        body,
-        entry,
+        code: KernelCode::Source(SourceKernel {
+            header: "sim_probe/sim_probe.h",
+            class: "KernelSimProbe",
+            type_params: vec![],
+            mode_keys: vec![],
+            ub: UbPlan {
+                lets: vec![],
+                buffers: vec![UbBuffer {
+                    name: "que",
+                    position: Position::VecIn,
+                    depth: Depth::BufferNum,
+                    size: "n * sizeof(float)",
+                    when: When::Always,
+                    doc: "the copied values (f32)",
+                }],
+            },
+            native_fp8_types: false,
+        }),
     }
-}
-
-fn body(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.lines(
-        r#"
-__aicore__ inline void Probe(GM_ADDR src, GM_ADDR dst, const AkSimProbeTiling& tiling)
-{
-    TPipe pipe;
-    TQue<QuePosition::VECIN, BUFFER_NUM> que;
-    GlobalTensor<float> srcGm;
-    GlobalTensor<float> dstGm;
-    srcGm.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(src), tiling.n);
-    dstGm.SetGlobalBuffer(reinterpret_cast<__gm__ float*>(dst), tiling.n);
-    pipe.InitBuffer(que, BUFFER_NUM, tiling.n * sizeof(float));
-
-    if (tiling.mode == 2) {
-        LocalTensor<float> none = que.DeQue<float>();
-        que.FreeTensor(none);
-        return;
-    }
-    LocalTensor<float> t = que.AllocTensor<float>();
-    DataCopy(t, srcGm, tiling.n);
-    que.EnQue(t);
-    if (tiling.mode == 4) {
-        Muls(t, t, 2.0f, tiling.n);
-    }
-    t = que.DeQue<float>();
-    DataCopy(dstGm, t, tiling.n);
-    if (tiling.mode == 3) {
-        return;
-    }
-    que.FreeTensor(t);
-    if (tiling.mode == 1) {
-        que.FreeTensor(t);
-    }
-}
-"#,
-    );
-    w.blank();
-}
-
-fn entry(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.line("Probe(src, dst, tiling);");
 }
