@@ -36,6 +36,10 @@ pub struct TargetCaps {
     pub l0b_bytes: u32,
     /// L0C bytes per cube core.
     pub l0c_bytes: u32,
+    /// Bias-table (BT, `TPosition::C2`) bytes per cube core: the f32/int32 bias `Mmad` adds to
+    /// its first accumulation (asc-devkit `DataCopy（L1ToBiasTable-Buffer数据搬运）.md`: 1 KB on
+    /// Atlas A2/A3, 4 KB on Ascend 950PR/950DT).
+    pub bt_bytes: u32,
     /// Bytes of each MX scale area (L0A_MX, L0B_MX); 0 where the target has no MX cube path.
     pub mx_scale_area_bytes: u32,
     /// Vector cores (AIV) of the reference part.
@@ -97,6 +101,7 @@ impl Target {
                 l0a_bytes: 65_536,
                 l0b_bytes: 65_536,
                 l0c_bytes: 131_072,
+                bt_bytes: 1024,
                 mx_scale_area_bytes: 0,
                 vector_cores: 40,
                 cube_cores: 20,
@@ -107,6 +112,7 @@ impl Target {
                 l0a_bytes: 65_536,
                 l0b_bytes: 65_536,
                 l0c_bytes: 262_144,
+                bt_bytes: 4096,
                 mx_scale_area_bytes: 4096,
                 vector_cores: 56,
                 cube_cores: 28,
@@ -185,6 +191,7 @@ pub fn targets_header() -> String {
             ("L0A_BYTES", c.l0a_bytes),
             ("L0B_BYTES", c.l0b_bytes),
             ("L0C_BYTES", c.l0c_bytes),
+            ("BT_BYTES", c.bt_bytes),
             ("MX_SCALE_AREA_BYTES", c.mx_scale_area_bytes),
             ("VECTOR_CORES", c.vector_cores),
             ("CUBE_CORES", c.cube_cores),

@@ -93,6 +93,10 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const uint32_t count)
 {
+    if (dst.simMem_ == sim::MEM_BT) {
+        sim::Fail("DataCopy(BT<-L1)", "the count form into the bias table is not modelled by the sim (use the "
+                                      "DataCopyParams form)");
+    }
     const char* api = "DataCopy(UB<-UB)";
     sim::CopyDtCheck<T>(api);
     const uint64_t bytes = static_cast<uint64_t>(count) * sizeof(T);
@@ -115,6 +119,11 @@ inline void CopyParamsCheck(const char* api, const DataCopyParams& p)
         Fail(api, Fmt("DataCopyParams.blockCount %u outside [0, 4095]", p.blockCount));
     }
 }
+
+// L1 -> bias table (kernel_operator_mm_intf.h): the LocalTensor -> LocalTensor forms below go there
+// when dst is in BT.
+template <typename T, typename U>
+inline void CopyL1ToBt(const LocalTensor<T>& dst, const LocalTensor<U>& src, const DataCopyParams& p);
 AK_SIM_IMPL_END
 AK_SIM_API_BEGIN
 
@@ -169,6 +178,10 @@ inline void DataCopy(const GlobalTensor<T>& dst, const LocalTensor<T>& src, cons
 template <typename T>
 inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const DataCopyParams& repeatParams)
 {
+    if (dst.simMem_ == sim::MEM_BT) {
+        sim::CopyL1ToBt(dst, src, repeatParams);
+        return;
+    }
     const char* api = "DataCopy(UB<-UB, DataCopyParams)";
     sim::CopyDtCheck<T>(api);
     sim::CopyParamsCheck(api, repeatParams);
@@ -188,6 +201,14 @@ inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
         const std::vector<uint8_t> v = sim::LoadN<uint8_t>(s, len);
         sim::StoreN<uint8_t>(static_cast<uint32_t>(dst.simAddr_ + i * dp), v, sim::SP_ANY, api);
     }
+}
+
+// The form with different element types moves L1 -> bias table only (kernel_operator_data_copy_intf.h:
+// "datacopy from L1 to bt").
+template <typename T, typename U>
+inline void DataCopy(const LocalTensor<T>& dst, const LocalTensor<U>& src, const DataCopyParams& repeatParams)
+{
+    sim::CopyL1ToBt(dst, src, repeatParams);
 }
 
 // ------------------------------------------------------------------------------------ DataCopyPad

@@ -150,15 +150,18 @@ inline void LoadData(const LocalTensor<T>& dst, const LocalTensor<T>& src, const
     }
 }
 
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
 // C (L0C, Nz 16x16) = [C +] A (L0A) x B (L0B) over the first m rows, n columns and k of the inner
 // dimension. Products are exact in double for the 16/8-bit inputs and rounded to float for float
 // inputs; each k-fractal (C0 values) is summed in float in order, then the fractal partials are added
 // in order, then added to C when accumulating (our order; hardware order is unverified).
+// `bias` (the Mmad-with-bias form): n values of T read from the bias table, the initial C of every
+// row (C = bias + A x B); nullptr: C starts at 0 (cmatrixInitVal) or at the L0C value.
 template <typename T, typename U, typename S>
-inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
-                 const MmadParams& p)
+inline void MmadRun(const char* api, const LocalTensor<T>& dst, const LocalTensor<U>& fm,
+                    const LocalTensor<S>& filter, const MmadParams& p, const uint8_t* bias)
 {
-    const char* api = "Mmad";
     dst.simLiveIn(api, "dst", sim::MEM_L0C);
     fm.simLiveIn(api, "fm", sim::MEM_L0A);
     filter.simLiveIn(api, "filter", sim::MEM_L0B);
@@ -180,9 +183,6 @@ inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Loca
     sim::CubeAlign(api, "dst", dst, 1024);
     if (p.m > 4095 || p.n > 4095 || p.k > 4095) {
         sim::Fail(api, "m, n and k must be in [0, 4095]");
-    }
-    if (p.cmatrixSource) {
-        sim::Fail(api, "cmatrixSource (C initialised from the bias table) is not modelled by the sim");
     }
     if (p.m == 0 || p.n == 0 || p.k == 0) {
         return;
@@ -219,7 +219,11 @@ inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Loca
                     s += static_cast<int64_t>(aAt(mi, ki)) * static_cast<int64_t>(bAt(ki, ni));
                 }
                 int32_t old = 0;
-                if (acc) std::memcpy(&old, cp, 4);
+                if (bias != nullptr) {
+                    std::memcpy(&old, bias + static_cast<uint64_t>(ni) * 4, 4);
+                } else if (acc) {
+                    std::memcpy(&old, cp, 4);
+                }
                 const int32_t r = sim::WrapInt<int32_t>(s + old);
                 std::memcpy(cp, &r, 4);
             } else {
@@ -233,7 +237,11 @@ inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Loca
                     total = total + part;
                 }
                 float r = total;
-                if (acc) {
+                if (bias != nullptr) {
+                    float b;
+                    std::memcpy(&b, bias + static_cast<uint64_t>(ni) * 4, 4);
+                    r = b + total;
+                } else if (acc) {
                     float old;
                     std::memcpy(&old, cp, 4);
                     r = old + total;
@@ -243,6 +251,170 @@ inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Loca
         }
     }
     sim::Core(api).cubeMacs += static_cast<uint64_t>(m) * n * k;
+}
+
+// The bias of the Mmad/MmadMx-with-bias forms (Mmad.md "传入bias的原型", the bias tensor in the BT
+// Buffer, TPosition::C2, 64-B aligned; kernel_operator_mm_base_impl.h: a bias in C2 sets
+// cmatrixSource, one in CO1 means C from L0C). Returns the n bias values (nullptr for a NOP call).
+template <typename T, typename V>
+inline const uint8_t* BiasRow(const char* api, const LocalTensor<V>& bias, const MmadParams& p)
+{
+    if (bias.simMem_ == MEM_L0C) {
+        Fail(api, "bias: a bias tensor in L0C (CO1) is not modelled by the sim (it models the bias table, "
+                  "TPosition::C2)");
+    }
+    bias.simLiveIn(api, "bias", MEM_BT);
+    const Dt vt = DtOf<V>(), dt = DtOf<T>();
+    if (!((dt == DT_F32 && vt == DT_F32) || (dt == DT_I32 && vt == DT_I32))) {
+        Fail(api, Fmt("bias %s with dst %s is not a supported combination (float bias for float results, int32_t "
+                      "for int32_t; Mmad.md tables 6 and 8)", DtName(vt), DtName(dt)));
+    }
+    CubeAlign(api, "bias", bias, 64);
+    if (p.cmatrixInitVal) {
+        Fail(api, "cmatrixInitVal = true starts C at 0 and ignores the bias (Mmad.md: C is initialised from the "
+                  "bias table only when cmatrixInitVal is false)");
+    }
+    if (p.m == 0 || p.n == 0 || p.k == 0) {
+        return nullptr;
+    }
+    CubeRange(api, "bias", bias, static_cast<uint64_t>(p.n) * sizeof(V));
+    return CubePtr(api, MEM_BT, bias.simAddr_, static_cast<uint64_t>(p.n) * sizeof(V));
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+// C (L0C, Nz 16x16) = [C +] A (L0A) x B (L0B) (Mmad.md, "不传入bias的原型"). C starts at 0 when
+// cmatrixInitVal (and not isBias), else at its L0C value. cmatrixSource (C from the bias table
+// without a bias operand) is refused: the form with a bias tensor says where the bias is.
+template <typename T, typename U, typename S>
+inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
+                 const MmadParams& p)
+{
+    const char* api = "Mmad";
+    if (p.cmatrixSource) {
+        sim::Fail(api, "cmatrixSource without a bias operand is not modelled by the sim (use the Mmad form with a "
+                       "bias tensor in TPosition::C2)");
+    }
+    sim::MmadRun(api, dst, fm, filter, p, nullptr);
+}
+
+// C (L0C) = bias (BT, one value per column n) + A x B (Mmad.md, "传入bias的原型"); cmatrixSource is
+// ignored (the bias position decides), cmatrixInitVal must be false. The bias enters like an L0C
+// start value: the A x B sum of the call is formed as in the form without bias, then added to it.
+template <typename T, typename U, typename S, typename V>
+inline void Mmad(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
+                 const LocalTensor<V>& bias, const MmadParams& p)
+{
+    const char* api = "Mmad(with bias)";
+    const uint8_t* b = sim::BiasRow<T>(api, bias, p);
+    sim::MmadRun(api, dst, fm, filter, p, b);
+}
+
+// L1 -> bias table (DataCopy（L1ToBiasTable-Buffer数据搬运）.md), DataCopyParams form: blockCount
+// blocks of blockLen units (a2: 64 B; a5: 32 B, blockLen even), the source gap srcGap in 32-B
+// blocks, the destination gap dstGap in units (a2: 64 B; a5: 32 B). src in L1 32-B aligned, dst in
+// the bias table 64-B aligned; dst float/int32_t, src a2 half/int32_t/float, a5 also bfloat16_t
+// (the converting pairs, half/bfloat16_t -> float, are not modelled). Reached through the
+// LocalTensor -> LocalTensor DataCopy forms when dst is in BT.
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
+template <typename T, typename U>
+inline void CopyL1ToBt(const LocalTensor<T>& dst, const LocalTensor<U>& src, const DataCopyParams& p)
+{
+    const char* api = "DataCopy(BT<-L1, DataCopyParams)";
+    const bool a5 = CurTarget() == TARGET_A5;
+    src.simLiveIn(api, "src", MEM_L1);
+    dst.simLiveIn(api, "dst", MEM_BT);
+    const Dt dt = DtOf<T>(), st = DtOf<U>();
+    const bool dstOk = dt == DT_F32 || dt == DT_I32;
+    const bool srcOk = st == DT_F16 || st == DT_I32 || st == DT_F32 || (a5 && st == DT_BF16);
+    if (!dstOk || !srcOk) {
+        Fail(api, Fmt("src %s -> dst %s is not supported on %s (dst float/int32_t; src half, int32_t, float%s)",
+                      DtName(st), DtName(dt), TargetName(CurTarget()), a5 ? ", bfloat16_t" : ""));
+    }
+    if (dt != st) {
+        Fail(api, Fmt("the converting copy %s -> %s is not modelled by the sim", DtName(st), DtName(dt)));
+    }
+    CubeAlign(api, "src", src, 32);
+    CubeAlign(api, "dst", dst, 64);
+    if (p.blockCount > 4095) {
+        Fail(api, Fmt("DataCopyParams.blockCount %u outside [0, 4095]", p.blockCount));
+    }
+    if (a5 && p.blockLen % 2 != 0) {
+        Fail(api, Fmt("blockLen %u must be even on a5 (unit 32 B)", p.blockLen));
+    }
+    if (p.blockCount == 0 || p.blockLen == 0) {
+        return;
+    }
+    const uint64_t unit = a5 ? 32 : 64;
+    const uint64_t len = p.blockLen * unit;
+    const uint64_t sp = len + static_cast<uint64_t>(p.srcStride) * 32;
+    const uint64_t dp = len + static_cast<uint64_t>(p.dstStride) * unit;
+    for (uint32_t i = 0; i < p.blockCount; ++i) {
+        CubeRange(api, "src", src, i * sp + len);
+        CubeRange(api, "dst", dst, i * dp + len);
+        const uint8_t* s = CubePtr(api, MEM_L1, static_cast<uint32_t>(src.simAddr_ + i * sp), len);
+        uint8_t* d = CubePtr(api, MEM_BT, static_cast<uint32_t>(dst.simAddr_ + i * dp), len);
+        std::memmove(d, s, len);
+    }
+}
+
+// InitConstValue / Fill (矩阵搬入辅助配置接口/Fill.md): repeatTimes x blockNum blocks of initValue, a
+// block 32 B in L1 and 512 B in L0A/L0B, dstGap blocks between iterations; a2: L1, L0A, L0B; a5: L1
+// only; dtypes int16_t, uint16_t, half, bfloat16_t, int32_t, uint32_t, float; dst 32-B (L1) / 512-B
+// (L0) aligned; each field in [0, 32767]; repeatTimes 0 is a NOP. blockNum 0 with repeatTimes > 0 (what
+// the two-argument constructor gives) is refused: the doc makes it a NOP on these products, so the
+// call would silently leave the buffer as it was.
+template <typename T>
+inline void InitConstRun(const char* api, const LocalTensor<T>& dst, const InitConstValueParams<T>& p)
+{
+    const bool a5 = CurTarget() == TARGET_A5;
+    constexpr uint32_t kTypes = B(DT_I16) | B(DT_U16) | B(DT_F16) | B(DT_BF16) | B(DT_I32) | B(DT_U32) | B(DT_F32);
+    DtCheck(api, DtOf<T>(), kTypes, kTypes, "asc-devkit 矩阵搬入辅助配置接口/Fill.md");
+    const uint8_t mem = dst.simMem_;
+    if (mem != MEM_L1 && (a5 || (mem != MEM_L0A && mem != MEM_L0B))) {
+        Fail(api, Fmt("dst: the tensor is in %s but %s fills %s", MemName(mem), api,
+                      a5 ? "only L1 (TPosition::A1/B1) on a5" : "L1 (A1/B1), L0A (A2) or L0B (B2)"));
+    }
+    dst.simLiveIn(api, "dst", mem);
+    const uint64_t blk = mem == MEM_L1 ? 32 : 512;
+    CubeAlign(api, "dst", dst, static_cast<uint32_t>(blk));
+    if (p.repeatTimes > 32767 || p.blockNum > 32767 || p.dstGap > 32767) {
+        Fail(api, Fmt("InitConstValueParams out of range (repeatTimes %u, blockNum %u, dstGap %u; each in [0, 32767])",
+                      p.repeatTimes, p.blockNum, p.dstGap));
+    }
+    if (p.repeatTimes == 0) {
+        return;
+    }
+    if (p.blockNum == 0) {
+        Fail(api, "blockNum 0 makes the call a NOP on a2/a5 (the two-argument InitConstValueParams constructor "
+                  "configures only older products): set blockNum");
+    }
+    const uint64_t end = ((static_cast<uint64_t>(p.repeatTimes) - 1) * (p.blockNum + p.dstGap) + p.blockNum) * blk;
+    CubeRange(api, "dst", dst, end);
+    for (uint32_t r = 0; r < p.repeatTimes; ++r) {
+        const uint64_t off = static_cast<uint64_t>(r) * (p.blockNum + p.dstGap) * blk;
+        uint8_t* d = CubePtr(api, mem, static_cast<uint32_t>(dst.simAddr_ + off), p.blockNum * blk);
+        for (uint64_t e = 0; e < p.blockNum * blk; e += sizeof(T)) {
+            std::memcpy(d + e, static_cast<const void*>(&p.initValue), sizeof(T));
+        }
+    }
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, typename U = T, typename std::enable_if<std::is_same<T, U>::value, bool>::type = true>
+inline void Fill(const LocalTensor<T>& dst, const InitConstValueParams<U>& initConstValueParams)
+{
+    sim::InitConstRun<T>("Fill", dst, initConstValueParams);
+}
+
+// The older name of Fill (kernel_operator_mm_intf.h: "InitConstValue has been updated, please use
+// Fill instead"); present in every CANN release, so the kernels use it.
+template <typename T, typename U = T, typename std::enable_if<std::is_same<T, U>::value, bool>::type = true>
+inline void InitConstValue(const LocalTensor<T>& dst, const InitConstValueParams<U>& initConstValueParams)
+{
+    sim::InitConstRun<T>("InitConstValue", dst, initConstValueParams);
 }
 AK_SIM_API_END
 

@@ -232,13 +232,15 @@ AK_SIM_API_BEGIN
 // small n"). k must be a multiple of 64; fm/filter/dst 1024-B aligned; only the first m rows and n
 // columns enter. Per 32-k block j: the 32 products (exact in float) are summed in order in float,
 // the partial is multiplied by 2^(sa - 127) * 2^(sb - 127) in double and rounded to float once
-// (NaN when either scale byte is 0xFF); the block results are added in order, then added to C.
+// (NaN when either scale byte is 0xFF); the block results are added in order, then added to C (its L0C
+// value, or the bias of the form with a bias tensor).
 // [summation order and the exact scaling unverified on hardware]
+AK_SIM_API_END
+AK_SIM_IMPL_BEGIN
 template <typename T, typename U, typename S>
-inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
-                   const MmadParams& p)
+inline void MmadMxRun(const char* api, const LocalTensor<T>& dst, const LocalTensor<U>& fm,
+                      const LocalTensor<S>& filter, const MmadParams& p, const uint8_t* bias)
 {
-    const char* api = "MmadMx";
     sim::MxOnlyA5(api, "Mmad计算/MmadMx.md");
     dst.simLiveIn(api, "dst", sim::MEM_L0C);
     fm.simLiveIn(api, "fm", sim::MEM_L0A);
@@ -254,9 +256,6 @@ inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Lo
     sim::CubeAlign(api, "dst", dst, 1024);
     if (p.m > 4095 || p.n > 4095 || p.k > 4095) {
         sim::Fail(api, "m, n and k must be in [0, 4095]");
-    }
-    if (p.cmatrixSource) {
-        sim::Fail(api, "cmatrixSource (C initialised from the bias table) is not modelled by the sim");
     }
     if (p.m == 0 || p.n == 0 || p.k == 0) {
         return;
@@ -308,7 +307,11 @@ inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Lo
             }
             uint8_t* cp = C + ((static_cast<uint64_t>(ni / 16) * M1 + mi / 16) * 256 + (mi % 16) * 16 + ni % 16) * sizeof(T);
             float r = total;
-            if (acc) {
+            if (bias != nullptr) {
+                float b;
+                std::memcpy(&b, bias + static_cast<uint64_t>(ni) * 4, 4);
+                r = b + total;
+            } else if (acc) {
                 float old;
                 std::memcpy(&old, cp, 4);
                 r = old + total;
@@ -317,6 +320,33 @@ inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const Lo
         }
     }
     sim::Core(api).cubeMacs += static_cast<uint64_t>(m) * n * k;
+}
+AK_SIM_IMPL_END
+AK_SIM_API_BEGIN
+
+template <typename T, typename U, typename S>
+inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
+                   const MmadParams& p)
+{
+    const char* api = "MmadMx";
+    sim::MxOnlyA5(api, "Mmad计算/MmadMx.md");
+    if (p.cmatrixSource) {
+        sim::Fail(api, "cmatrixSource without a bias operand is not modelled by the sim (use the MmadMx form with a "
+                       "bias tensor in TPosition::C2)");
+    }
+    sim::MmadMxRun(api, dst, fm, filter, p, nullptr);
+}
+
+// MmadMx with a float bias in the bias table (kernel_operator_mm_intf.h; the rules of the Mmad form
+// with bias): C = bias + the scaled block sums of the call.
+template <typename T, typename U, typename S, typename V>
+inline void MmadMx(const LocalTensor<T>& dst, const LocalTensor<U>& fm, const LocalTensor<S>& filter,
+                   const LocalTensor<V>& bias, const MmadParams& p)
+{
+    const char* api = "MmadMx(with bias)";
+    sim::MxOnlyA5(api, "Mmad计算/MmadMx.md");
+    const uint8_t* b = sim::BiasRow<T>(api, bias, p);
+    sim::MmadMxRun(api, dst, fm, filter, p, b);
 }
 AK_SIM_API_END
 

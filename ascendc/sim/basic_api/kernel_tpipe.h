@@ -25,6 +25,7 @@ constexpr uint8_t MemOfPos(TPosition p)
            : p == TPosition::A2                                                           ? MEM_L0A
            : p == TPosition::B2                                                           ? MEM_L0B
            : p == TPosition::CO1                                                          ? MEM_L0C
+           : p == TPosition::C2                                                           ? MEM_BT
                                                                                           : MEM_COUNT;
 }
 
