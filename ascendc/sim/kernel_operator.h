@@ -46,7 +46,23 @@
 #ifndef GM_ADDR
 #define GM_ADDR uint8_t*
 #endif
-#define KERNEL_TASK_TYPE_DEFAULT(x)
+// The kernel types of KERNEL_TASK_TYPE_DEFAULT (asc-devkit impl/basic_api/utils/kernel_utils_macros.h,
+// same names and order). The sim runs every kernel the same way; the macro only checks its argument.
+enum KernelMetaType : uint8_t {
+    KERNEL_TYPE_AIV_ONLY,
+    KERNEL_TYPE_AIC_ONLY,
+    KERNEL_TYPE_MIX_AIV_1_0,
+    KERNEL_TYPE_MIX_AIC_1_0,
+    KERNEL_TYPE_MIX_AIC_1_1,
+    KERNEL_TYPE_MIX_AIC_1_2,
+    KERNEL_TYPE_AICORE,
+    KERNEL_TYPE_VECTORCORE,
+    KERNEL_TYPE_MIX_AICORE,
+    KERNEL_TYPE_MIX_VECTOR_CORE,
+    KERNEL_TYPE_MAX,
+};
+#define KERNEL_TASK_TYPE_DEFAULT(x) \
+    static_assert(static_cast<KernelMetaType>(x) < KERNEL_TYPE_MAX, "KERNEL_TASK_TYPE_DEFAULT takes a KernelMetaType")
 #define ASCEND_IS_AIV (true)
 #define ASCEND_IS_AIC (false)
 
