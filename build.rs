@@ -3,8 +3,9 @@
 //!
 //! - `OUT_DIR/emu/libak_emu.so`: the AscendCL subset on host memory (`ascendc/sim/ak_emu_acl.cpp`)
 //!   and the sim (`ascendc/sim/ak_sim.cpp`);
-//! - `OUT_DIR/emu/libak_emu_kernels_<target>.so`: the generated kernels of each target, compiled
-//!   against the sim's `kernel_operator.h` and linked to `libak_emu.so` (runpath `$ORIGIN`).
+//! - `OUT_DIR/emu/libak_emu_kernels_<target>.so`: the generated kernel units of each target (which
+//!   include the kernel sources of `ascendc/kernels/`), compiled against the sim's
+//!   `kernel_operator.h` and linked to `libak_emu.so` (runpath `$ORIGIN`).
 //!
 //! The crate embeds the three files (`src/device/emulator.rs`). With feature `npu` it also looks
 //! for a CANN toolkit and, when there is one, builds the kernel libraries with it
@@ -50,6 +51,7 @@ fn main() {
     println!("cargo:rerun-if-changed=codegen/src");
     println!("cargo:rerun-if-changed=ascendc/sim");
     println!("cargo:rerun-if-changed=ascendc/include");
+    println!("cargo:rerun-if-changed=ascendc/kernels");
     println!("cargo:rerun-if-env-changed=AK_SIM_DISABLE");
     println!("cargo:rerun-if-env-changed=ASCEND_HOME_PATH");
     println!("cargo:rerun-if-env-changed=ASCEND_TOOLKIT_HOME");
@@ -82,6 +84,8 @@ struct SharedLib {
 fn build_emulator(manifest: &Path, gen_dir: &Path, emu_dir: &Path, units: &[Unit]) {
     let sim_dir = manifest.join("ascendc/sim");
     let include_dir = manifest.join("ascendc/include");
+    // the kernel sources (`ascendc/kernels/<kernel>/`, `common/`), included by the generated units
+    let kernels_dir = manifest.join("ascendc/kernels");
     if std::env::var_os("AK_SIM_DISABLE").is_some() {
         println!(
             "cargo:warning=AK_SIM_DISABLE is set: Backend::Sim is not available in this build"
@@ -125,6 +129,7 @@ fn build_emulator(manifest: &Path, gen_dir: &Path, emu_dir: &Path, units: &[Unit
             .define("ASCENDC_CPU_DEBUG", "1")
             .include(&sim_dir)
             .include(&include_dir)
+            .include(&kernels_dir)
             .include(gen_dir);
         if let Some(t) = lib.target {
             b.define("__NPU_ARCH__", t.npu_arch().to_string().as_str())

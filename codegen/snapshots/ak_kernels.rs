@@ -656,3 +656,39 @@ impl SimProbeGm {
         lib.launch_result(&symbol, rc)
     }
 }
+
+/// `n` rounded up to a multiple of `a` (the UB accounting's `align_up`).
+#[allow(dead_code)]
+const fn ub_align_up(n: u64, a: u64) -> u64 {
+    if a == 0 { n } else { n.div_ceil(a) * a }
+}
+
+/// UB bytes of every buffer `rms_norm` allocates (its `rms_norm_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn rms_norm_ub_buffers(tiling: &AkRmsNormTiling, target: Target, buffer_num: u32, t_bytes: u32, fused: bool) -> [(&'static str, u64); 11] {
+    let stride = ub_align_up(u64::from(tiling.cols), (32u64 / (u64::from(t_bytes)).max(1)));
+    let tile = ((u64::from(tiling.rows_per_tile) * stride) * u64::from(t_bytes));
+    let tile_f32 = ((u64::from(tiling.rows_per_tile) * stride) * 4u64);
+    let partials = (u64::from(tiling.cols)).div_ceil(((256u64 / (4u64).max(1))).max(1));
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueX", if true { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("outQueY", if true { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("inQueR", if fused { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("outQueH", if fused { depth * ub_align_up(tile, 32) } else { 0 }),
+        ("inQueW", if true { 1u64 * ub_align_up((stride * u64::from(t_bytes)), 32) } else { 0 }),
+        ("wBuf", if true { 1u64 * ub_align_up((stride * 4u64), 32) } else { 0 }),
+        ("xBuf", if true { 1u64 * ub_align_up(tile_f32, 32) } else { 0 }),
+        ("sqBuf", if true { 1u64 * ub_align_up(tile_f32, 32) } else { 0 }),
+        ("sumBuf", if true { 1u64 * ub_align_up((u64::from(tiling.rows_per_tile) * 32u64), 32) } else { 0 }),
+        ("workBuf", if true { 1u64 * ub_align_up((ub_align_up(partials, (32u64 / (4u64).max(1))) * 4u64), 32) } else { 0 }),
+        ("nrBuf", if true { 1u64 * ub_align_up((8u64 * 32u64), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `rms_norm` allocates: the sum of [`rms_norm_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn rms_norm_ub_bytes(tiling: &AkRmsNormTiling, target: Target, buffer_num: u32, t_bytes: u32, fused: bool) -> u64 {
+    rms_norm_ub_buffers(tiling, target, buffer_num, t_bytes, fused).iter().map(|(_, b)| b).sum()
+}

@@ -1,6 +1,7 @@
 //! Kernel descriptions: the single source from which kernel sources and both ABI mirrors are emitted.
 
 pub use crate::target::Target;
+use crate::ub::UbPlan;
 use crate::writer::SourceWriter;
 
 /// Tuning knobs of one compiled variant of a kernel.
@@ -110,11 +111,72 @@ pub struct KernelDesc {
     pub targets: &'static [Target],
     /// Shared device helpers from `ascendc/include/` the kernel includes.
     pub includes: Vec<&'static str>,
-    /// Emits the kernel body (everything between the includes and the entry point).
-    pub body: fn(&EmitCtx, &mut SourceWriter),
-    /// Emits the statements of the entry point (`ak_<kernel>_<target>_<variant>`), which see the
-    /// GM arguments by name and the tiling struct as `tiling`.
-    pub entry: fn(&EmitCtx, &mut SourceWriter),
+    /// Where the kernel's AscendC comes from.
+    pub code: KernelCode,
+}
+
+/// Where a kernel's device code comes from.
+#[derive(Debug, Clone)]
+pub enum KernelCode {
+    /// A kernel class in `ascendc/kernels/<kernel>/` (the way every kernel is written now): the
+    /// generator emits only the entry point, which instantiates the class template, and the
+    /// buffer plan.
+    Source(SourceKernel),
+    /// The older form, C++ emitted from Rust strings (kernels not yet moved to a source folder).
+    Inline {
+        /// Emits the kernel body (everything between the includes and the entry point).
+        body: fn(&EmitCtx, &mut SourceWriter),
+        /// Emits the statements of the entry point (`ak_<kernel>_<target>_<variant>`), which see
+        /// the GM arguments by name and the tiling struct as `tiling`.
+        entry: fn(&EmitCtx, &mut SourceWriter),
+    },
+}
+
+/// A type parameter of a kernel class, chosen at run time from a tiling field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeParam {
+    /// Template parameter name (`T`).
+    pub name: &'static str,
+    /// The tiling field holding the `AK_DTYPE_*` code that selects it.
+    pub field: &'static str,
+    /// `(code constant, C++ type)` choices (`("AK_DTYPE_F32", "float")`, ...).
+    pub choices: &'static [(&'static str, &'static str)],
+}
+
+/// The float element types every activation kernel takes, by `AK_DTYPE_*` code.
+pub const FLOAT_DTYPES: &[(&str, &str)] = &[
+    ("AK_DTYPE_F32", "float"),
+    ("AK_DTYPE_F16", "half"),
+    ("AK_DTYPE_BF16", "bfloat16_t"),
+];
+
+/// A mode key: a `bool` template parameter that selects a code path, chosen at run time from a
+/// condition on the tiling (as ops-nn selects kernels by tiling key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModeKey {
+    /// Template parameter name (`FUSED`).
+    pub name: &'static str,
+    /// The C++ condition on `tiling` that selects `true` (`(tiling.flags & AK_RMS_NORM_FUSED) != 0`).
+    pub when: &'static str,
+    /// What the `true` path does.
+    pub doc: &'static str,
+}
+
+/// A kernel written as an AscendC source file.
+#[derive(Debug, Clone)]
+pub struct SourceKernel {
+    /// The kernel's header under `ascendc/kernels/` (`rms_norm/rms_norm.h`).
+    pub header: &'static str,
+    /// The kernel class template, declared as
+    /// `template <type params..., int32_t BUFFER_NUM, typename Traits, bool keys...> class C`
+    /// with `Init(GM_ADDR..., const Ak<Camel>Tiling&)` and `Process()`.
+    pub class: &'static str,
+    /// Element type parameters, in template order.
+    pub type_params: Vec<TypeParam>,
+    /// Mode keys, in template order.
+    pub mode_keys: Vec<ModeKey>,
+    /// The UB buffers, declared once (`crate::ub`).
+    pub ub: UbPlan,
 }
 
 impl KernelDesc {
@@ -151,6 +213,34 @@ impl KernelDesc {
     /// Finds a variant by name.
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The source form, if the kernel is written as an AscendC source file.
+    pub fn source(&self) -> Option<&SourceKernel> {
+        match &self.code {
+            KernelCode::Source(s) => Some(s),
+            KernelCode::Inline { .. } => None,
+        }
+    }
+
+    /// `Ak<Camel>Ub`: the generated struct of the kernel's UB buffers.
+    pub fn ub_struct(&self) -> String {
+        format!("Ak{}Ub", self.camel)
+    }
+
+    /// The UB plan in the emitters' terms (`None` for an inline kernel).
+    pub fn ub_plan_ctx(&self) -> Option<crate::ub::PlanCtx<'_>> {
+        let s = self.source()?;
+        Some(crate::ub::PlanCtx {
+            kernel: self.name,
+            tiling_struct: self.tiling_struct(),
+            ub_struct: self.ub_struct(),
+            fields: self.tiling.iter().map(|f| f.name).collect(),
+            type_params: s.type_params.iter().map(|p| p.name).collect(),
+            keys: s.mode_keys.iter().map(|k| k.name).collect(),
+            traits: crate::target::TRAIT_FLAGS.iter().map(|(n, _)| *n).collect(),
+            plan: &s.ub,
+        })
     }
 }
 

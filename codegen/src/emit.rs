@@ -1,7 +1,7 @@
 //! Emitters shared by every kernel: the kernel translation unit frame (header comment, includes,
 //! entry point, launcher), the C ABI header `ak_kernels.h` and its Rust mirror `ak_kernels.rs`.
 
-use crate::desc::{Dir, EmitCtx, KernelDesc, Target};
+use crate::desc::{Dir, EmitCtx, KernelCode, KernelDesc, SourceKernel, Target};
 use crate::writer::SourceWriter;
 use crate::{Const, GENERATOR};
 
@@ -66,8 +66,15 @@ pub fn kernel_source(ctx: &EmitCtx) -> String {
     w.line("#endif");
     w.line("#include \"kernel_operator.h\"");
     w.line("#include \"ak_kernels.h\"");
-    for inc in &k.includes {
-        w.line(format!("#include \"{inc}\""));
+    match &k.code {
+        KernelCode::Source(src) => {
+            w.line(format!("#include \"{}\"", src.header));
+        }
+        KernelCode::Inline { .. } => {
+            for inc in &k.includes {
+                w.line(format!("#include \"{inc}\""));
+            }
+        }
     }
     w.blank();
     // Only where __NPU_ARCH__ is defined (device pass, CPU run mode, sim): the host pass of the
@@ -80,24 +87,29 @@ pub fn kernel_source(ctx: &EmitCtx) -> String {
         t.npu_arch()
     ));
     w.blank();
-    w.line("using namespace AscendC;");
-    w.blank();
-    w.line(format!("namespace {} {{", ctx.stem()));
-    w.blank();
-    w.line(format!("constexpr int32_t BUFFER_NUM = {};", v.buffer_num));
-    w.blank();
-    (k.body)(ctx, &mut w);
-    w.line(format!("}} // namespace {}", ctx.stem()));
-    w.blank();
-    w.line(format!("using namespace {};", ctx.stem()));
-    w.blank();
-    w.line(format!(
-        "extern \"C\" __global__ __aicore__ void {}({}, {} tiling)",
-        ctx.entry_symbol(),
-        gm_params(k, "GM_ADDR"),
-        k.tiling_struct()
-    ));
-    w.block("", "", |w| (k.entry)(ctx, w));
+    match &k.code {
+        KernelCode::Source(src) => source_entry(ctx, src, &mut w),
+        KernelCode::Inline { body, entry } => {
+            w.line("using namespace AscendC;");
+            w.blank();
+            w.line(format!("namespace {} {{", ctx.stem()));
+            w.blank();
+            w.line(format!("constexpr int32_t BUFFER_NUM = {};", v.buffer_num));
+            w.blank();
+            body(ctx, &mut w);
+            w.line(format!("}} // namespace {}", ctx.stem()));
+            w.blank();
+            w.line(format!("using namespace {};", ctx.stem()));
+            w.blank();
+            w.line(format!(
+                "extern \"C\" __global__ __aicore__ void {}({}, {} tiling)",
+                ctx.entry_symbol(),
+                gm_params(k, "GM_ADDR"),
+                k.tiling_struct()
+            ));
+            w.block("", "", |w| entry(ctx, w));
+        }
+    }
     w.blank();
     w.line(format!("extern \"C\" {}", launcher_prototype(ctx)));
     w.block("", "", |w| {
@@ -132,6 +144,89 @@ pub fn kernel_source(ctx: &EmitCtx) -> String {
         w.line("#endif");
     });
     w.finish()
+}
+
+/// The entry point of a source kernel: the unit's knobs (`BUFFER_NUM`, the target traits), then
+/// `ak_<unit>`, which selects the element types and mode keys from the tiling and runs that
+/// instantiation of the kernel class (`AkRunKernel`, `ascendc/kernels/common/ak_kernel.h`).
+fn source_entry(ctx: &EmitCtx, src: &SourceKernel, w: &mut SourceWriter) {
+    let k = ctx.kernel;
+    w.line(format!("namespace {} {{", ctx.stem()));
+    w.line(format!(
+        "constexpr int32_t BUFFER_NUM = {};",
+        ctx.variant.buffer_num
+    ));
+    w.line(format!("using Traits = {};", ctx.target.traits_type()));
+    w.line(format!("}} // namespace {}", ctx.stem()));
+    w.blank();
+    w.line(format!(
+        "extern \"C\" __global__ __aicore__ void {}({}, {} tiling)",
+        ctx.entry_symbol(),
+        gm_params(k, "GM_ADDR"),
+        k.tiling_struct()
+    ));
+    let ns = ctx.stem();
+    w.block("", "", |w| {
+        dispatch(w, src, &ns, gm_names(k), &mut Vec::new());
+    });
+}
+
+/// Emits the nested run-time choice of template arguments: the type parameters from their dtype
+/// fields, then the mode keys from their conditions, and at the leaf the `AkRunKernel` call.
+fn dispatch(
+    w: &mut SourceWriter,
+    src: &SourceKernel,
+    ns: &str,
+    gm: String,
+    chosen: &mut Vec<String>,
+) {
+    let types = src.type_params.len();
+    let depth = chosen.len();
+    if depth < types {
+        let p = &src.type_params[depth];
+        w.line(format!("switch (tiling.{}) {{", p.field));
+        w.indented(|w| {
+            for (code, ty) in p.choices {
+                w.line(format!("case {code}:"));
+                w.indented(|w| {
+                    chosen.push(ty.to_string());
+                    dispatch(w, src, ns, gm.clone(), chosen);
+                    chosen.pop();
+                    w.line("break;");
+                });
+            }
+            w.line("default:");
+            w.indented(|w| {
+                w.line("break;");
+            });
+        });
+        w.line("}");
+    } else if depth < types + src.mode_keys.len() {
+        let key = &src.mode_keys[depth - types];
+        w.line(format!("if ({}) {{", key.when));
+        w.indented(|w| {
+            chosen.push("true".into());
+            dispatch(w, src, ns, gm.clone(), chosen);
+            chosen.pop();
+        });
+        w.line("} else {");
+        w.indented(|w| {
+            chosen.push("false".into());
+            dispatch(w, src, ns, gm.clone(), chosen);
+            chosen.pop();
+        });
+        w.line("}");
+    } else {
+        let mut args: Vec<String> = chosen[..types].to_vec();
+        args.push(format!("{ns}::BUFFER_NUM"));
+        args.push(format!("{ns}::Traits"));
+        args.extend(chosen[types..].iter().cloned());
+        w.line(format!(
+            "AkRunKernel<{}<{}>>(tiling, {gm});",
+            src.class,
+            args.join(", ")
+        ));
+    }
 }
 
 /// The C header `ak_kernels.h`: constants, tiling structs and launcher prototypes of `units`.
@@ -213,7 +308,11 @@ fn launch_fn_type(k: &KernelDesc) -> String {
 ///
 /// The file is `include!`d by the crate's device layer (`src/device/kernels.rs`), which provides
 /// `DevicePtr`, `StreamHandle`, `KernelLibrary` and `Target`.
-pub fn rust_bindings(kernels: &[&KernelDesc], consts: &[Const], units: &[EmitCtx]) -> String {
+pub fn rust_bindings(
+    kernels: &[&KernelDesc],
+    consts: &[Const],
+    units: &[EmitCtx],
+) -> Result<String, String> {
     let mut w = SourceWriter::new();
     w.line(format!(
         "// ak_kernels.rs: generated by {GENERATOR}; do not edit."
@@ -416,7 +515,26 @@ pub fn rust_bindings(kernels: &[&KernelDesc], consts: &[Const], units: &[EmitCtx
             );
         });
     }
-    w.finish()
+    w.blank();
+    w.line("/// `n` rounded up to a multiple of `a` (the UB accounting's `align_up`).");
+    w.line("#[allow(dead_code)]");
+    w.block("const fn ub_align_up(n: u64, a: u64) -> u64", "", |w| {
+        w.line("if a == 0 { n } else { n.div_ceil(a) * a }");
+    });
+    let trait_targets = |flag: &str| -> Vec<String> {
+        Target::ALL
+            .into_iter()
+            .filter(|t| t.trait_flag(flag))
+            .map(|t| format!("Target::{}", t.name().to_uppercase()))
+            .collect()
+    };
+    for k in kernels {
+        if let Some(ctx) = k.ub_plan_ctx() {
+            let parsed = ctx.parse()?;
+            ctx.rust_fns(&parsed, &mut w, &trait_targets);
+        }
+    }
+    Ok(w.finish())
 }
 
 /// GM arguments written by the kernel (used by docs and tests).

@@ -10,10 +10,15 @@ pub mod desc;
 pub mod emit;
 pub mod kernels;
 pub mod project;
+pub mod sources;
 pub mod target;
+pub mod ub;
 pub mod writer;
 
-pub use desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Variant};
+pub use desc::{
+    CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, ModeKey, SourceKernel, TypeParam,
+    Variant,
+};
 pub use target::{Target, TargetCaps};
 
 /// Name written into every generated file.
@@ -214,9 +219,35 @@ pub fn generate(units: &[Unit]) -> Result<Vec<GeneratedFile>, String> {
     });
     files.push(GeneratedFile {
         name: "ak_kernels.rs".into(),
-        contents: emit::rust_bindings(&all, &consts, &ctxs),
+        contents: emit::rust_bindings(&all, &consts, &ctxs)?,
     });
     Ok(files)
+}
+
+/// The generated files committed under `ascendc/kernels/` (paths relative to it): the target
+/// traits (`common/ak_target_traits.h`) and every source kernel's buffer plan
+/// (`<kernel>/<kernel>_ub.h`). The snapshot tests fail when the committed copies drift.
+pub fn kernel_source_files() -> Result<Vec<GeneratedFile>, String> {
+    let mut out = vec![GeneratedFile {
+        name: "common/ak_target_traits.h".into(),
+        contents: target::traits_header(),
+    }];
+    for k in kernels() {
+        if let Some(ctx) = k.ub_plan_ctx() {
+            let parsed = ctx.parse()?;
+            out.push(GeneratedFile {
+                name: format!("{}/{}_ub.h", k.name, k.name),
+                contents: ctx.cpp_header(&parsed, GENERATOR),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The UB table of `docs/kernels/<kernel>.md` (`None` for a kernel without declared buffers).
+pub fn docs_ub_table(k: &KernelDesc) -> Option<Result<String, String>> {
+    let ctx = k.ub_plan_ctx()?;
+    Some(ctx.parse().map(|p| ctx.docs_table(&p)))
 }
 
 /// Writes `files` into `dir` (created if missing), rewriting a file only when its bytes change so
@@ -225,6 +256,9 @@ pub fn write_files(dir: &std::path::Path, files: &[GeneratedFile]) -> std::io::R
     std::fs::create_dir_all(dir)?;
     for f in files {
         let path = dir.join(&f.name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         if std::fs::read_to_string(&path).ok().as_deref() != Some(f.contents.as_str()) {
             std::fs::write(&path, &f.contents)?;
         }

@@ -1,9 +1,7 @@
 //! Tiling of `rms_norm`: rows over cores, then rows per UB tile.
 
-use super::{
-    align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS,
-    MAX_COPY_BLOCK_LEN,
-};
+use super::{split_rows, Knobs, Target, TilingError, MAX_COPY_BLOCKS, MAX_COPY_BLOCK_LEN};
+use crate::device::kernels::{rms_norm_ub_bytes, AkRmsNormTiling};
 
 /// What `rms_norm` is asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,21 +29,24 @@ pub struct RmsNormPlan {
     pub ub_bytes: u32,
 }
 
-/// UB bytes the generated kernel allocates for `rows_per_tile` rows (mirrors its `Init`).
+/// UB bytes the kernel allocates for `rows_per_tile` rows: the sum of its buffers as declared in
+/// its description (`codegen/src/kernels/rms_norm.rs`), the same declarations its `InitBuffer`
+/// plan (`ascendc/kernels/rms_norm/rms_norm_ub.h`) is generated from.
 pub fn ub_usage(shape: &RmsNormShape, knobs: Knobs, rows_per_tile: u32) -> u64 {
-    let e = u64::from(shape.elem_bytes);
-    let stride = u64::from(align_up(shape.cols, BLOCK_BYTES / shape.elem_bytes));
-    let r = u64::from(rows_per_tile);
-    let streams = if shape.fused { 2 } else { 1 };
-    let b = |n: u64| n.div_ceil(32) * 32;
-    let tile = b(r * stride * e);
-    let tile_f32 = b(r * stride * 4);
-    let queues = 2 * streams * u64::from(knobs.buffer_num) * tile;
-    let weight = b(stride * e) + b(stride * 4);
-    let reduce_work = b(u64::from(shape.cols).div_ceil(64).div_ceil(8) * 8 * 4);
-    // eight 8-lane f32 vectors: the scratch of the Ascend 950's Newton-Raphson rstd
-    let newton_raphson = 8 * u64::from(BLOCK_BYTES);
-    queues + weight + 2 * tile_f32 + b(r * 32) + reduce_work + newton_raphson
+    // only the fields the buffer sizes read; the element size is given directly
+    let tiling = AkRmsNormTiling {
+        cols: shape.cols,
+        rows_per_tile,
+        ..AkRmsNormTiling::default()
+    };
+    // no buffer of rms_norm depends on the target
+    rms_norm_ub_bytes(
+        &tiling,
+        Target::A2,
+        knobs.buffer_num,
+        shape.elem_bytes,
+        shape.fused,
+    )
 }
 
 /// Plans `rms_norm` for `target` and a variant's `knobs` on at most `cores` cores.
@@ -142,6 +143,45 @@ mod tests {
                         if p.rows_per_tile < p.rows_per_core {
                             assert!(
                                 ub_usage(&s, V0, p.rows_per_tile + 1) > u64::from(t.ub_bytes())
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The generated accounting against the closed form docs/kernels/rms_norm.md gave before the
+    /// buffers were declared once (each allocation rounded up to 32 B): the declarations describe
+    /// the same kernel.
+    #[test]
+    fn generated_accounting_equals_the_closed_form() {
+        use super::super::{align_up, BLOCK_BYTES};
+        let closed_form = |s: &RmsNormShape, k: Knobs, r: u32| -> u64 {
+            let e = u64::from(s.elem_bytes);
+            let stride = u64::from(align_up(s.cols, BLOCK_BYTES / s.elem_bytes));
+            let r = u64::from(r);
+            let b = |n: u64| n.div_ceil(32) * 32;
+            let streams = if s.fused { 2 } else { 1 };
+            let queues = 2 * streams * u64::from(k.buffer_num) * b(r * stride * e);
+            let weight = b(stride * e) + b(stride * 4);
+            let work = b(u64::from(s.cols).div_ceil(64).div_ceil(8) * 8 * 4);
+            queues + weight + 2 * b(r * stride * 4) + b(r * 32) + work + 256
+        };
+        for buffer_num in [1, 2] {
+            let k = Knobs {
+                buffer_num,
+                ub_share_pct: 100,
+            };
+            for cols in [1, 7, 8, 15, 16, 100, 1000, 4096, 5120, 8191] {
+                for e in [2, 4] {
+                    for fused in [false, true] {
+                        for r in [1, 2, 3, 17, 255] {
+                            let s = shape(8, cols, e, fused);
+                            assert_eq!(
+                                ub_usage(&s, k, r),
+                                closed_form(&s, k, r),
+                                "{s:?} {k:?} {r}"
                             );
                         }
                     }

@@ -1,6 +1,6 @@
 //! `fp8_block_dequant`: HF "fp8" weights (E4M3FN) times a per-[bo, bi]-block scale grid.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `fp8_block_dequant`.
@@ -36,8 +36,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h", "ak_fp8_soft.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

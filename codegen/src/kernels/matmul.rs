@@ -13,7 +13,7 @@
 //! a bias operand). Then `Fixpipe` NZ→ND with the output conversion. Double buffering
 //! (`BUFFER_NUM = 2`) prefetches the next L1 chunk and ping-pongs the L0A/L0B buffers.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `matmul`.
@@ -51,8 +51,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h", "ak_block_mmad.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

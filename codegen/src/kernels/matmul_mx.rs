@@ -18,7 +18,7 @@
 //! Generated for a5 only: LoadData with `LoadData2DMxParams`, DN2NZ and `MmadMx` do not exist on
 //! a2 (asc-devkit: Ascend 950PR/950DT only).
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `matmul_mx`.
@@ -61,8 +61,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &[Target::A5],
         includes: vec!["ak_common.h", "ak_block_mmad.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

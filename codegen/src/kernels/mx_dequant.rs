@@ -1,6 +1,6 @@
 //! `mx_dequant`: MX (FP8 elements + E8M0 scales per 32-element block) back to bf16/f16/f32.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `mx_dequant`.
@@ -34,8 +34,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h", "ak_fp8_soft.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

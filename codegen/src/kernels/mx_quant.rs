@@ -1,7 +1,7 @@
 //! `mx_quant`: dynamic MX quantization (blocks of 32 along the last axis, E8M0 scale per block,
 //! FP8 E4M3FN or E5M2 elements), Ascend DynamicMxQuant semantics.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `mx_quant`.
@@ -38,8 +38,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h", "ak_fp8_soft.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

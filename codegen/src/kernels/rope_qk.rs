@@ -1,6 +1,6 @@
 //! `rope_qk`: fused NeoX (half-rotation) RoPE on Q and K with a cos/sin cache gathered by position.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `rope_qk`.
@@ -42,8 +42,7 @@ pub fn desc() -> KernelDesc {
         ],
         targets: &Target::ALL,
         includes: vec!["ak_common.h"],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

@@ -1,7 +1,7 @@
 //! `sim_probe`: a tiny copy kernel with deliberate misuse modes, used by the negative tests that
 //! prove the sim refuses what the hardware or toolchain would reject or silently get wrong.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelDesc, Target, Variant};
+use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
 use crate::writer::SourceWriter;
 
 /// The description of `sim_probe`.
@@ -24,8 +24,7 @@ pub fn desc() -> KernelDesc {
         variants: vec![Variant { name: "v0", buffer_num: 1, ub_share_pct: 100, doc: "the only variant" }],
         targets: &Target::ALL,
         includes: vec![],
-        body,
-        entry,
+        code: KernelCode::Inline { body, entry },
     }
 }
 

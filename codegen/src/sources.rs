@@ -1,0 +1,25 @@
+//! The AscendC sources of the kernels (`ascendc/kernels/`), embedded so that `emit` can ship them
+//! in the CANN project next to the generated units (`kernels/<path>`, found through the
+//! project's `kernels/` include directory, as `-I ascendc/kernels` finds them in the emulator
+//! build). The list holds every file of the folder (a test walks it); the generated ones among
+//! them (`ak_target_traits.h`, `*_ub.h`) are checked against the generator by the snapshot tests.
+
+/// `(path under ascendc/kernels/, contents)` of every kernel source file.
+pub const KERNEL_SOURCES: &[(&str, &str)] = &[
+    (
+        "common/ak_kernel.h",
+        include_str!("../../ascendc/kernels/common/ak_kernel.h"),
+    ),
+    (
+        "common/ak_target_traits.h",
+        include_str!("../../ascendc/kernels/common/ak_target_traits.h"),
+    ),
+    (
+        "rms_norm/rms_norm.h",
+        include_str!("../../ascendc/kernels/rms_norm/rms_norm.h"),
+    ),
+    (
+        "rms_norm/rms_norm_ub.h",
+        include_str!("../../ascendc/kernels/rms_norm/rms_norm_ub.h"),
+    ),
+];
