@@ -7,43 +7,60 @@
 // out[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]) with 16-bit operands (in_dtype), f32 accumulation in L0C
 // and Fixpipe NZ2ND to out_dtype. Output tiles of base_m x base_n are dealt round-robin to the cores;
 // K is staged into L1 in chunks of k_l1 (ND2NZ) and fed to L0A/L0B in steps of base_k (LoadData 2D).
-// The f32 bias goes GM -> L1 -> the bias table and starts C in the first Mmad (ak_block_mmad.h).
+// The f32 bias goes GM -> L1 -> the bias table and starts C in the first Mmad (common/ak_block_mmad.h).
 
 #if defined(ASCENDC_CPU_DEBUG) && !defined(AK_SIM)
 #include "cpu_debug_launch.h"
 #endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
-#include "ak_common.h"
-#include "ak_block_mmad.h"
+#include "matmul/matmul.h"
 
 #if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "matmul_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
-using namespace AscendC;
-
 namespace matmul_a5_v0 {
-
 constexpr int32_t BUFFER_NUM = 2;
-
-template <typename T>
-__aicore__ inline void Run(GM_ADDR x, GM_ADDR w, GM_ADDR bias, GM_ADDR out, const AkMatmulTiling& tiling)
-{
-    AkRunBlockMmad<AkMmad16<T>, BUFFER_NUM>(typename AkMmad16<T>::Args{x, w}, bias, out, tiling);
-}
-
+using Traits = AkTargetA5;
 } // namespace matmul_a5_v0
-
-using namespace matmul_a5_v0;
 
 extern "C" __global__ __aicore__ void ak_matmul_a5_v0(GM_ADDR x, GM_ADDR w, GM_ADDR bias, GM_ADDR out, AkMatmulTiling tiling)
 {
     KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);
-    if (tiling.in_dtype == AK_DTYPE_BF16) {
-        Run<bfloat16_t>(x, w, bias, out, tiling);
-    } else if (tiling.in_dtype == AK_DTYPE_F16) {
-        Run<half>(x, w, bias, out, tiling);
+    switch (tiling.in_dtype) {
+        case AK_DTYPE_BF16:
+            switch (tiling.out_dtype) {
+                case AK_DTYPE_F32:
+                    AkRunKernel<KernelMatmul<bfloat16_t, float, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                case AK_DTYPE_F16:
+                    AkRunKernel<KernelMatmul<bfloat16_t, half, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                case AK_DTYPE_BF16:
+                    AkRunKernel<KernelMatmul<bfloat16_t, bfloat16_t, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                default:
+                    break;
+            }
+            break;
+        case AK_DTYPE_F16:
+            switch (tiling.out_dtype) {
+                case AK_DTYPE_F32:
+                    AkRunKernel<KernelMatmul<half, float, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                case AK_DTYPE_F16:
+                    AkRunKernel<KernelMatmul<half, half, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                case AK_DTYPE_BF16:
+                    AkRunKernel<KernelMatmul<half, bfloat16_t, matmul_a5_v0::BUFFER_NUM, matmul_a5_v0::Traits>>(tiling, x, w, bias, out);
+                    break;
+                default:
+                    break;
+            }
+            break;
+        default:
+            break;
     }
 }
 

@@ -16,49 +16,95 @@
 #endif
 #include "kernel_operator.h"
 #include "ak_kernels.h"
-#include "ak_common.h"
-#include "ak_block_mmad.h"
+#include "matmul_mx/matmul_mx.h"
 
 #if defined(__NPU_ARCH__) && __NPU_ARCH__ != 3510
 #error "matmul_mx_a5_v0.cpp is generated for dav-c310 (__NPU_ARCH__ 3510)"
 #endif
 
-using namespace AscendC;
-
 namespace matmul_mx_a5_v0 {
-
 constexpr int32_t BUFFER_NUM = 2;
-
-template <typename X, typename W>
-__aicore__ inline void Run(GM_ADDR x, GM_ADDR xScale, GM_ADDR w, GM_ADDR wScale, GM_ADDR bias, GM_ADDR out,
-                           const AkMatmulMxTiling& tiling)
-{
-    using Policy = AkMmadMx<X, W, BUFFER_NUM>;
-    AkRunBlockMmad<Policy, BUFFER_NUM>(typename Policy::Args{x, xScale, w, wScale}, bias, out, tiling);
-}
-
-template <typename X>
-__aicore__ inline void RunW(GM_ADDR x, GM_ADDR xScale, GM_ADDR w, GM_ADDR wScale, GM_ADDR bias, GM_ADDR out,
-                            const AkMatmulMxTiling& tiling)
-{
-    if (tiling.w_fmt == AK_FP8_E4M3) {
-        Run<X, fp8_e4m3fn_t>(x, xScale, w, wScale, bias, out, tiling);
-    } else if (tiling.w_fmt == AK_FP8_E5M2) {
-        Run<X, fp8_e5m2_t>(x, xScale, w, wScale, bias, out, tiling);
-    }
-}
-
+using Traits = AkTargetA5;
 } // namespace matmul_mx_a5_v0
-
-using namespace matmul_mx_a5_v0;
 
 extern "C" __global__ __aicore__ void ak_matmul_mx_a5_v0(GM_ADDR x, GM_ADDR x_scale, GM_ADDR w, GM_ADDR w_scale, GM_ADDR bias, GM_ADDR out, AkMatmulMxTiling tiling)
 {
     KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);
-    if (tiling.x_fmt == AK_FP8_E4M3) {
-        RunW<fp8_e4m3fn_t>(x, x_scale, w, w_scale, bias, out, tiling);
-    } else if (tiling.x_fmt == AK_FP8_E5M2) {
-        RunW<fp8_e5m2_t>(x, x_scale, w, w_scale, bias, out, tiling);
+    switch (tiling.x_fmt) {
+        case AK_FP8_E4M3:
+            switch (tiling.w_fmt) {
+                case AK_FP8_E4M3:
+                    switch (tiling.out_dtype) {
+                        case AK_DTYPE_F32:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e4m3fn_t, float, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_F16:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e4m3fn_t, half, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_BF16:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e4m3fn_t, bfloat16_t, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        default:
+                            break;
+                    }
+                    break;
+                case AK_FP8_E5M2:
+                    switch (tiling.out_dtype) {
+                        case AK_DTYPE_F32:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e5m2_t, float, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_F16:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e5m2_t, half, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_BF16:
+                            AkRunKernel<KernelMatmulMx<fp8_e4m3fn_t, fp8_e5m2_t, bfloat16_t, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        default:
+                            break;
+                    }
+                    break;
+                default:
+                    break;
+            }
+            break;
+        case AK_FP8_E5M2:
+            switch (tiling.w_fmt) {
+                case AK_FP8_E4M3:
+                    switch (tiling.out_dtype) {
+                        case AK_DTYPE_F32:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e4m3fn_t, float, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_F16:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e4m3fn_t, half, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_BF16:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e4m3fn_t, bfloat16_t, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        default:
+                            break;
+                    }
+                    break;
+                case AK_FP8_E5M2:
+                    switch (tiling.out_dtype) {
+                        case AK_DTYPE_F32:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e5m2_t, float, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_F16:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e5m2_t, half, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        case AK_DTYPE_BF16:
+                            AkRunKernel<KernelMatmulMx<fp8_e5m2_t, fp8_e5m2_t, bfloat16_t, matmul_mx_a5_v0::BUFFER_NUM, matmul_mx_a5_v0::Traits>>(tiling, x, x_scale, w, w_scale, bias, out);
+                            break;
+                        default:
+                            break;
+                    }
+                    break;
+                default:
+                    break;
+            }
+            break;
+        default:
+            break;
     }
 }
 

@@ -175,8 +175,12 @@ pub struct SourceKernel {
     pub type_params: Vec<TypeParam>,
     /// Mode keys, in template order.
     pub mode_keys: Vec<ModeKey>,
-    /// The UB buffers, declared once (`crate::ub`).
+    /// The UB buffers, declared once (`crate::ub`); empty for the cube kernels, whose L1/L0/bias
+    /// table plan is the shared block's (`ascendc/kernels/common/ak_block_mmad.h`).
     pub ub: UbPlan,
+    /// The argument of `KERNEL_TASK_TYPE_DEFAULT` in the entry point (`KERNEL_TYPE_AIV_ONLY` for a
+    /// vector kernel, `KERNEL_TYPE_AIC_ONLY` for a cube kernel).
+    pub task_type: &'static str,
 }
 
 impl KernelDesc {
@@ -228,9 +232,12 @@ impl KernelDesc {
         format!("Ak{}Ub", self.camel)
     }
 
-    /// The UB plan in the emitters' terms (`None` for an inline kernel).
+    /// The UB plan in the emitters' terms (`None` for an inline kernel or one without UB buffers).
     pub fn ub_plan_ctx(&self) -> Option<crate::ub::PlanCtx<'_>> {
         let s = self.source()?;
+        if s.ub.buffers.is_empty() {
+            return None;
+        }
         Some(crate::ub::PlanCtx {
             kernel: self.name,
             tiling_struct: self.tiling_struct(),

@@ -5,14 +5,10 @@
 use crate::{all_units, generate, GeneratedFile, Target};
 
 /// Device helpers the generated kernels include (`ascendc/include/`), shipped inside the crate.
-pub const HELPERS: [(&str, &str); 3] = [
+pub const HELPERS: [(&str, &str); 2] = [
     (
         "ak_common.h",
         include_str!("../../ascendc/include/ak_common.h"),
-    ),
-    (
-        "ak_block_mmad.h",
-        include_str!("../../ascendc/include/ak_block_mmad.h"),
     ),
     (
         "ak_fp8_soft.h",

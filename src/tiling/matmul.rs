@@ -203,7 +203,8 @@ pub fn usage_mx(knobs: Knobs, p: &MatmulPlan) -> MxUsage {
     // fractal per 16 rows per 64 of K
     let mx_end = |rows: u64| ((bn - 1) * r(rows * bk)) / 16 + rows.div_ceil(16) * (bk / 64) * 32;
     MxUsage {
-        l1: bn * (r(bm * kl1) + r(bnn * kl1) + r(bm * kl1 / 32) + r(bnn * kl1 / 32)) + bias_bytes(p),
+        l1: bn * (r(bm * kl1) + r(bnn * kl1) + r(bm * kl1 / 32) + r(bnn * kl1 / 32))
+            + bias_bytes(p),
         l0a: bn * r(bm * bk),
         l0b: bn * r(bnn * bk),
         l0c: r(bm * bnn * 4),

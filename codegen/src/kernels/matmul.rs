@@ -4,8 +4,8 @@
 //! It serves all three Rust entry points: `ops::matmul` (bf16 × bf16 directly),
 //! `ops::mx_matmul_weight_only` and `ops::mx_matmul` (the MXFP8 operands are first decoded and
 //! scaled to bf16 in GM by the generated `mx_dequant` vector kernel, then this kernel runs).
-//! The body is the shared block matmul of `ascendc/include/ak_block_mmad.h` with its 16-bit
-//! policy (`AkMmad16`): per output tile (`base_m` × `base_n`), for each L1 chunk of `k_l1`
+//! The kernel is `ascendc/kernels/matmul/matmul.h`: the shared block matmul of
+//! `ascendc/kernels/common/ak_block_mmad.h` with its 16-bit policy (`AkMmad16`): per output tile (`base_m` × `base_n`), for each L1 chunk of `k_l1`
 //! columns, `DataCopy` ND→NZ of the x and w sub-tiles into L1 (A1/B1); for each `base_k` step
 //! inside it, `LoadData` 2D into L0A (Zz on a2, Nz on a5) and L0B (w's Nz layout *is* the Zn
 //! layout `Mmad` wants for `x · wᵀ`), `Mmad` accumulating into L0C. The optional f32 bias goes
@@ -13,8 +13,14 @@
 //! a bias operand). Then `Fixpipe` NZ→ND with the output conversion. Double buffering
 //! (`BUFFER_NUM = 2`) prefetches the next L1 chunk and ping-pongs the L0A/L0B buffers.
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
-use crate::writer::SourceWriter;
+use crate::desc::{
+    CType, Dir, Field, GmArg, KernelCode, KernelDesc, SourceKernel, Target, TypeParam, Variant,
+    FLOAT_DTYPES,
+};
+use crate::ub::UbPlan;
+
+/// The operand types of `matmul` (`in_dtype`).
+const SIXTEEN_BIT: &[(&str, &str)] = &[("AK_DTYPE_BF16", "bfloat16_t"), ("AK_DTYPE_F16", "half")];
 
 /// The description of `matmul`.
 pub fn desc() -> KernelDesc {
@@ -24,7 +30,7 @@ pub fn desc() -> KernelDesc {
         doc: "out[m, n] = sum_k x[m, k] * w[n, k] (+ bias[n]) with 16-bit operands (in_dtype), f32 accumulation in L0C
               and Fixpipe NZ2ND to out_dtype. Output tiles of base_m x base_n are dealt round-robin to the cores;
               K is staged into L1 in chunks of k_l1 (ND2NZ) and fed to L0A/L0B in steps of base_k (LoadData 2D).
-              The f32 bias goes GM -> L1 -> the bias table and starts C in the first Mmad (ak_block_mmad.h).",
+              The f32 bias goes GM -> L1 -> the bias table and starts C in the first Mmad (common/ak_block_mmad.h).",
         gm_args: vec![
             GmArg { name: "x", dir: Dir::In, doc: "[m, k] activations (in_dtype)" },
             GmArg { name: "w", dir: Dir::In, doc: "[n, k] weights (in_dtype)" },
@@ -50,33 +56,17 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered (largest tiles)" },
         ],
         targets: &Target::ALL,
-        includes: vec!["ak_common.h", "ak_block_mmad.h"],
-        code: KernelCode::Inline { body, entry },
+        includes: vec![],
+        code: KernelCode::Source(SourceKernel {
+            header: "matmul/matmul.h",
+            class: "KernelMatmul",
+            type_params: vec![
+                TypeParam { name: "T", field: "in_dtype", choices: SIXTEEN_BIT },
+                TypeParam { name: "O", field: "out_dtype", choices: FLOAT_DTYPES },
+            ],
+            mode_keys: vec![],
+            ub: UbPlan { lets: vec![], buffers: vec![] },
+            task_type: "KERNEL_TYPE_AIC_ONLY",
+        }),
     }
-}
-
-fn body(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.lines(
-        r#"
-template <typename T>
-__aicore__ inline void Run(GM_ADDR x, GM_ADDR w, GM_ADDR bias, GM_ADDR out, const AkMatmulTiling& tiling)
-{
-    AkRunBlockMmad<AkMmad16<T>, BUFFER_NUM>(typename AkMmad16<T>::Args{x, w}, bias, out, tiling);
-}
-"#,
-    );
-    w.blank();
-}
-
-fn entry(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.lines(
-        r#"
-KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);
-if (tiling.in_dtype == AK_DTYPE_BF16) {
-    Run<bfloat16_t>(x, w, bias, out, tiling);
-} else if (tiling.in_dtype == AK_DTYPE_F16) {
-    Run<half>(x, w, bias, out, tiling);
-}
-"#,
-    );
 }

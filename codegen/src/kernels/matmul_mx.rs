@@ -3,8 +3,8 @@
 //! with FP8 operands (E4M3 or E5M2 each) and pair-layout E8M0 scales in GM, straight into the
 //! cube: no decode to bf16, one launch.
 //!
-//! The body is the shared block matmul of `ascendc/include/ak_block_mmad.h` with its MX policy
-//! (`AkMmadMx`). Dataflow per output tile (`base_m` × `base_n`), for each L1 chunk of `k_l1`
+//! The kernel is `ascendc/kernels/matmul_mx/matmul_mx.h`: the shared block matmul of
+//! `ascendc/kernels/common/ak_block_mmad.h` with its MX policy (`AkMmadMx`). Dataflow per output tile (`base_m` × `base_n`), for each L1 chunk of `k_l1`
 //! columns (a multiple of 64): `DataCopy` ND→NZ of the x / w fp8 sub-tiles into L1 (A1/B1) and,
 //! when the chunk's K is not a multiple of 64, an `InitConstValue` zero fill of the 32-B column
 //! block the ND2NZ padding does not reach (MmadMx reads K in multiples of 64); `DataCopy` DN→NZ of
@@ -18,8 +18,17 @@
 //! Generated for a5 only: LoadData with `LoadData2DMxParams`, DN2NZ and `MmadMx` do not exist on
 //! a2 (asc-devkit: Ascend 950PR/950DT only).
 
-use crate::desc::{CType, Dir, EmitCtx, Field, GmArg, KernelCode, KernelDesc, Target, Variant};
-use crate::writer::SourceWriter;
+use crate::desc::{
+    CType, Dir, Field, GmArg, KernelCode, KernelDesc, SourceKernel, Target, TypeParam, Variant,
+    FLOAT_DTYPES,
+};
+use crate::ub::UbPlan;
+
+/// The fp8 element types of `matmul_mx` (`x_fmt`, `w_fmt`).
+const FP8_FORMATS: &[(&str, &str)] = &[
+    ("AK_FP8_E4M3", "fp8_e4m3fn_t"),
+    ("AK_FP8_E5M2", "fp8_e5m2_t"),
+];
 
 /// The description of `matmul_mx`.
 pub fn desc() -> KernelDesc {
@@ -60,46 +69,18 @@ pub fn desc() -> KernelDesc {
             Variant { name: "v1", buffer_num: 1, ub_share_pct: 100, doc: "single-buffered (largest tiles)" },
         ],
         targets: &[Target::A5],
-        includes: vec!["ak_common.h", "ak_block_mmad.h"],
-        code: KernelCode::Inline { body, entry },
+        includes: vec![],
+        code: KernelCode::Source(SourceKernel {
+            header: "matmul_mx/matmul_mx.h",
+            class: "KernelMatmulMx",
+            type_params: vec![
+                TypeParam { name: "X", field: "x_fmt", choices: FP8_FORMATS },
+                TypeParam { name: "W", field: "w_fmt", choices: FP8_FORMATS },
+                TypeParam { name: "O", field: "out_dtype", choices: FLOAT_DTYPES },
+            ],
+            mode_keys: vec![],
+            ub: UbPlan { lets: vec![], buffers: vec![] },
+            task_type: "KERNEL_TYPE_AIC_ONLY",
+        }),
     }
-}
-
-fn body(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.lines(
-        r#"
-template <typename X, typename W>
-__aicore__ inline void Run(GM_ADDR x, GM_ADDR xScale, GM_ADDR w, GM_ADDR wScale, GM_ADDR bias, GM_ADDR out,
-                           const AkMatmulMxTiling& tiling)
-{
-    using Policy = AkMmadMx<X, W, BUFFER_NUM>;
-    AkRunBlockMmad<Policy, BUFFER_NUM>(typename Policy::Args{x, xScale, w, wScale}, bias, out, tiling);
-}
-
-template <typename X>
-__aicore__ inline void RunW(GM_ADDR x, GM_ADDR xScale, GM_ADDR w, GM_ADDR wScale, GM_ADDR bias, GM_ADDR out,
-                            const AkMatmulMxTiling& tiling)
-{
-    if (tiling.w_fmt == AK_FP8_E4M3) {
-        Run<X, fp8_e4m3fn_t>(x, xScale, w, wScale, bias, out, tiling);
-    } else if (tiling.w_fmt == AK_FP8_E5M2) {
-        Run<X, fp8_e5m2_t>(x, xScale, w, wScale, bias, out, tiling);
-    }
-}
-"#,
-    );
-    w.blank();
-}
-
-fn entry(_ctx: &EmitCtx, w: &mut SourceWriter) {
-    w.lines(
-        r#"
-KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIC_ONLY);
-if (tiling.x_fmt == AK_FP8_E4M3) {
-    RunW<fp8_e4m3fn_t>(x, x_scale, w, w_scale, bias, out, tiling);
-} else if (tiling.x_fmt == AK_FP8_E5M2) {
-    RunW<fp8_e5m2_t>(x, x_scale, w, w_scale, bias, out, tiling);
-}
-"#,
-    );
 }

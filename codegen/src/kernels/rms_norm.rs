@@ -54,6 +54,7 @@ pub fn desc() -> KernelDesc {
                 doc: "h = x + residual is written and normalised",
             }],
             ub: ub_plan(),
+            task_type: "KERNEL_TYPE_AIV_ONLY",
         }),
     }
 }

@@ -26,9 +26,7 @@ use crate::tiling::{Knobs, Target};
 use crate::Backend;
 
 pub use crate::device::emulator::Counters;
-pub use crate::device::ops::{
-    exact_scale_window, mx_pad_scales, mx_rebalance, ProbeMode,
-};
+pub use crate::device::ops::{exact_scale_window, mx_pad_scales, mx_rebalance, ProbeMode};
 pub use crate::device::AUTO;
 
 /// Which compiled kernel variant the emulator runs, on which target.

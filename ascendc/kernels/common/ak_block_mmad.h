@@ -1,5 +1,6 @@
-// ak_block_mmad.h: the block-level matmul shared by the cube kernels of ascend-kernels (`matmul`,
-// `matmul_mx`). Plain AscendC (membase API); compiles with CANN and against ascendc/sim.
+// ak_block_mmad.h: the block-level matmul shared by the cube kernels of ascend-kernels
+// (matmul/matmul.h, matmul_mx/matmul_mx.h). Plain AscendC (membase API); compiles with CANN and
+// against ascendc/sim.
 //
 // One output tile of base_m x base_n per step, tiles dealt round-robin to the cores:
 //   bias (optional)  GM f32 [n] -> L1 (C1, ND2NZ of one row) -> bias table (C2)
@@ -11,29 +12,21 @@
 // What depends on the operands is a policy (the way catlass' gemm/block and ops-nn's BlockMmadMx
 // separate the block from its dispatch policy): AkMmad16 (bf16 / f16 operands, LoadData 2D,
 // Mmad) and AkMmadMx (fp8 operands with e8m0 scale pairs, the MX LoadData, MmadMx; Ascend 950).
-// docs/kernels/matmul.md has the dataflow and the rules of each step.
+// Target differences are flags of the target traits (Traits::L0A_NZ, Traits::BT_COPY_32B).
+// The buffers are L1, L0A/L0B/L0C and the bias table, not UB: their plan is AkBlockMmad::Init,
+// mirrored by src/tiling/matmul.rs. docs/kernels/matmul.md has the dataflow and the rules.
 #ifndef AK_BLOCK_MMAD_H
 #define AK_BLOCK_MMAD_H
 
 #include "kernel_operator.h"
 #include "ak_common.h"
+#include "common/ak_target_traits.h"
 
 constexpr uint32_t AK_FRAC_ROWS = 16;         // rows of a cube fractal
 constexpr uint32_t AK_FRAC_BYTES = 512;       // bytes of an L1 / L0A / L0B fractal (16 rows x 32 B)
 constexpr uint32_t AK_MAX_LOAD_REPEAT = 255;  // LoadData2DParams::repeatTimes is 8 bits
 constexpr uint32_t AK_MX_BLOCK = 32;          // fp8 elements per e8m0 scale (one 32-B column block)
 constexpr uint32_t AK_MX_PAIR = 64;           // K per scale pair (one 32-B scale fractal of 16 rows x 2)
-
-// What differs between the two cube targets.
-struct AkCubeArch {
-#if defined(__NPU_ARCH__) && __NPU_ARCH__ == 3510
-    static constexpr bool L0A_NZ = true;           // a5: L0A holds Nz, the L1 layout
-    static constexpr uint32_t BT_COPY_UNIT = 32;   // DataCopy L1 -> BT: blockLen unit (bytes; even count)
-#else
-    static constexpr bool L0A_NZ = false;          // a2: L0A holds Zz (one row of fractals per LoadData)
-    static constexpr uint32_t BT_COPY_UNIT = 64;
-#endif
-};
 
 // The tiling fields every kernel of the family has.
 struct AkBlockMmadShape {
@@ -72,7 +65,7 @@ __aicore__ inline void AkLoadFractals(const AscendC::LocalTensor<T>& dst, const 
 }
 
 // Policy: 16-bit operands (bf16 or f16) x [m, k] and w [n, k] in GM.
-template <typename T>
+template <typename T, typename Traits>
 class AkMmad16 {
 public:
     using A = T;
@@ -112,7 +105,7 @@ public:
                                  uint32_t kk, uint32_t kStep)
     {
         const uint32_t kb0 = kk / AK_FRAC_ROWS, kb1 = AkCeilDiv(kStep, AK_FRAC_ROWS);
-        if constexpr (AkCubeArch::L0A_NZ) {
+        if constexpr (Traits::L0A_NZ) {
             AkLoadFractals(a2, a1, kb0 * m1, kb1 * m1, 1);  // one contiguous run
         } else {
             for (uint32_t mb = 0; mb < m1; ++mb) {  // Zz: fractal (mb, kb) at mb * kb1 + kb
@@ -153,7 +146,7 @@ private:
 // gets the 32-B column block that ND2NZ's padding leaves between it and the next multiple of 64
 // zero-filled with InitConstValue. The scales travel GM -> L1 as DN2NZ of the pairs through a
 // 16-bit view (fractal (row block, pair) = 16 rows x 2 B) and L1 -> L0A_MX / L0B_MX with the data.
-template <typename X, typename W, int32_t BUFFER_NUM>
+template <typename X, typename W, int32_t BUFFER_NUM, typename Traits>
 class AkMmadMx {
 public:
     using A = X;
@@ -299,7 +292,7 @@ private:
 // The block: buffers (InitBuffer plan), the tile loop, the bias step and the Fixpipe epilogue.
 // `Policy` supplies the operand types, their GM -> L1 and L1 -> L0 moves and the Mmad form;
 // `O` is the output element (float, half or bfloat16_t).
-template <typename Policy, typename O, int32_t BUFFER_NUM>
+template <typename Policy, typename O, int32_t BUFFER_NUM, typename Traits>
 class AkBlockMmad {
 public:
     using A = typename Policy::A;
@@ -356,8 +349,8 @@ private:
         l1 = qbias_.template DeQue<float>();
         AscendC::LocalTensor<float> bt = qbt_.template AllocTensor<float>();
         const uint32_t bytes = AkCeilDiv(nLen, AK_FRAC_ROWS) * AK_FRAC_ROWS * sizeof(float);
-        AscendC::DataCopy(bt, l1, AscendC::DataCopyParams(1, static_cast<uint16_t>(bytes / AkCubeArch::BT_COPY_UNIT),
-                                                          0, 0));
+        constexpr uint32_t unit = Traits::BT_COPY_32B ? 32 : 64;  // blockLen unit (even count on a5)
+        AscendC::DataCopy(bt, l1, AscendC::DataCopyParams(1, static_cast<uint16_t>(bytes / unit), 0, 0));
         qbias_.FreeTensor(l1);
         qbt_.EnQue(bt);
         return qbt_.template DeQue<float>();
@@ -452,34 +445,5 @@ private:
     Policy policy_;
     AkBlockMmadShape s_{};
 };
-
-// Runs one kernel of the family: the output type from the tiling's out_dtype code.
-template <typename Policy, int32_t BUFFER_NUM, typename Tiling>
-__aicore__ inline void AkRunBlockMmad(const typename Policy::Args& args, GM_ADDR bias, GM_ADDR out, const Tiling& t)
-{
-    const AkBlockMmadShape s = AkBlockMmadShapeOf(t);
-    switch (t.out_dtype) {
-        case AK_DTYPE_F32: {
-            AkBlockMmad<Policy, float, BUFFER_NUM> mm;
-            mm.Init(args, s, bias, out);
-            mm.Process();
-            break;
-        }
-        case AK_DTYPE_F16: {
-            AkBlockMmad<Policy, half, BUFFER_NUM> mm;
-            mm.Init(args, s, bias, out);
-            mm.Process();
-            break;
-        }
-        case AK_DTYPE_BF16: {
-            AkBlockMmad<Policy, bfloat16_t, BUFFER_NUM> mm;
-            mm.Init(args, s, bias, out);
-            mm.Process();
-            break;
-        }
-        default:
-            break;
-    }
-}
 
 #endif  // AK_BLOCK_MMAD_H
