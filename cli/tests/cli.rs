@@ -11,7 +11,7 @@ fn bin() -> Command {
 }
 
 fn fixture(op: &str, case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/golden/ops")
         .join(op)
         .join(format!("{case}.safetensors"))
@@ -267,7 +267,8 @@ fn wrong_dtype_is_named() {
 #[test]
 fn convert_writes_checkpoints_the_loader_reads() {
     use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
-    let fp8 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/qwen3/untied/fp8");
+    let fp8 =
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("tests/golden/qwen3/untied/fp8");
     let dir = tempfile::tempdir().unwrap();
     let (mx, back) = (dir.path().join("mx"), dir.path().join("bf16"));
     for (input, output, to) in [(&fp8, &mx, "mxfp8"), (&mx, &back, "bf16")] {

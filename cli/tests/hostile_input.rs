@@ -501,7 +501,7 @@ fn a_cache_of_chosen_positions_holds_the_same_rows() {
 // ------------------------------------------------------------------------- checkpoints
 
 fn fixture(model: &str, format: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/golden/qwen3")
         .join(model)
         .join(format)

@@ -98,7 +98,7 @@ fn emitted_projects_are_complete_deterministic_and_compile() {
             target == "a5",
             "matmul_mx must be emitted for a5 and only for a5"
         );
-        let sim = Path::new(env!("CARGO_MANIFEST_DIR")).join("ascendc/sim");
+        let sim = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("ascendc/sim");
         for src in &sources {
             let text = String::from_utf8(
                 files
