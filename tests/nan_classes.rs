@@ -6,7 +6,9 @@
 //! Every other element is compared bit for bit by the ops' own parity tests. Inputs are also
 //! given twice (the same view as two arguments), which every backend must accept.
 
-use ascend_kernels::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions};
+use ascend_kernels::ops::{
+    self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeMode, RopeOptions,
+};
 use ascend_kernels::{Backend, FloatElement, Fp8Format, Tensor, TensorView, E4M3, E8M0};
 use half::bf16;
 
@@ -96,8 +98,8 @@ fn nan_classes_and_signs_agree_across_backends() {
         let k = TensorView::new(&[6, 1, 64], &xr).unwrap();
         let cache = RopeCache::for_positions(1e6, 64, &[0, 1, 2, 3, 4, 5]).unwrap();
         let pos = [0, 1, 2, 3, 4, 5];
-        for f32_compute in [false, true] {
-            let o = RopeOptions { f32_compute };
+        for mode in [RopeMode::Hf, RopeMode::F32Compute] {
+            let o = RopeOptions { mode };
             for (qq, kk) in [(q, k), (q, q)] {
                 let (qc, kc) = ops::rope_qk(&cpu, qq, kk, &pos, &cache, &o).unwrap();
                 let (qb, kb) = ops::rope_qk(&b, qq, kk, &pos, &cache, &o).unwrap();
