@@ -93,16 +93,25 @@ fn nan_classes_and_signs_agree_across_backends() {
         let yc = ops::rms_norm(&cpu, xv, wv, &opts).unwrap();
         let yb = ops::rms_norm(&b, xv, wv, &opts).unwrap();
         same_nans(&format!("{n} rms_norm"), &yc, &yb, &[]);
-        // rope_qk, both modes, and q given as k
+        // rope_qk, every mode, and q given as k
         let q = TensorView::new(&[6, 1, 64], &x).unwrap();
         let k = TensorView::new(&[6, 1, 64], &xr).unwrap();
         let cache = RopeCache::for_positions(1e6, 64, &[0, 1, 2, 3, 4, 5]).unwrap();
         let pos = [0, 1, 2, 3, 4, 5];
-        for mode in [RopeMode::Hf, RopeMode::F32Compute] {
+        for mode in RopeMode::ALL {
             let o = RopeOptions { mode };
             for (qq, kk) in [(q, k), (q, q)] {
                 let (qc, kc) = ops::rope_qk(&cpu, qq, kk, &pos, &cache, &o).unwrap();
-                let (qb, kb) = ops::rope_qk(&b, qq, kk, &pos, &cache, &o).unwrap();
+                let (qb, kb) = match ops::rope_qk(&b, qq, kk, &pos, &cache, &o) {
+                    Ok(r) => r,
+                    // a mode this target's kernels do not implement (docs/numerics.md)
+                    Err(ascend_kernels::Error::InvalidOption { option, .. })
+                        if option == "mode" =>
+                    {
+                        continue
+                    }
+                    Err(e) => panic!("{n} rope {mode:?}: {e}"),
+                };
                 same_nans(&format!("{n} rope q"), &qc, &qb, &[]);
                 same_nans(&format!("{n} rope k"), &kc, &kb, &[]);
             }

@@ -346,9 +346,7 @@ fn rotary_inputs<T: FloatElement>(
     let half = d / 2;
     let (mut r1, mut r2) = (Vec::new(), Vec::new());
     for p in 0..s {
-        let row = cache
-            .row(p as i64 + 3)
-            .expect("the cache covers positions 3..");
+        let row = cache.row((p + 3) as i64).expect("a position of the cache");
         for i in 0..d {
             r1.push(T::from_f32(row[i % half]));
             r2.push(T::from_f32(row[half + i % half]));

@@ -7,7 +7,10 @@
 
 use ascend_kernels::budget::Budget;
 use ascend_kernels::io::{serialize, RawTensor, TensorFile};
-use ascend_kernels::ops::{self, MxQuantOptions, MxView, RmsNormOptions, RopeCache, RopeOptions};
+use ascend_kernels::ops::{
+    self, AddRmsNormMode, AddRmsNormOptions, MxQuantOptions, MxView, RmsNormMode, RmsNormOptions,
+    RopeCache, RopeMode, RopeOptions,
+};
 use ascend_kernels::qwen3::convert::{convert, ConvertOptions, ConvertTarget};
 use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
 use ascend_kernels::{Backend, DType, Error, Fp8Format, RoundMode, Tensor, TensorView, E8M0};
@@ -207,6 +210,41 @@ fn zero_sized_dimensions_give_the_same_result_on_every_backend() {
         let xh0 = TensorView::new(&[4, 0], &empty_f).unwrap();
         let wh0 = TensorView::new(&[0], &empty_f).unwrap();
         r.push(bits(&ops::rms_norm(&b, xh0, wh0, &opts).unwrap()));
+        // the torch_npu-shaped norms: no rows give empty y, rstd [0, 1] and x; rows of length 0
+        // have no rstd and are refused naming x / x1
+        for mode in [RmsNormMode::AscendA2, RmsNormMode::Ascend950] {
+            let o = RmsNormOptions {
+                mode,
+                ..RmsNormOptions::default()
+            };
+            let (y, rstd) = ops::rms_norm_rstd(&b, x, w, &o).unwrap();
+            assert_eq!(rstd.shape(), &[0, 1]);
+            r.push(bits(&y));
+            r.push(bits(&rstd));
+            let e = ops::rms_norm_rstd(&b, xh0, wh0, &o).unwrap_err();
+            assert!(e.to_string().contains("x"), "{e}");
+        }
+        for mode in [AddRmsNormMode::AscendA2, AddRmsNormMode::Ascend950] {
+            let o = AddRmsNormOptions {
+                mode,
+                ..AddRmsNormOptions::default()
+            };
+            let out = ops::add_rms_norm(&b, x, x, w, &o).unwrap();
+            assert_eq!(out.rstd.shape(), &[0, 1]);
+            r.push(bits(&out.y));
+            r.push(bits(&out.rstd));
+            r.push(bits(&out.x));
+            let e = ops::add_rms_norm(&b, xh0, xh0, wh0, &o).unwrap_err();
+            assert!(e.to_string().contains("x1"), "{e}");
+        }
+        // rotary_mul with no rows and with a last axis of 0 (many rows)
+        for shape in [&[0, 1, 8][..], &[1 << 20, 2, 0][..]] {
+            let xv = TensorView::new(shape, &empty_f).unwrap();
+            let t = xv; // cos/sin of x's own shape (no element either)
+            let y = ops::rotary_mul(&b, xv, t, t, RopeMode::AscendRotaryMul).unwrap();
+            assert_eq!(y.shape(), shape);
+            r.push(bits(&y));
+        }
         // fp8_block_dequant with no rows / no columns
         let no_w: [ascend_kernels::E4M3; 0] = [];
         let no_scale: [f32; 0] = [];
@@ -310,6 +348,25 @@ fn oversized_requests_are_refused_before_any_work() {
             &RmsNormOptions::default(),
         );
         limit(r.map(|_| ()), "residual_out");
+        // the per-row rstd of 2^40 rows of length 0 and 2^20 rows of length 1
+        let none: [bf16; 0] = [];
+        let r = ops::rms_norm_rstd(
+            &Backend::Cpu,
+            TensorView::new(&[1 << 40, 0], &none).unwrap(),
+            TensorView::new(&[0], &none).unwrap(),
+            &RmsNormOptions::default(),
+        );
+        limit(r.map(|_| ()), "rstd");
+        let x1 = vec![bf16::ONE; 1 << 18];
+        let x1v = TensorView::new(&[1 << 18, 1], &x1).unwrap();
+        let r = ops::add_rms_norm(
+            &Backend::Cpu,
+            x1v,
+            x1v,
+            TensorView::new(&[1], &w).unwrap(),
+            &AddRmsNormOptions::default(),
+        );
+        limit(r.map(|_| ()), "x");
     });
     // sizes that overflow are refused even without a limit
     Budget::unlimited().scoped(|| {

@@ -222,6 +222,16 @@ fn validate<T: FloatElement>(
     Ok(h)
 }
 
+/// The error for rows of length 0 where an op returns `rstd`: the mean square of an empty row
+/// is 0/0, so no factor is defined for it.
+fn empty_rows(name: &str, shape: &[usize]) -> Error {
+    Error::shape(
+        name,
+        "a last axis of at least 1 (rstd of an empty row is undefined)",
+        shape,
+    )
+}
+
 /// The shape of `rstd` for rows of `shape`: the last axis replaced by 1 (`npu_rms_norm`).
 fn rstd_shape(shape: &[usize]) -> Vec<usize> {
     let mut s = shape[..shape.len() - 1].to_vec();
@@ -280,8 +290,24 @@ pub fn rms_norm_rstd<T: FloatElement>(
     options: &RmsNormOptions,
 ) -> Result<(Tensor<T>, Tensor<f32>)> {
     let h = validate(&x, weight, options.eps)?;
+    let (rows, _) = rows_and_last("x", &x)?;
+    let outputs = [
+        ("y", Some(x.len()), T::DTYPE.size()),
+        ("rstd", Some(rows), std::mem::size_of::<f32>()),
+    ];
+    let inputs = super::nbytes(x.data()) + super::nbytes(weight.data());
+    super::plan_op("rms_norm", &outputs, inputs, Some(0))?;
+    if h == 0 && rows > 0 {
+        return Err(empty_rows("x", x.shape()));
+    }
     let mut out = crate::output::filled(x.len(), T::from_f32(0.0));
-    let mut rstd = vec![0.0f32; x.len() / h];
+    let mut rstd = crate::output::filled(rows, 0.0f32);
+    if x.is_empty() {
+        return Ok((
+            Tensor::from_parts(x.shape().to_vec(), out),
+            Tensor::from_parts(rstd_shape(x.shape()), rstd),
+        ));
+    }
     backend.run(RmsNorm {
         x,
         weight,
@@ -401,9 +427,29 @@ pub fn add_rms_norm<T: FloatElement>(
         ));
     }
     check_eps(options.eps)?;
+    let (rows, _) = rows_and_last("x1", &x1)?;
+    let size = T::DTYPE.size();
+    let outputs = [
+        ("y", Some(x1.len()), size),
+        ("rstd", Some(rows), std::mem::size_of::<f32>()),
+        ("x", Some(x1.len()), size),
+    ];
+    let inputs = super::nbytes(x1.data()) + super::nbytes(x2.data()) + super::nbytes(gamma.data());
+    super::plan_op("add_rms_norm", &outputs, inputs, Some(0))?;
+    if h == 0 && rows > 0 {
+        return Err(empty_rows("x1", x1.shape()));
+    }
     let mut y = crate::output::filled(x1.len(), T::from_f32(0.0));
     let mut x = crate::output::filled(x1.len(), T::from_f32(0.0));
-    let mut rstd = vec![0.0f32; x1.len() / h];
+    let mut rstd = crate::output::filled(rows, 0.0f32);
+    if x1.is_empty() {
+        let shape = x1.shape().to_vec();
+        return Ok(AddRmsNormOutput {
+            y: Tensor::from_parts(shape.clone(), y),
+            rstd: Tensor::from_parts(rstd_shape(&shape), rstd),
+            x: Tensor::from_parts(shape, x),
+        });
+    }
     backend.run(AddRmsNorm {
         x1,
         x2,

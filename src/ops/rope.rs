@@ -493,7 +493,19 @@ pub fn rotary_mul<T: FloatElement>(
     validate_broadcast("r2", &x, &r2)?;
     let half = d / 2;
     let (xs, s1, s2) = (x.shape(), r1.shape(), r2.shape());
-    if rows == 0 {
+    // the device path's f32 cos/sin table (at most one row per row of x) and i64 positions
+    let scratch = (rows as u64)
+        .checked_mul(d as u64)
+        .and_then(|n| n.checked_mul(4))
+        .and_then(|b| b.checked_add((rows as u64).checked_mul(8)?));
+    let inputs = super::nbytes(x.data()) + super::nbytes(r1.data()) + super::nbytes(r2.data());
+    super::plan_op(
+        "rotary_mul",
+        &[("y", Some(x.len()), T::DTYPE.size())],
+        inputs,
+        scratch,
+    )?;
+    if x.is_empty() {
         return Ok(Tensor::from_parts(xs.to_vec(), Vec::new()));
     }
     match backend {
