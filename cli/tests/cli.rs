@@ -6,8 +6,12 @@ use ascend_kernels::verify::{compare, CompareRule};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, run from the repository root (where its default paths, such as the fixtures
+/// of `tests/golden/`, are relative to), as it was when these tests lived in the root package.
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c
 }
 
 fn fixture(op: &str, case: &str) -> PathBuf {

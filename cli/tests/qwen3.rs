@@ -5,6 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The binary, run from the repository root (where its default paths, such as the fixtures
+/// of `tests/golden/`, are relative to), as it was when these tests lived in the root package.
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c
+}
+
 fn data(model: &str) -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("data/qwen3")
@@ -14,10 +22,7 @@ fn data(model: &str) -> PathBuf {
 
 #[test]
 fn the_proof_command_passes_on_cpu() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
-        .args(["qwen3", "--backend", "cpu"])
-        .output()
-        .unwrap();
+    let out = bin().args(["qwen3", "--backend", "cpu"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -37,7 +42,7 @@ fn the_proof_command_passes_on_cpu() {
 /// The CLI on a real config: one layer of Qwen3-0.6B in MXFP8, and its plain statement.
 #[test]
 fn cli_runs_the_path_and_says_what_it_validated() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let out = bin()
         .args([
             "qwen3",
             "--dummy-weights",
@@ -64,13 +69,10 @@ fn cli_runs_the_path_and_says_what_it_validated() {
         "{stdout}"
     );
     // options of the dummy run are refused without it, and it needs a config
-    let bad = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
-        .args(["qwen3", "--layers", "2"])
-        .output()
-        .unwrap();
+    let bad = bin().args(["qwen3", "--layers", "2"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--layers"));
-    let bad = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let bad = bin()
         .args(["qwen3", "--dummy-weights", "bf16"])
         .output()
         .unwrap();
