@@ -20,12 +20,11 @@
 
 #include "kernel_operator.h"
 #include "ak_common.h"
-#include "common/ak_target_traits.h"
+#include "common/ak_kernel.h" // the target traits, AK_MX_BLOCK
 
 constexpr uint32_t AK_FRAC_ROWS = 16;         // rows of a cube fractal
 constexpr uint32_t AK_FRAC_BYTES = 512;       // bytes of an L1 / L0A / L0B fractal (16 rows x 32 B)
 constexpr uint32_t AK_MAX_LOAD_REPEAT = 255;  // LoadData2DParams::repeatTimes is 8 bits
-constexpr uint32_t AK_MX_BLOCK = 32;          // fp8 elements per e8m0 scale (one 32-B column block)
 constexpr uint32_t AK_MX_PAIR = 64;           // K per scale pair (one 32-B scale fractal of 16 rows x 2)
 
 // The tiling fields every kernel of the family has.
