@@ -20,7 +20,7 @@
 
 #include "kernel_operator.h"
 #include "ak_common.h"
-#include "common/ak_target_traits.h"
+#include "common/ak_kernel.h" // the target traits, AK_MX_BLOCK
 
 constexpr uint32_t AK_FRAC_ROWS = 16;         // rows of a cube fractal
 constexpr uint32_t AK_FRAC_BYTES = 512;       // bytes of an L1 / L0A / L0B fractal (16 rows x 32 B)
