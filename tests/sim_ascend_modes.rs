@@ -11,36 +11,15 @@
 //! sum is exact in f32, so any order gives the reference's sum and the outputs must agree bit
 //! for bit. (General inputs are held to a bound in `sim_rms_norm.rs`.)
 
-use ascend_kernels::backend::sim::{self, SimConfig};
+mod common;
+
+use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::ops::{self, AddRmsNormMode, AddRmsNormOptions, RmsNormMode, RmsNormOptions};
 use ascend_kernels::ops::{RopeCache, RopeMode, RopeOptions};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, FloatElement, TensorView};
 use half::{bf16, f16};
 use proptest::prelude::*;
-
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
-
-fn variants(kernel: &str) -> Vec<SimConfig> {
-    sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == kernel)
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect()
-}
 
 fn same_bits<T: FloatElement>(a: &[T], b: &[T]) -> Option<usize> {
     a.iter().zip(b).position(|(x, y)| {
@@ -184,11 +163,11 @@ fn native_target(mode: Option<Target>) -> Target {
 /// Every variant of the mode's target, Qwen3-like rows and awkward ones.
 #[test]
 fn norms_match_on_every_variant() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let mut covered = 0;
-    for cfg in variants("rms_norm") {
+    for cfg in common::configs("rms_norm") {
         let shapes: &[(usize, usize)] = &[(3, 1024), (9, 128), (5, 37), (2, 1)];
         for &(rows, cols) in shapes {
             for (i, eps) in [1e-6f32, 0.0].into_iter().enumerate() {
@@ -250,7 +229,7 @@ proptest! {
         cores in 1u32..9,
         seed in any::<u64>(),
     ) {
-        if !require_sim() {
+        if !common::require_sim() {
             return Ok(());
         }
         let target = if a5 { Target::A5 } else { Target::A2 };
@@ -283,7 +262,7 @@ proptest! {
 /// the f32 mean (within an ulp or two of the reference's correctly rounded value).
 #[test]
 fn hf_add_rms_norm_is_the_fused_residual_kernel() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     for target in Target::ALL {
@@ -317,7 +296,7 @@ fn hf_add_rms_norm_is_the_fused_residual_kernel() {
 /// An Ascend mode runs only on the target whose operator it reproduces.
 #[test]
 fn ascend_norm_modes_are_refused_on_the_other_target() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let x = vec![bf16::ONE; 8];
@@ -410,11 +389,11 @@ fn check_rotary_mul<T: FloatElement>(
 
 #[test]
 fn rotary_mul_matches_in_every_mode_of_the_target() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let mut ascend = 0;
-    for cfg in variants("rope_qk") {
+    for cfg in common::configs("rope_qk") {
         for mode in RopeMode::ALL {
             if mode.ascend_target().is_some_and(|t| t != cfg.target) {
                 continue;
@@ -439,7 +418,7 @@ fn rotary_mul_matches_in_every_mode_of_the_target() {
 /// away from zero (1 + 2^-7); the sim's `CAST_ROUND` must agree with the reference.
 #[test]
 fn apply_rotary_pos_emb_rounds_ties_away_on_the_sim() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let d = 16;
@@ -476,7 +455,7 @@ fn apply_rotary_pos_emb_rounds_ties_away_on_the_sim() {
 /// (the CPU computes them).
 #[test]
 fn rotary_mul_with_different_halves_is_refused_on_the_sim() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let d = 8;

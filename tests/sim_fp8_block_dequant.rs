@@ -2,27 +2,14 @@
 //! CPU reference: both targets, every compiled variant, any block shape (partial blocks, blocks
 //! that straddle tiles and cores), f32/bf16/f16 scales, bf16/f16/f32 outputs, every E4M3 code.
 
-use ascend_kernels::backend::sim::{self, SimConfig};
+mod common;
+
+use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::ops;
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, FloatElement, TensorView, E4M3};
 use half::{bf16, f16};
 use proptest::prelude::*;
-
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
 
 #[allow(clippy::too_many_arguments)]
 fn check<S: FloatElement, O: FloatElement>(
@@ -59,24 +46,16 @@ fn check<S: FloatElement, O: FloatElement>(
     Ok(())
 }
 
-fn configs() -> Vec<SimConfig> {
-    sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "fp8_block_dequant")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect()
-}
-
 /// HF's 128 x 128 blocks with partial last blocks, every E4M3 code, every scale and output dtype.
 #[test]
 fn hf_blocks_every_code() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (rows, cols) = (300usize, 200usize);
     let w: Vec<u8> = (0..rows * cols).map(|i| (i * 131 % 256) as u8).collect();
     let s = vec![0.5f32, -3.0e-3, 1.5e4, 7.0e-6, 2.0, 0.25];
-    let cfgs = configs();
+    let cfgs = common::configs("fp8_block_dequant");
     assert_eq!(cfgs.len(), 4, "expected v0 and v1 on a2 and a5");
     for cfg in &cfgs {
         check::<f32, bf16>(cfg, rows, cols, [128, 128], &w, &s).unwrap();
@@ -101,7 +80,7 @@ proptest! {
         dtypes in 0u8..4,
         cores in 1u32..9,
     ) {
-        if !require_sim() {
+        if !common::require_sim() {
             return Ok(());
         }
         let mut state = seed | 1;
@@ -132,43 +111,5 @@ proptest! {
             _ => check::<f32, f16>(&cfg, rows, cols, [bo, bi], &w, &s),
         };
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
-    }
-}
-
-/// The sim's UB high-water mark is exactly what the host tiling planned.
-#[test]
-fn ub_usage_matches_the_plan() {
-    use ascend_kernels::tiling::fp8_block_dequant::{plan, Fp8BlockShape};
-    if !require_sim() {
-        return;
-    }
-    for v in sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "fp8_block_dequant")
-    {
-        let (rows, cols) = (130usize, 5000usize);
-        let w = vec![E4M3::from_bits(0x38); rows * cols];
-        let s = vec![2.0f32; rows.div_ceil(128) * cols.div_ceil(128)];
-        let mut out = vec![bf16::from_f32(0.0); rows * cols];
-        let cfg = SimConfig::new(v.target)
-            .with_variant(v.variant)
-            .with_cores(3);
-        let c = sim::fp8_block_dequant(&cfg, &w, &s, rows, cols, [128, 128], &mut out).unwrap();
-        assert!(out.iter().all(|o| o.to_f32() == 2.0));
-        let shape = Fp8BlockShape {
-            rows: rows as u32,
-            cols: cols as u32,
-            block: [128, 128],
-            scale_bytes: 4,
-            out_bytes: 2,
-        };
-        let p = plan(v.target, v.knobs, 3, &shape).unwrap();
-        assert_eq!(
-            c.ub_peak_bytes,
-            u64::from(p.ub_bytes),
-            "{} {}",
-            v.target,
-            v.variant
-        );
     }
 }

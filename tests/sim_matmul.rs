@@ -14,132 +14,24 @@
 
 mod common;
 
+use common::{check_bound, Rng};
+
 use ascend_kernels::backend::sim::{self, MatmulArgs, SimConfig};
 use ascend_kernels::ops::{self, MxView};
 use ascend_kernels::tiling::matmul::MatmulPlan;
 use ascend_kernels::tiling::Target;
-use ascend_kernels::{Backend, DType, Error, FloatElement, Fp8Format, TensorView, E8M0};
+use ascend_kernels::{Backend, Error, FloatElement, Fp8Format, TensorView, E8M0};
 use half::{bf16, f16};
 use proptest::prelude::*;
 
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
-
+/// Every compiled variant of `matmul`.
 fn configs() -> Vec<SimConfig> {
-    let v: Vec<SimConfig> = sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "matmul")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect();
+    let v = common::configs("matmul");
     assert!(
         v.len() >= 4,
         "matmul must be compiled for a2 and a5, v0 and v1"
     );
     v
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// (mantissa bits incl. the implicit one, minimum normal exponent) of a float dtype.
-fn fmt_of(d: DType) -> (i32, i32) {
-    match d {
-        DType::F32 => (24, -126),
-        DType::BF16 => (8, -126),
-        DType::F16 => (11, -14),
-        _ => unreachable!(),
-    }
-}
-
-fn ulp(v: f64, (p, emin): (i32, i32)) -> f64 {
-    let e = if v == 0.0 {
-        emin
-    } else {
-        (v.abs().log2().floor() as i32).max(emin)
-    };
-    2f64.powi(e - p + 1)
-}
-
-/// Checks `got [m, n]` against the exact `Σ_k xa·wa + bias` with the numerics.md bound; `what`
-/// names the case. Non-finite exact values must be matched in class (NaN, ±inf).
-#[allow(clippy::too_many_arguments)]
-fn check_bound<O: FloatElement>(
-    what: &str,
-    got: &[O],
-    xa: &[f64],
-    wa: &[f64],
-    bias: Option<&[f32]>,
-    m: usize,
-    n: usize,
-    k: usize,
-) -> Result<(), String> {
-    let u = 2f64.powi(-24);
-    let gamma = k as f64 * u / (1.0 - k as f64 * u);
-    let out_fmt = fmt_of(O::DTYPE);
-    let max_out = match O::DTYPE {
-        DType::F16 => 65504.0,
-        DType::BF16 => f64::from(bf16::MAX.to_f32()),
-        _ => f64::from(f32::MAX),
-    };
-    for i in 0..m {
-        for j in 0..n {
-            let (mut s, mut abs) = (0.0f64, 0.0f64);
-            for t in 0..k {
-                let p = xa[i * k + t] * wa[j * k + t];
-                s += p;
-                abs += p.abs();
-            }
-            if let Some(b) = bias {
-                s += f64::from(b[j]);
-            }
-            let g = f64::from(got[i * n + j].to_f32());
-            let ok = if s.is_nan() {
-                g.is_nan()
-            } else if s.is_infinite() {
-                g == s
-            } else if s.abs() > max_out * (1.0 + 2f64.powi(-out_fmt.0)) {
-                g.is_infinite() && g.signum() == s.signum() || g.abs() >= max_out
-            } else {
-                let mag = s.abs().max(g.abs());
-                let bound = gamma * abs
-                    + ulp(mag, fmt_of(DType::F32)) / 2.0
-                    + ulp(mag, out_fmt) / 2.0
-                    + 2f64.powi(-50) * abs;
-                (g - s).abs() <= bound
-            };
-            if !ok {
-                return Err(format!(
-                    "{what}: out[{i}, {j}] = {g:e}, exact {s:e} (sum |x w| {abs:e}, K {k})"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn bf16_vec(r: &mut Rng, len: usize) -> Vec<bf16> {
@@ -236,7 +128,8 @@ fn run_planned(
     };
     let mut out = vec![0f32; m * n];
     let c = sim::matmul_planned(cfg, &args, &p, &mut out).map_err(|e| e.to_string())?;
-    let macs = (m * n * k + if bias { 3 * m * n } else { 0 }) as u64;
+    // the bias is C's start value (the bias table), not an extra Mmad
+    let macs = (m * n * k) as u64;
     if c.cube_macs != macs {
         return Err(format!("cube_macs {} != {macs}", c.cube_macs));
     }
@@ -430,7 +323,7 @@ proptest! {
     /// bf16 x bf16 with the host tiling, every config, every output dtype; f16 x f16 to f32.
     #[test]
     fn dense_bf16_parity(m in 1usize..40, n in 1usize..40, k in 1usize..150, seed in any::<u64>()) {
-        if !require_sim() { return Ok(()); }
+        if !common::require_sim() { return Ok(()); }
         for cfg in configs() {
             run_dense::<bf16, f32>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
             run_dense::<bf16, bf16>(&cfg, m, n, k, seed).map_err(TestCaseError::fail)?;
@@ -446,7 +339,7 @@ proptest! {
     fn planned_tilings(m in 1usize..70, n in 1usize..70, k in 1usize..200,
                        bm in 1u32..4, bn in 1u32..4, bk in 1u32..3, depth in 1u32..4,
                        bias in any::<bool>(), cores in 1u32..6, seed in any::<u64>()) {
-        if !require_sim() { return Ok(()); }
+        if !common::require_sim() { return Ok(()); }
         for cfg in configs() {
             run_planned(&cfg, m, n, k, (16 * bm, 16 * bn, 16 * bk, depth), bias, cores, seed)
                 .map_err(TestCaseError::fail)?;
@@ -457,7 +350,7 @@ proptest! {
     #[test]
     fn mx_parity(m in 1usize..24, n in 1usize..40, k in 1usize..200, fx in 0u8..2, fw in 0u8..2,
                  out in 0u8..3, bias in any::<bool>(), seed in any::<u64>()) {
-        if !require_sim() { return Ok(()); }
+        if !common::require_sim() { return Ok(()); }
         let f = |c: u8| if c == 0 { Fp8Format::E4M3 } else { Fp8Format::E5M2 };
         for cfg in configs() {
             let (sx, sw) = (&mut mid_scale, &mut mid_scale);
@@ -480,7 +373,7 @@ proptest! {
 /// `sim_matmul_mx.rs::native_extreme_scales_and_nan`.)
 #[test]
 fn mx_extreme_scales_and_nan() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (m, n, k) = (9, 19, 97);
@@ -528,7 +421,7 @@ fn mx_extreme_scales_and_nan() {
 /// a shape with several output tiles on the host tiling.
 #[test]
 fn mx_decode_and_multi_tile_shapes() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     for cfg in configs() {
@@ -554,7 +447,7 @@ fn mx_decode_and_multi_tile_shapes() {
 /// bf16 activations x MXFP8 weights through `ops::mx_matmul_weight_only`.
 #[test]
 fn weight_only_parity() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     for cfg in configs() {
@@ -602,7 +495,7 @@ fn sim_error(r: ascend_kernels::Result<sim::Counters>) -> String {
 /// on a5 (256 KiB).
 #[test]
 fn l0c_overflow_is_rejected() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (m, n, k) = (256, 256, 16);
@@ -650,7 +543,7 @@ fn l0c_overflow_is_rejected() {
 /// starts at 16 * 24 * 2 = 768 B, and the sim refuses the LoadData into it (512-B rule).
 #[test]
 fn l0_misalignment_is_rejected() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (m, n, k) = (16, 32, 16);
@@ -712,7 +605,7 @@ fn host_tiling_checks_capacities() {
 /// f32 operands have no cube path here: a clear dtype error, not a wrong answer.
 #[test]
 fn f32_operands_are_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let x = vec![1f32; 4];
@@ -730,7 +623,7 @@ type ScalePick<'a> = &'a mut dyn FnMut(&mut Rng, usize) -> u8;
 
 #[test]
 fn mx_one_sided_extremes_are_exact() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (m, n, k) = (5, 21, 96);

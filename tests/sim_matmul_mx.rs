@@ -13,132 +13,24 @@
 
 mod common;
 
+use common::{check_bound, Rng};
+
 use ascend_kernels::backend::sim::{self, MxOperand, SimConfig};
 use ascend_kernels::ops::{self, MxView};
 use ascend_kernels::tiling::matmul::MatmulPlan;
 use ascend_kernels::tiling::Target;
-use ascend_kernels::{Backend, DType, FloatElement, Fp8Format, TensorView, E8M0};
+use ascend_kernels::{Backend, FloatElement, Fp8Format, TensorView, E8M0};
 use half::{bf16, f16};
 use proptest::prelude::*;
 
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
-
-/// Every compiled variant of `matmul_mx` (a5 only).
+/// Every compiled variant of `matmul_mx`.
 fn configs() -> Vec<SimConfig> {
-    let v: Vec<SimConfig> = sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "matmul_mx")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect();
+    let v = common::configs("matmul_mx");
     assert!(
         v.len() >= 2 && v.iter().all(|c| c.target == Target::A5),
         "matmul_mx must be compiled for a5 v0 and v1, and only for a5: {v:?}"
     );
     v
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn fmt_of(d: DType) -> (i32, i32) {
-    match d {
-        DType::F32 => (24, -126),
-        DType::BF16 => (8, -126),
-        DType::F16 => (11, -14),
-        _ => unreachable!(),
-    }
-}
-
-fn ulp(v: f64, (p, emin): (i32, i32)) -> f64 {
-    let e = if v == 0.0 {
-        emin
-    } else {
-        (v.abs().log2().floor() as i32).max(emin)
-    };
-    2f64.powi(e - p + 1)
-}
-
-/// Checks `got [m, n]` against the exact `Σ_k xa·wa + bias` with the numerics.md bound.
-/// Non-finite exact values must be matched in class (NaN, ±inf).
-#[allow(clippy::too_many_arguments)]
-fn check_bound<O: FloatElement>(
-    what: &str,
-    got: &[O],
-    xa: &[f64],
-    wa: &[f64],
-    bias: Option<&[f32]>,
-    m: usize,
-    n: usize,
-    k: usize,
-) -> Result<(), String> {
-    let u = 2f64.powi(-24);
-    let gamma = k as f64 * u / (1.0 - k as f64 * u);
-    let out_fmt = fmt_of(O::DTYPE);
-    let max_out = match O::DTYPE {
-        DType::F16 => 65504.0,
-        DType::BF16 => f64::from(bf16::MAX.to_f32()),
-        _ => f64::from(f32::MAX),
-    };
-    for i in 0..m {
-        for j in 0..n {
-            let (mut s, mut abs) = (0.0f64, 0.0f64);
-            for t in 0..k {
-                let p = xa[i * k + t] * wa[j * k + t];
-                s += p;
-                abs += p.abs();
-            }
-            if let Some(b) = bias {
-                s += f64::from(b[j]);
-            }
-            let g = f64::from(got[i * n + j].to_f32());
-            let ok = if s.is_nan() {
-                g.is_nan()
-            } else if s.is_infinite() {
-                g == s
-            } else if s.abs() > max_out * (1.0 + 2f64.powi(-out_fmt.0)) {
-                g.is_infinite() && g.signum() == s.signum() || g.abs() >= max_out
-            } else {
-                let mag = s.abs().max(g.abs());
-                let bound = gamma * abs
-                    + ulp(mag, fmt_of(DType::F32)) / 2.0
-                    + ulp(mag, out_fmt) / 2.0
-                    + 2f64.powi(-50) * abs;
-                (g - s).abs() <= bound
-            };
-            if !ok {
-                return Err(format!(
-                    "{what}: out[{i}, {j}] = {g:e}, exact {s:e} (sum |x w| {abs:e}, K {k})"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn pair_len(k: usize) -> usize {
@@ -339,8 +231,8 @@ impl Case {
         let c =
             sim::mx_matmul_native_planned(cfg, &x, &w, self.bias.as_deref(), m, n, k, p, &mut out)
                 .map_err(|e| e.to_string())?;
-        let macs =
-            (m * n * k.div_ceil(64) * 64 + if self.bias.is_some() { 3 * m * n } else { 0 }) as u64;
+        // the bias is C's start value (the bias table), not an extra Mmad
+        let macs = (m * n * k.div_ceil(64) * 64) as u64;
         if c.cube_macs != macs || c.vector_instrs != 0 {
             return Err(format!(
                 "cube_macs {} (want {macs}), vector_instrs {} (want 0)",
@@ -395,7 +287,7 @@ proptest! {
     #[test]
     fn native_parity(m in 1usize..40, n in 1usize..40, k in 1usize..300, fx in 0u8..2, fw in 0u8..2,
                      out in 0u8..3, bias in any::<bool>(), seed in any::<u64>()) {
-        if !require_sim() { return Ok(()); }
+        if !common::require_sim() { return Ok(()); }
         let c = Case::new(fmt(fx), fmt(fw), (m, n, k), bias, false, seed, &mut wide_scale, &mut wide_scale);
         for cfg in configs() {
             let r = match out {
@@ -413,7 +305,7 @@ proptest! {
     fn native_planned_tilings(m in 1usize..70, n in 1usize..70, k in 1usize..400,
                               bm in 1u32..4, bn in 1u32..4, bk in 1u32..3, depth in 1u32..4,
                               bias in any::<bool>(), cores in 1u32..6, seed in any::<u64>()) {
-        if !require_sim() { return Ok(()); }
+        if !common::require_sim() { return Ok(()); }
         let c = Case::new(Fp8Format::E4M3, Fp8Format::E5M2, (m, n, k), bias, false, seed,
                           &mut mid_scale, &mut mid_scale);
         for cfg in configs() {
@@ -427,7 +319,7 @@ proptest! {
 /// of 16, K = 1, 31, 33, 64, 95 (odd block count: the 0xFF pad byte), 129, 200.
 #[test]
 fn native_every_combination_on_tail_shapes() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let shapes = [
@@ -471,7 +363,7 @@ fn native_every_combination_on_tail_shapes() {
 /// CPU reference everywhere (the decode path cannot: a bf16 operand at 2^125 · 448 overflows).
 #[test]
 fn native_extreme_scales_and_nan() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     for cfg in configs() {
@@ -529,7 +421,7 @@ fn native_extreme_scales_and_nan() {
 /// would run two `mx_dequant` launches); on a2 it is the decode path.
 #[test]
 fn dispatch_is_native_on_a5_only() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let c = Case::new(
@@ -591,7 +483,7 @@ fn dispatch_is_native_on_a5_only() {
 /// host makes it 0 before the launch, so the result is finite and right.
 #[test]
 fn pad_scale_byte_is_neutralised() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let c = Case::new(
@@ -644,7 +536,7 @@ fn ones_case(m: usize, n: usize, k: usize) -> Case {
 /// mapping), so that rule is the sim self-test's (`selftest_mx.h`).
 #[test]
 fn bad_native_tilings_are_rejected() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let v0 = SimConfig::new(Target::A5).with_variant("v0");
@@ -760,7 +652,7 @@ fn host_mx_tiling_checks_capacities() {
 /// Operands whose lengths do not match the shape are a clear error (no panic, no launch).
 #[test]
 fn bad_operand_lengths_are_errors() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let c = ones_case(4, 16, 95);

@@ -2,27 +2,14 @@
 //! reference: both targets (a2 decodes FP8/E8M0 with integer vector ops, a5 casts natively), every
 //! compiled variant, E4M3 and E5M2, bf16/f16/f32 outputs, every element code x every scale byte.
 
-use ascend_kernels::backend::sim::{self, SimConfig};
+mod common;
+
+use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::ops::{self, MxView};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, FloatElement, Fp8Format, TensorView, E8M0};
 use half::{bf16, f16};
 use proptest::prelude::*;
-
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
 
 fn pair_cols(k: usize) -> usize {
     k.div_ceil(32).div_ceil(2) * 2
@@ -63,18 +50,10 @@ fn check<O: FloatElement>(
     Ok(())
 }
 
-fn configs() -> Vec<SimConfig> {
-    sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "mx_dequant")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect()
-}
-
 /// Row r uses scale byte r for every block; column c holds element code c: all 65 536 pairs.
 #[test]
 fn every_code_with_every_scale() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (rows, k) = (256usize, 256usize);
@@ -82,7 +61,7 @@ fn every_code_with_every_scale() {
     let s: Vec<u8> = (0..rows)
         .flat_map(|r| vec![r as u8; pair_cols(k)])
         .collect();
-    let cfgs = configs();
+    let cfgs = common::configs("mx_dequant");
     assert_eq!(cfgs.len(), 4, "expected v0 and v1 on a2 and a5");
     for cfg in &cfgs {
         for format in [Fp8Format::E4M3, Fp8Format::E5M2] {
@@ -96,7 +75,7 @@ fn every_code_with_every_scale() {
 /// A row too long for one tile is cut into block chunks (one row per tile).
 #[test]
 fn long_rows_are_chunked() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (rows, k) = (2usize, 150_001usize);
@@ -104,7 +83,7 @@ fn long_rows_are_chunked() {
     let s: Vec<u8> = (0..rows * pair_cols(k))
         .map(|i| 100 + (i % 50) as u8)
         .collect();
-    for cfg in configs() {
+    for cfg in common::configs("mx_dequant") {
         check::<bf16>(&cfg, Fp8Format::E4M3, rows, k, &y, &s).unwrap();
     }
 }
@@ -123,7 +102,7 @@ proptest! {
         out in 0u8..3,
         cores in 1u32..9,
     ) {
-        if !require_sim() {
+        if !common::require_sim() {
             return Ok(());
         }
         let mut state = seed | 1;
@@ -153,43 +132,5 @@ proptest! {
             _ => check::<f32>(&cfg, format, rows, k, &y, &s),
         };
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
-    }
-}
-
-/// The sim's UB high-water mark is exactly what the host tiling planned, whole rows or chunks.
-#[test]
-fn ub_usage_matches_the_plan() {
-    use ascend_kernels::tiling::mx_dequant::{plan, MxDequantShape};
-    if !require_sim() {
-        return;
-    }
-    for v in sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "mx_dequant")
-    {
-        for (rows, k) in [(40usize, 1000usize), (1, 120_000)] {
-            let y = vec![0x38u8; rows * k];
-            let s = vec![E8M0::from_bits(127); rows * pair_cols(k)];
-            let mut out = vec![bf16::from_f32(0.0); rows * k];
-            let cfg = SimConfig::new(v.target)
-                .with_variant(v.variant)
-                .with_cores(4);
-            let c = sim::mx_dequant(&cfg, Fp8Format::E4M3, &y, &s, rows, k, &mut out).unwrap();
-            assert!(out.iter().all(|o| o.to_f32() == 1.0));
-            let shape = MxDequantShape {
-                rows: rows as u32,
-                cols: k as u32,
-                out_bytes: 2,
-            };
-            let p = plan(v.target, v.knobs, 4, &shape).unwrap();
-            assert_eq!(
-                c.ub_peak_bytes,
-                u64::from(p.ub_bytes),
-                "{} {} {rows}x{k}",
-                v.target,
-                v.variant
-            );
-            assert_eq!(c.ub_to_gm_bytes, (rows * k * 2) as u64);
-        }
     }
 }

@@ -3,27 +3,14 @@
 //! compiled variant, E4M3/E5M2, OCP/RCEIL, both tiny-block policies, bf16/f16/f32 inputs, tails,
 //! zeros, subnormals, huge values, NaN and Inf.
 
-use ascend_kernels::backend::sim::{self, SimConfig};
+mod common;
+
+use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::ops::{self, MxQuantOptions, NonFiniteBlocks, ScaleAlg, TinyBlocks};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, Error, FloatElement, Fp8Format, RoundMode, TensorView};
 use half::{bf16, f16};
 use proptest::prelude::*;
-
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
 
 fn check<T: FloatElement>(
     cfg: &SimConfig,
@@ -86,25 +73,17 @@ fn all_options() -> Vec<MxQuantOptions> {
     out
 }
 
-fn configs() -> Vec<SimConfig> {
-    sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "mx_quant")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect()
-}
-
 /// The Ascend doc vector: bf16 [0, 8, 64, 512] + 28 zeros -> scale 128, [0x00, 0x48, 0x60, 0x78].
 #[test]
 fn ascend_doc_vector() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let mut x = [0.0f32; 32];
     x[1] = 8.0;
     x[2] = 64.0;
     x[3] = 512.0;
-    let cfgs = configs();
+    let cfgs = common::configs("mx_quant");
     assert_eq!(cfgs.len(), 4, "expected v0 and v1 on a2 and a5");
     for cfg in &cfgs {
         let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
@@ -122,7 +101,7 @@ fn ascend_doc_vector() {
 /// Every finite bf16 magnitude pattern of one binade sweep, under every option.
 #[test]
 fn sweep_every_option() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let (rows, k) = (64usize, 96usize);
@@ -134,7 +113,7 @@ fn sweep_every_option() {
             s * m * 2f32.powi(e)
         })
         .collect();
-    for cfg in configs() {
+    for cfg in common::configs("mx_quant") {
         for o in all_options() {
             check::<bf16>(&cfg, rows, k, &x, &o).unwrap();
             check::<f32>(&cfg, rows, k, &x, &o).unwrap();
@@ -144,7 +123,7 @@ fn sweep_every_option() {
 
 #[test]
 fn round_mode_other_than_rint_is_refused_on_sim() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let x = vec![bf16::from_f32(1.0); 32];
@@ -185,7 +164,7 @@ proptest! {
         input in 0u8..3,
         cores in 1u32..6,
     ) {
-        if !require_sim() {
+        if !common::require_sim() {
             return Ok(());
         }
         let target = if a5 { Target::A5 } else { Target::A2 };
@@ -198,42 +177,5 @@ proptest! {
             _ => check::<f32>(&cfg, rows, k, &x, &o),
         };
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
-    }
-}
-
-/// The sim's UB high-water mark is exactly what the host tiling planned.
-#[test]
-fn ub_usage_matches_the_plan() {
-    use ascend_kernels::tiling::mx_quant::{plan, MxQuantShape};
-    if !require_sim() {
-        return;
-    }
-    for v in sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "mx_quant")
-    {
-        for (rows, k) in [(40usize, 1000usize), (2, 12_000)] {
-            let x = vec![bf16::from_f32(1.0); rows * k];
-            let mut y = vec![0u8; rows * k];
-            let mut s =
-                vec![ascend_kernels::E8M0::from_bits(0); rows * k.div_ceil(32).div_ceil(2) * 2];
-            let cfg = SimConfig::new(v.target)
-                .with_variant(v.variant)
-                .with_cores(4);
-            let c = sim::mx_quant(&cfg, &x, rows, k, &Default::default(), &mut y, &mut s).unwrap();
-            let shape = MxQuantShape {
-                rows: rows as u32,
-                cols: k as u32,
-                in_bytes: 2,
-            };
-            let p = plan(v.target, v.knobs, 4, &shape).unwrap();
-            assert_eq!(
-                c.ub_peak_bytes,
-                u64::from(p.ub_bytes),
-                "{} {} {rows}x{k}",
-                v.target,
-                v.variant
-            );
-        }
     }
 }

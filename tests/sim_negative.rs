@@ -8,21 +8,6 @@ use ascend_kernels::tiling::rms_norm::RmsNormPlan;
 use ascend_kernels::tiling::Target;
 use ascend_kernels::Error;
 
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
-
 fn sim_error(r: ascend_kernels::Result<sim::Counters>) -> String {
     common::emulator_error(r)
 }
@@ -33,7 +18,7 @@ fn src(n: usize) -> Vec<f32> {
 
 #[test]
 fn the_correct_probe_passes_and_copies() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let s = src(64);
@@ -46,7 +31,7 @@ fn the_correct_probe_passes_and_copies() {
 
 #[test]
 fn misaligned_datacopy_is_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let s = src(10); // 40 B: the hardware would silently copy 32 B
@@ -57,7 +42,7 @@ fn misaligned_datacopy_is_refused() {
 
 #[test]
 fn queue_misuse_is_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     for (mode, words) in [
@@ -80,7 +65,7 @@ fn queue_misuse_is_refused() {
 
 #[test]
 fn ub_overflow_is_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let s = src(60_000); // 240 000 B of UB > 192 KiB
@@ -124,7 +109,7 @@ fn ub_overflow_is_refused() {
 
 #[test]
 fn gm_out_of_bounds_is_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let s = src(64);
@@ -135,7 +120,7 @@ fn gm_out_of_bounds_is_refused() {
 
 #[test]
 fn a_kernel_of_the_wrong_target_is_refused() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let s = src(64);
@@ -146,7 +131,7 @@ fn a_kernel_of_the_wrong_target_is_refused() {
 
 #[test]
 fn a_row_too_long_for_the_variant_is_a_tiling_error() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let cols = 40_000usize;

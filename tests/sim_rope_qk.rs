@@ -4,27 +4,14 @@
 //! Hq != Hk (GQA), partial rotary dims, head dims that are not multiples of 16, positions gathered
 //! from the cache in any order.
 
-use ascend_kernels::backend::sim::{self, SimConfig};
+mod common;
+
+use ascend_kernels::backend::sim::SimConfig;
 use ascend_kernels::ops::{self, RopeCache, RopeMode, RopeOptions};
 use ascend_kernels::tiling::Target;
 use ascend_kernels::{Backend, FloatElement, TensorView};
 use half::{bf16, f16};
 use proptest::prelude::*;
-
-fn require_sim() -> bool {
-    if sim::available() {
-        return true;
-    }
-    assert!(
-        !std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/ascendc/sim/kernel_operator.h"
-        ))
-        .exists(),
-        "ascendc/sim is present but Backend::Sim is not available"
-    );
-    false
-}
 
 #[allow(clippy::too_many_arguments)]
 fn check<T: FloatElement>(
@@ -98,21 +85,13 @@ fn modes_of(target: Target) -> Vec<RopeMode> {
         .collect()
 }
 
-fn configs() -> Vec<SimConfig> {
-    sim::variants()
-        .into_iter()
-        .filter(|v| v.kernel == "rope_qk")
-        .map(|v| SimConfig::new(v.target).with_variant(v.variant))
-        .collect()
-}
-
 /// Qwen3 shapes: head_dim 128, full rotary, 16 q heads and 8 kv heads.
 #[test]
 fn qwen3_shapes() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
-    let cfgs = configs();
+    let cfgs = common::configs("rope_qk");
     assert_eq!(cfgs.len(), 4, "expected v0 and v1 on a2 and a5");
     let mut ascend = 0;
     for cfg in &cfgs {
@@ -143,7 +122,7 @@ proptest! {
         cores in 1u32..6,
         seed in any::<u64>(),
     ) {
-        if !require_sim() {
+        if !common::require_sim() {
             return Ok(());
         }
         let rd = 2 * half;
@@ -163,7 +142,7 @@ proptest! {
 /// An Ascend mode on the target whose operator it is not is refused, naming the mode.
 #[test]
 fn ascend_modes_are_refused_on_a5() {
-    if !require_sim() {
+    if !common::require_sim() {
         return;
     }
     let cfg = SimConfig::new(Target::A5);

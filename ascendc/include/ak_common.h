@@ -7,6 +7,7 @@
 
 constexpr uint32_t AK_BLOCK_BYTES = 32;   // UB block: DataCopy and address granule
 constexpr uint32_t AK_REPEAT_BYTES = 256; // one vector repeat
+constexpr uint32_t AK_MX_BLOCK = 32;      // MX: fp8 elements per E8M0 scale (OCP Microscaling)
 constexpr uint32_t AK_F32_PER_BLOCK = AK_BLOCK_BYTES / sizeof(float);
 
 template <typename A, typename B>

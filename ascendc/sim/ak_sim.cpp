@@ -270,7 +270,7 @@ CoreState* CurrentCore() noexcept { return tl_core; }
 
 const char* MemName(uint32_t m)
 {
-    static const char* const names[] = {"UB", "L1", "L0A", "L0B", "L0C"};
+    static const char* const names[] = {"UB", "L1", "L0A", "L0B", "L0C", "BT"};
     return m < MEM_COUNT ? names[m] : "?";
 }
 
@@ -285,17 +285,20 @@ uint32_t MemCapacity(uint32_t target, uint32_t m)
         case MEM_L0A: return a5 ? AK_TARGET_A5_L0A_BYTES : AK_TARGET_A2_L0A_BYTES;
         case MEM_L0B: return a5 ? AK_TARGET_A5_L0B_BYTES : AK_TARGET_A2_L0B_BYTES;
         case MEM_L0C: return a5 ? AK_TARGET_A5_L0C_BYTES : AK_TARGET_A2_L0C_BYTES;
+        case MEM_BT: return a5 ? AK_TARGET_A5_BT_BYTES : AK_TARGET_A2_BT_BYTES;
         default: return 0;
     }
 }
 
-// 通用说明和约束.md alignment table: UB 32 B, L1 32 B, L0A/L0B 512 B, L0C 64 B.
+// 通用说明和约束.md alignment table: UB 32 B, L1 32 B, L0A/L0B 512 B, L0C 64 B; BT 64 B
+// (DataCopy（L1ToBiasTable-Buffer数据搬运）.md, Mmad.md: the bias tensor starts 64-B aligned).
 uint32_t MemAlign(uint32_t m)
 {
     switch (m) {
         case MEM_L0A:
         case MEM_L0B: return 512;
-        case MEM_L0C: return 64;
+        case MEM_L0C:
+        case MEM_BT: return 64;
         default: return 32;
     }
 }
@@ -566,7 +569,7 @@ static void Reserve(const char* api, CoreState& c, uint8_t mem, uint32_t num, ui
         Fail(api, "InitBuffer without a live TPipe");
     }
     if (mem >= MEM_COUNT) {
-        Fail(api, "this TPosition is not modelled by the sim (supported: VECIN/VECOUT/VECCALC, A1/B1/C1, A2, B2, CO1)");
+        Fail(api, "this TPosition is not modelled by the sim (supported: VECIN/VECOUT/VECCALC, A1/B1/C1, A2, B2, CO1, C2)");
     }
     if (c.bufferCount + num > kMaxBuffers) {
         Fail(api, Fmt("more than %u buffers in one kernel (TPipe::InitBuffer: the number of all buffers must not "

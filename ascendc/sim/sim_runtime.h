@@ -55,13 +55,13 @@ struct GmRegion {
 
 // Physical memories a LocalTensor can live in (TPosition -> memory, asc-devkit
 // docs/zh/api/SIMD-API/通用说明和约束.md): VECIN/VECOUT/VECCALC -> UB; A1/B1/C1 -> L1; A2 -> L0A;
-// B2 -> L0B; CO1 -> L0C.
-enum Mem : uint8_t { MEM_UB = 0, MEM_L1, MEM_L0A, MEM_L0B, MEM_L0C, MEM_COUNT };
+// B2 -> L0B; CO1 -> L0C; C2 -> BT (the bias table, asc-devkit 数据搬运导览/L1与BiasTable-Buffer数据搬运.md).
+enum Mem : uint8_t { MEM_UB = 0, MEM_L1, MEM_L0A, MEM_L0B, MEM_L0C, MEM_BT, MEM_COUNT };
 const char* MemName(uint32_t m);
 uint32_t MemCapacity(uint32_t target, uint32_t m);
 uint32_t MemAlign(uint32_t m);  // start-address alignment of tensors in this memory
 
-// A cube-side memory (L1/L0A/L0B/L0C), allocated on first use. No "written" tracking: the cube
+// A cube-side memory (L1/L0A/L0B/L0C/BT), allocated on first use. No "written" tracking: the cube
 // legitimately reads padding rows/columns that were never written (their results are dropped).
 struct Arena {
     std::vector<uint8_t> data;

@@ -110,7 +110,7 @@ typedef struct AkMatmulTiling {
     uint32_t k_l1; /* @24: K per L1 chunk (a multiple of base_k: the L1 staging depth) */
     uint32_t tiles_n; /* @28: ceil(n / base_n) */
     uint32_t tiles; /* @32: ceil(m / base_m) * tiles_n */
-    uint32_t has_bias; /* @36: 1: add bias3 (needs in_dtype bf16) */
+    uint32_t has_bias; /* @36: 1: add bias */
     uint32_t in_dtype; /* @40: AK_DTYPE_BF16 or AK_DTYPE_F16 of x and w */
     uint32_t out_dtype; /* @44: AK_DTYPE_* of out */
 } AkMatmulTiling;
@@ -127,7 +127,7 @@ typedef struct AkMatmulMxTiling {
     uint32_t k_l1; /* @24: K per L1 chunk (a multiple of base_k) */
     uint32_t tiles_n; /* @28: ceil(n / base_n) */
     uint32_t tiles; /* @32: ceil(m / base_m) * tiles_n */
-    uint32_t has_bias; /* @36: 1: add bias3 */
+    uint32_t has_bias; /* @36: 1: add bias */
     uint32_t x_fmt; /* @40: AK_FP8_E4M3 or AK_FP8_E5M2 of x */
     uint32_t w_fmt; /* @44: AK_FP8_E4M3 or AK_FP8_E5M2 of w */
     uint32_t out_dtype; /* @48: AK_DTYPE_* of out */
@@ -152,9 +152,9 @@ int32_t ak_fp8_block_dequant_a2_v0_launch(uint32_t block_dim, void* stream, uint
 int32_t ak_fp8_block_dequant_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* w, uint8_t* scales, uint8_t* out, const AkFp8BlockDequantTiling* tiling);
 int32_t ak_rope_qk_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, uint8_t* k, uint8_t* positions, uint8_t* cache, uint8_t* q_out, uint8_t* k_out, const AkRopeQkTiling* tiling);
 int32_t ak_rope_qk_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* q, uint8_t* k, uint8_t* positions, uint8_t* cache, uint8_t* q_out, uint8_t* k_out, const AkRopeQkTiling* tiling);
-int32_t ak_matmul_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
-int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulTiling* tiling);
-int32_t ak_matmul_mx_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* x_scale, uint8_t* w, uint8_t* w_scale, uint8_t* zeros, uint8_t* bias3, uint8_t* ones, uint8_t* out, const AkMatmulMxTiling* tiling);
+int32_t ak_matmul_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias, uint8_t* out, const AkMatmulTiling* tiling);
+int32_t ak_matmul_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* w, uint8_t* bias, uint8_t* out, const AkMatmulTiling* tiling);
+int32_t ak_matmul_mx_a5_v0_launch(uint32_t block_dim, void* stream, uint8_t* x, uint8_t* x_scale, uint8_t* w, uint8_t* w_scale, uint8_t* bias, uint8_t* out, const AkMatmulMxTiling* tiling);
 int32_t ak_sim_probe_a2_v0_launch(uint32_t block_dim, void* stream, uint8_t* src, uint8_t* dst, const AkSimProbeTiling* tiling);
 
 #ifdef __cplusplus

@@ -476,7 +476,7 @@ pub struct AkMatmulTiling {
     pub tiles_n: u32,
     /// ceil(m / base_m) * tiles_n
     pub tiles: u32,
-    /// 1: add bias3 (needs in_dtype bf16)
+    /// 1: add bias
     pub has_bias: u32,
     /// AK_DTYPE_BF16 or AK_DTYPE_F16 of x and w
     pub in_dtype: u32,
@@ -497,7 +497,7 @@ const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, has_bias) == 36);
 const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, in_dtype) == 40);
 const _: () = assert!(::core::mem::offset_of!(AkMatmulTiling, out_dtype) == 44);
 /// Signature of every launcher `ak_matmul_<target>_<variant>_launch`.
-pub type AkMatmulLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulTiling) -> i32;
+pub type AkMatmulLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulTiling) -> i32;
 /// The GM arguments of `matmul`, in launch order (a null pointer for an argument the
 /// configuration does not use).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -506,16 +506,14 @@ pub struct MatmulGm {
     pub x: DevicePtr,
     /// [n, k] weights (in_dtype) (read).
     pub w: DevicePtr,
-    /// [n, 16] bf16 bias split (hi, mid, lo, 0 x 13), has_bias only (read).
-    pub bias3: DevicePtr,
-    /// [16, 16] bf16, every row (1, 1, 1, 0 x 13), has_bias only (read).
-    pub ones: DevicePtr,
+    /// [n] f32 bias, has_bias only (read).
+    pub bias: DevicePtr,
     /// [m, n] output (out_dtype) (written).
     pub out: DevicePtr,
 }
 impl MatmulGm {
     /// The argument names, in launch order.
-    pub const NAMES: [&'static str; 5] = ["x", "w", "bias3", "ones", "out"];
+    pub const NAMES: [&'static str; 4] = ["x", "w", "bias", "out"];
 
     /// Launches `ak_matmul_<target>_<variant>` from `lib` on `stream` (asynchronous).
     pub fn launch(&self, lib: &KernelLibrary, target: Target, variant: &str, block_dim: u32, stream: StreamHandle, tiling: &AkMatmulTiling) -> crate::Result<()> {
@@ -527,7 +525,7 @@ impl MatmulGm {
         // dereferences; the runtime checks them against its allocations. `tiling` is a
         // live `#[repr(C)]` mirror of the C struct, read before the launcher returns.
         // Launchers are `extern "C"` and never unwind.
-        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.w.as_kernel_arg(), self.bias3.as_kernel_arg(), self.ones.as_kernel_arg(), self.out.as_kernel_arg(), tiling) };
+        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.w.as_kernel_arg(), self.bias.as_kernel_arg(), self.out.as_kernel_arg(), tiling) };
         lib.launch_result(&symbol, rc)
     }
 }
@@ -554,7 +552,7 @@ pub struct AkMatmulMxTiling {
     pub tiles_n: u32,
     /// ceil(m / base_m) * tiles_n
     pub tiles: u32,
-    /// 1: add bias3
+    /// 1: add bias
     pub has_bias: u32,
     /// AK_FP8_E4M3 or AK_FP8_E5M2 of x
     pub x_fmt: u32,
@@ -580,7 +578,7 @@ const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, x_fmt) == 40);
 const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, w_fmt) == 44);
 const _: () = assert!(::core::mem::offset_of!(AkMatmulMxTiling, out_dtype) == 48);
 /// Signature of every launcher `ak_matmul_mx_<target>_<variant>_launch`.
-pub type AkMatmulMxLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulMxTiling) -> i32;
+pub type AkMatmulMxLaunch = unsafe extern "C" fn(u32, *mut ::core::ffi::c_void, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *mut u8, *const AkMatmulMxTiling) -> i32;
 /// The GM arguments of `matmul_mx`, in launch order (a null pointer for an argument the
 /// configuration does not use).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -593,18 +591,14 @@ pub struct MatmulMxGm {
     pub w: DevicePtr,
     /// [n, ceil(k/64), 2] e8m0 scales of w (pair layout) (read).
     pub w_scale: DevicePtr,
-    /// [32] bytes of 0: the K-tail fill of L1 (read).
-    pub zeros: DevicePtr,
-    /// [n, 16] bf16 bias split (hi, mid, lo, 0 x 13), has_bias only (read).
-    pub bias3: DevicePtr,
-    /// [16, 16] bf16, every row (1, 1, 1, 0 x 13), has_bias only (read).
-    pub ones: DevicePtr,
+    /// [n] f32 bias, has_bias only (read).
+    pub bias: DevicePtr,
     /// [m, n] output (out_dtype) (written).
     pub out: DevicePtr,
 }
 impl MatmulMxGm {
     /// The argument names, in launch order.
-    pub const NAMES: [&'static str; 8] = ["x", "x_scale", "w", "w_scale", "zeros", "bias3", "ones", "out"];
+    pub const NAMES: [&'static str; 6] = ["x", "x_scale", "w", "w_scale", "bias", "out"];
 
     /// Launches `ak_matmul_mx_<target>_<variant>` from `lib` on `stream` (asynchronous).
     pub fn launch(&self, lib: &KernelLibrary, target: Target, variant: &str, block_dim: u32, stream: StreamHandle, tiling: &AkMatmulMxTiling) -> crate::Result<()> {
@@ -616,7 +610,7 @@ impl MatmulMxGm {
         // dereferences; the runtime checks them against its allocations. `tiling` is a
         // live `#[repr(C)]` mirror of the C struct, read before the launcher returns.
         // Launchers are `extern "C"` and never unwind.
-        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.x_scale.as_kernel_arg(), self.w.as_kernel_arg(), self.w_scale.as_kernel_arg(), self.zeros.as_kernel_arg(), self.bias3.as_kernel_arg(), self.ones.as_kernel_arg(), self.out.as_kernel_arg(), tiling) };
+        let rc = unsafe { f(block_dim, stream.as_ptr(), self.x.as_kernel_arg(), self.x_scale.as_kernel_arg(), self.w.as_kernel_arg(), self.w_scale.as_kernel_arg(), self.bias.as_kernel_arg(), self.out.as_kernel_arg(), tiling) };
         lib.launch_result(&symbol, rc)
     }
 }

@@ -28,6 +28,7 @@ using Traits = AkTargetA2;
 
 extern "C" __global__ __aicore__ void ak_fp8_block_dequant_a2_v0(GM_ADDR w, GM_ADDR scales, GM_ADDR out, AkFp8BlockDequantTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     switch (tiling.scale_dtype) {
         case AK_DTYPE_F32:
             switch (tiling.dtype) {

@@ -28,6 +28,7 @@ using Traits = AkTargetA2;
 
 extern "C" __global__ __aicore__ void ak_mx_dequant_a2_v0(GM_ADDR y, GM_ADDR scales, GM_ADDR out, AkMxDequantTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     switch (tiling.dtype) {
         case AK_DTYPE_F32:
             AkRunKernel<KernelMxDequant<float, mx_dequant_a2_v0::BUFFER_NUM, mx_dequant_a2_v0::Traits>>(tiling, y, scales, out);

@@ -30,6 +30,7 @@ using Traits = AkTargetA2;
 
 extern "C" __global__ __aicore__ void ak_mx_quant_a2_v0(GM_ADDR x, GM_ADDR y, GM_ADDR scales, AkMxQuantTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     switch (tiling.dtype) {
         case AK_DTYPE_F32:
             AkRunKernel<KernelMxQuant<float, mx_quant_a2_v0::BUFFER_NUM, mx_quant_a2_v0::Traits>>(tiling, x, y, scales);

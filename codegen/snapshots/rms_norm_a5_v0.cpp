@@ -32,6 +32,7 @@ using Traits = AkTargetA5;
 
 extern "C" __global__ __aicore__ void ak_rms_norm_a5_v0(GM_ADDR x, GM_ADDR residual, GM_ADDR weight, GM_ADDR y, GM_ADDR h, GM_ADDR rstd, AkRmsNormTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     switch (tiling.dtype) {
         case AK_DTYPE_F32:
             if ((tiling.flags & AK_RMS_NORM_FUSED) != 0) {

@@ -31,6 +31,7 @@ using Traits = AkTargetA2;
 
 extern "C" __global__ __aicore__ void ak_rope_qk_a2_v0(GM_ADDR q, GM_ADDR k, GM_ADDR positions, GM_ADDR cache, GM_ADDR q_out, GM_ADDR k_out, AkRopeQkTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     switch (tiling.dtype) {
         case AK_DTYPE_F32:
             AkRunKernel<KernelRopeQk<float, rope_qk_a2_v0::BUFFER_NUM, rope_qk_a2_v0::Traits>>(tiling, q, k, positions, cache, q_out, k_out);

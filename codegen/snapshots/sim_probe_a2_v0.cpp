@@ -27,6 +27,7 @@ using Traits = AkTargetA2;
 
 extern "C" __global__ __aicore__ void ak_sim_probe_a2_v0(GM_ADDR src, GM_ADDR dst, AkSimProbeTiling tiling)
 {
+    KERNEL_TASK_TYPE_DEFAULT(KERNEL_TYPE_AIV_ONLY);
     AkRunKernel<KernelSimProbe<sim_probe_a2_v0::BUFFER_NUM, sim_probe_a2_v0::Traits>>(tiling, src, dst);
 }
 

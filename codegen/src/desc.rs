@@ -175,13 +175,17 @@ pub struct SourceKernel {
     pub type_params: Vec<TypeParam>,
     /// Mode keys, in template order.
     pub mode_keys: Vec<ModeKey>,
-    /// The UB buffers, declared once (`crate::ub`).
+    /// The UB buffers, declared once (`crate::ub`); empty for the cube kernels, whose L1/L0/bias
+    /// table plan is the shared block's (`ascendc/kernels/common/ak_block_mmad.h`).
     pub ub: UbPlan,
     /// The kernel names the FP8 element types through its traits (`typename Traits::Fp8E4m3`,
     /// `Fp8E5m2`) on targets that convert them in hardware: the unit's `Traits` then derives from
     /// the target's traits type and adds them. Targets with `SOFT_FP8` never see the names (the
     /// a2 toolchain has no fp8 types).
     pub native_fp8_types: bool,
+    /// The argument of `KERNEL_TASK_TYPE_DEFAULT` in the entry point (`KERNEL_TYPE_AIV_ONLY` for a
+    /// vector kernel, `KERNEL_TYPE_AIC_ONLY` for a cube kernel).
+    pub task_type: &'static str,
 }
 
 impl KernelDesc {
@@ -233,9 +237,12 @@ impl KernelDesc {
         format!("Ak{}Ub", self.camel)
     }
 
-    /// The UB plan in the emitters' terms (`None` for an inline kernel).
+    /// The UB plan in the emitters' terms (`None` for an inline kernel or one without UB buffers).
     pub fn ub_plan_ctx(&self) -> Option<crate::ub::PlanCtx<'_>> {
         let s = self.source()?;
+        if s.ub.buffers.is_empty() {
+            return None;
+        }
         Some(crate::ub::PlanCtx {
             kernel: self.name,
             tiling_struct: self.tiling_struct(),

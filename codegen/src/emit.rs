@@ -175,6 +175,7 @@ fn source_entry(ctx: &EmitCtx, src: &SourceKernel, w: &mut SourceWriter) {
     ));
     let ns = ctx.stem();
     w.block("", "", |w| {
+        w.line(format!("KERNEL_TASK_TYPE_DEFAULT({});", src.task_type));
         dispatch(w, src, &ns, gm_names(k), &mut Vec::new());
     });
 }

@@ -15,6 +15,18 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
         include_str!("../../ascendc/kernels/common/ak_target_traits.h"),
     ),
     (
+        "common/ak_block_mmad.h",
+        include_str!("../../ascendc/kernels/common/ak_block_mmad.h"),
+    ),
+    (
+        "matmul/matmul.h",
+        include_str!("../../ascendc/kernels/matmul/matmul.h"),
+    ),
+    (
+        "matmul_mx/matmul_mx.h",
+        include_str!("../../ascendc/kernels/matmul_mx/matmul_mx.h"),
+    ),
+    (
         "mx_quant/mx_quant.h",
         include_str!("../../ascendc/kernels/mx_quant/mx_quant.h"),
     ),

@@ -36,6 +36,10 @@ pub struct TargetCaps {
     pub l0b_bytes: u32,
     /// L0C bytes per cube core.
     pub l0c_bytes: u32,
+    /// Bias-table (BT, `TPosition::C2`) bytes per cube core: the f32/int32 bias `Mmad` adds to
+    /// its first accumulation (asc-devkit `DataCopy（L1ToBiasTable-Buffer数据搬运）.md`: 1 KB on
+    /// Atlas A2/A3, 4 KB on Ascend 950PR/950DT).
+    pub bt_bytes: u32,
     /// Bytes of each MX scale area (L0A_MX, L0B_MX); 0 where the target has no MX cube path.
     pub mx_scale_area_bytes: u32,
     /// Vector cores (AIV) of the reference part.
@@ -97,6 +101,7 @@ impl Target {
                 l0a_bytes: 65_536,
                 l0b_bytes: 65_536,
                 l0c_bytes: 131_072,
+                bt_bytes: 1024,
                 mx_scale_area_bytes: 0,
                 vector_cores: 40,
                 cube_cores: 20,
@@ -107,6 +112,7 @@ impl Target {
                 l0a_bytes: 65_536,
                 l0b_bytes: 65_536,
                 l0c_bytes: 262_144,
+                bt_bytes: 4096,
                 mx_scale_area_bytes: 4096,
                 vector_cores: 56,
                 cube_cores: 28,
@@ -160,7 +166,7 @@ impl std::str::FromStr for Target {
 
 /// Code-path flags of the target-traits types (`AkTargetA2`, `AkTargetA5`) the kernel sources are
 /// templated on: (name, meaning). [`Target::trait_flag`] gives each target's value.
-pub const TRAIT_FLAGS: [(&str, &str); 2] = [
+pub const TRAIT_FLAGS: [(&str, &str); 4] = [
     (
         "SOFT_FP8",
         "no FP8/E8M0 conversions in hardware: decode them with integer vector ops (ak_fp8_soft.h)",
@@ -168,6 +174,14 @@ pub const TRAIT_FLAGS: [(&str, &str); 2] = [
     (
         "NEWTON_RAPHSON_RSTD",
         "the target's RmsNorm operators refine rstd by Newton-Raphson (the Ascend 950's, MulAddDst)",
+    ),
+    (
+        "L0A_NZ",
+        "L0A holds Nz, the L1 layout (one contiguous LoadData run); else Zz (one LoadData per row of fractals)",
+    ),
+    (
+        "BT_COPY_32B",
+        "DataCopy L1 -> bias table counts blockLen and dstGap in 32-B units (blockLen even); else 64-B units",
     ),
 ];
 
@@ -177,6 +191,9 @@ impl Target {
         match name {
             "SOFT_FP8" => self == Target::A2,
             "NEWTON_RAPHSON_RSTD" => self == Target::A5,
+            // asc-devkit 关键分形格式详解.md (L0A Zz on Atlas A2/A3, Nz on Ascend 950) and
+            // DataCopy（L1ToBiasTable-Buffer数据搬运）.md (the units per product)
+            "L0A_NZ" | "BT_COPY_32B" => self == Target::A5,
             _ => false,
         }
     }
@@ -214,6 +231,7 @@ pub fn traits_header() -> String {
             ("L0A_BYTES", c.l0a_bytes),
             ("L0B_BYTES", c.l0b_bytes),
             ("L0C_BYTES", c.l0c_bytes),
+            ("BT_BYTES", c.bt_bytes),
             ("MX_SCALE_AREA_BYTES", c.mx_scale_area_bytes),
             ("VECTOR_CORES", c.vector_cores),
             ("CUBE_CORES", c.cube_cores),
@@ -259,6 +277,7 @@ pub fn targets_header() -> String {
             ("L0A_BYTES", c.l0a_bytes),
             ("L0B_BYTES", c.l0b_bytes),
             ("L0C_BYTES", c.l0c_bytes),
+            ("BT_BYTES", c.bt_bytes),
             ("MX_SCALE_AREA_BYTES", c.mx_scale_area_bytes),
             ("VECTOR_CORES", c.vector_cores),
             ("CUBE_CORES", c.cube_cores),

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-#[path = "../../src/bin/ascend-kernels/main.rs"]
+#[path = "../../cli/src/main.rs"]
 #[allow(dead_code)]
 mod cli;
 

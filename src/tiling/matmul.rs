@@ -49,7 +49,14 @@ pub struct MatmulPlan {
     pub tiles: u32,
 }
 
-/// Bytes one core allocates in (L1, L0A, L0B, L0C) for a plan (mirrors the kernel's `Init`).
+/// Bytes of the bias buffers (L1 `C1` and the bias table `C2`, `base_n` floats each) every
+/// kernel of the family allocates (`ascendc/include/ak_block_mmad.h`, `AkBlockMmad::Init`).
+pub fn bias_bytes(p: &MatmulPlan) -> u64 {
+    (u64::from(p.base_n) * 4).div_ceil(32) * 32
+}
+
+/// Bytes one core allocates in (L1, L0A, L0B, L0C) for a plan (mirrors the kernel's `Init`; the
+/// bias table holds [`bias_bytes`]).
 pub fn usage(knobs: Knobs, p: &MatmulPlan) -> (u64, u64, u64, u64) {
     let r = |n: u64| n.div_ceil(32) * 32;
     let bn = u64::from(knobs.buffer_num);
@@ -60,7 +67,7 @@ pub fn usage(knobs: Knobs, p: &MatmulPlan) -> (u64, u64, u64, u64) {
         u64::from(p.k_l1),
     );
     (
-        bn * (r(bm * kl1 * 2) + r(bnn * kl1 * 2)),
+        bn * (r(bm * kl1 * 2) + r(bnn * kl1 * 2)) + bias_bytes(p),
         bn * r(bm * bk * 2),
         bn * r(bnn * bk * 2),
         r(bm * bnn * 4),
@@ -94,6 +101,7 @@ pub fn check(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), TilingE
         ("L0A", l0a, caps.l0a_bytes),
         ("L0B", l0b, caps.l0b_bytes),
         ("L0C", l0c, caps.l0c_bytes),
+        ("the bias table", bias_bytes(p), caps.bt_bytes),
     ];
     for (mem, used, cap) in limits {
         if used > u64::from(cap) {
@@ -163,10 +171,11 @@ pub const MX_PAIR: u32 = 64;
 pub const MX_MAX_BASE_K: u32 = 128;
 
 /// Bytes one core of the a5 native MX kernel (`matmul_mx`) uses: L1 (data + scales), L0A, L0B,
-/// L0C, and the end of the used part of the L0A_MX / L0B_MX scale areas (mirrors its `Init`).
+/// L0C, and the end of the used part of the L0A_MX / L0B_MX scale areas (mirrors its `Init`; the
+/// bias table holds [`bias_bytes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MxUsage {
-    /// L1: fp8 x and w chunks plus their scale fractals, per buffer.
+    /// L1: fp8 x and w chunks plus their scale fractals, per buffer, and the bias row.
     pub l1: u64,
     /// L0A.
     pub l0a: u64,
@@ -194,7 +203,8 @@ pub fn usage_mx(knobs: Knobs, p: &MatmulPlan) -> MxUsage {
     // fractal per 16 rows per 64 of K
     let mx_end = |rows: u64| ((bn - 1) * r(rows * bk)) / 16 + rows.div_ceil(16) * (bk / 64) * 32;
     MxUsage {
-        l1: bn * (r(bm * kl1) + r(bnn * kl1) + r(bm * kl1 / 32) + r(bnn * kl1 / 32)),
+        l1: bn * (r(bm * kl1) + r(bnn * kl1) + r(bm * kl1 / 32) + r(bnn * kl1 / 32))
+            + bias_bytes(p),
         l0a: bn * r(bm * bk),
         l0b: bn * r(bnn * bk),
         l0c: r(bm * bnn * 4),
@@ -240,6 +250,7 @@ pub fn check_mx(target: Target, knobs: Knobs, p: &MatmulPlan) -> Result<(), Tili
         ("L0A", u.l0a, caps.l0a_bytes),
         ("L0B", u.l0b, caps.l0b_bytes),
         ("L0C", u.l0c, caps.l0c_bytes),
+        ("the bias table", bias_bytes(p), caps.bt_bytes),
         // The scales of an L0A/L0B operand at address `a` live at `a / 16` of its MX area
         // (asc-devkit `LoadData_2D_MX.md`).
         ("the L0A_MX scale area", u.l0a_mx, caps.mx_scale_area_bytes),

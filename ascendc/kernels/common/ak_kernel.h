@@ -17,9 +17,6 @@
 #include "ak_common.h"
 #include "common/ak_target_traits.h"
 
-// Elements per MX block (OCP Microscaling: one E8M0 scale per 32 elements).
-constexpr uint32_t AK_MX_BLOCK = 32;
-
 // The rows [start, start + count) of a [rows, ...] tensor this core owns: every core but the last
 // takes rowsPerCore rows (the host's split_rows), a core past the end none.
 struct AkRowRange {

@@ -13,6 +13,7 @@ struct AkTargetA2 {
     static constexpr uint32_t L0A_BYTES = 65536u;
     static constexpr uint32_t L0B_BYTES = 65536u;
     static constexpr uint32_t L0C_BYTES = 131072u;
+    static constexpr uint32_t BT_BYTES = 1024u;
     static constexpr uint32_t MX_SCALE_AREA_BYTES = 0u;
     static constexpr uint32_t VECTOR_CORES = 40u;
     static constexpr uint32_t CUBE_CORES = 20u;
@@ -20,6 +21,10 @@ struct AkTargetA2 {
     static constexpr bool SOFT_FP8 = true;
     // the target's RmsNorm operators refine rstd by Newton-Raphson (the Ascend 950's, MulAddDst)
     static constexpr bool NEWTON_RAPHSON_RSTD = false;
+    // L0A holds Nz, the L1 layout (one contiguous LoadData run); else Zz (one LoadData per row of fractals)
+    static constexpr bool L0A_NZ = false;
+    // DataCopy L1 -> bias table counts blockLen and dstGap in 32-B units (blockLen even); else 64-B units
+    static constexpr bool BT_COPY_32B = false;
 };
 
 // a5 (dav-c310, __NPU_ARCH__ 3510)
@@ -30,6 +35,7 @@ struct AkTargetA5 {
     static constexpr uint32_t L0A_BYTES = 65536u;
     static constexpr uint32_t L0B_BYTES = 65536u;
     static constexpr uint32_t L0C_BYTES = 262144u;
+    static constexpr uint32_t BT_BYTES = 4096u;
     static constexpr uint32_t MX_SCALE_AREA_BYTES = 4096u;
     static constexpr uint32_t VECTOR_CORES = 56u;
     static constexpr uint32_t CUBE_CORES = 28u;
@@ -37,6 +43,10 @@ struct AkTargetA5 {
     static constexpr bool SOFT_FP8 = false;
     // the target's RmsNorm operators refine rstd by Newton-Raphson (the Ascend 950's, MulAddDst)
     static constexpr bool NEWTON_RAPHSON_RSTD = true;
+    // L0A holds Nz, the L1 layout (one contiguous LoadData run); else Zz (one LoadData per row of fractals)
+    static constexpr bool L0A_NZ = true;
+    // DataCopy L1 -> bias table counts blockLen and dstGap in 32-B units (blockLen even); else 64-B units
+    static constexpr bool BT_COPY_32B = true;
 };
 
 #endif // AK_TARGET_TRAITS_H

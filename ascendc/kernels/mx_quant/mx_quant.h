@@ -28,7 +28,6 @@
 
 using namespace AscendC;
 
-constexpr uint32_t MX_BLOCK = 32; // elements per MX block (one E8M0 scale byte each)
 
 // f32 fields
 constexpr int32_t F32_MANT_BITS = 23;                  // bits >> 23 of a non-negative f32: its biased exponent E
@@ -61,7 +60,7 @@ public:
     __aicore__ inline void Init(GM_ADDR x, GM_ADDR y, GM_ADDR scales, const AkMxQuantTiling& tiling)
     {
         cols_ = tiling.cols;
-        blocks_ = AkCeilDiv(cols_, MX_BLOCK);
+        blocks_ = AkCeilDiv(cols_, AK_MX_BLOCK);
         scaleStride_ = tiling.scale_stride;
         rowsPerTile_ = tiling.rows_per_tile;
         blocksPerTile_ = tiling.blocks_per_tile;
@@ -82,7 +81,7 @@ public:
         // The tile and its vectors as mx_quant_ub.h sizes them: rowsPerTile_ rows of blocksPerTile_
         // blocks; per-block vectors keep one 32-lane row per tile row (room for the pad byte of an odd
         // block count); Compare/Compares/Select work on whole 256-B repeats (64 lanes of 32 bits).
-        const uint32_t elems = rowsPerTile_ * blocksPerTile_ * MX_BLOCK;
+        const uint32_t elems = rowsPerTile_ * blocksPerTile_ * AK_MX_BLOCK;
         cmpElems_ = AkAlignUp(elems, AK_REPEAT_BYTES / sizeof(float));
         scaleRow_ = AkAlignUp(blocksPerTile_ + 1, AK_BLOCK_BYTES);
         blockLanes_ = AkAlignUp(rowsPerTile_ * scaleRow_, AK_REPEAT_BYTES / sizeof(float));
@@ -115,7 +114,7 @@ public:
 private:
     __aicore__ inline uint32_t ChunkLen(uint32_t blk, uint32_t blocks) const
     {
-        return AkMin(blocks * MX_BLOCK, cols_ - blk * MX_BLOCK);
+        return AkMin(blocks * AK_MX_BLOCK, cols_ - blk * AK_MX_BLOCK);
     }
 
     // slot `i` of the per-block vectors, as U
@@ -136,13 +135,13 @@ private:
         // UB rows are whole blocks (blocks * 32 elements) apart and zero past the data, so a short
         // last block's amax covers its real elements only
         const uint32_t len = ChunkLen(blk, blocks);
-        const uint32_t rowElems = blocks * MX_BLOCK;
+        const uint32_t rowElems = blocks * AK_MX_BLOCK;
         const uint32_t natural = AkAlignUp(len, AK_BLOCK_BYTES / sizeof(T)); // DataCopyPad's own row pitch
         const uint32_t gapBlocks = (rowElems - natural) * sizeof(T) / AK_BLOCK_BYTES;
         LocalTensor<T> xLocal = ub_.inQueX.template AllocTensor<T>();
         DataCopyExtParams params(static_cast<uint16_t>(rows), len * sizeof(T), (cols_ - len) * sizeof(T), gapBlocks, 0);
         const uint8_t pad = static_cast<uint8_t>(natural - len);
-        DataCopyPad(xLocal, xGm_[static_cast<uint64_t>(row) * cols_ + blk * MX_BLOCK], params,
+        DataCopyPad(xLocal, xGm_[static_cast<uint64_t>(row) * cols_ + blk * AK_MX_BLOCK], params,
                     DataCopyPadExtParams<T>(pad != 0, 0, pad, static_cast<T>(0)));
         if (natural != rowElems) {
             event_t mte2ToV = static_cast<event_t>(pipe_.FetchEventID(HardEvent::MTE2_V));
@@ -157,7 +156,7 @@ private:
 
     __aicore__ inline void Compute(uint32_t rows, uint32_t blocks)
     {
-        const uint32_t rowElems = blocks * MX_BLOCK;
+        const uint32_t rowElems = blocks * AK_MX_BLOCK;
         const uint32_t count = rows * rowElems;
         const uint32_t cmpCount = AkAlignUp(count, AK_REPEAT_BYTES / sizeof(float));
         const uint32_t scaleCount = rows * scaleRow_;
@@ -176,8 +175,8 @@ private:
         Duplicate(amax, 0.0f, lanes);
         PipeBarrier<PIPE_V>();
         for (uint32_t r = 0; r < rows; ++r) {
-            WholeReduceMax(amax[r * scaleRow_], work[r * rowElems], static_cast<int32_t>(MX_BLOCK),
-                           static_cast<int32_t>(blocks), 1, 1, MX_BLOCK / AK_F32_PER_BLOCK,
+            WholeReduceMax(amax[r * scaleRow_], work[r * rowElems], static_cast<int32_t>(AK_MX_BLOCK),
+                           static_cast<int32_t>(blocks), 1, 1, AK_MX_BLOCK / AK_F32_PER_BLOCK,
                            ReduceOrder::ORDER_ONLY_VALUE);
         }
         PipeBarrier<PIPE_V>();
@@ -209,9 +208,9 @@ private:
                 // row r - 1's last repeat (8 blocks) ran into this row's first lanes: write them after it
                 PipeBarrier<PIPE_V>();
             }
-            for (uint32_t part = 0; part < MX_BLOCK / AK_F32_PER_BLOCK; ++part) {
+            for (uint32_t part = 0; part < AK_MX_BLOCK / AK_F32_PER_BLOCK; ++part) {
                 Brcb(work[r * rowElems + part * AK_F32_PER_BLOCK], multF[r * scaleRow_], repeats,
-                     BrcbRepeatParams(MX_BLOCK / AK_F32_PER_BLOCK, 8 * MX_BLOCK / AK_F32_PER_BLOCK));
+                     BrcbRepeatParams(AK_MX_BLOCK / AK_F32_PER_BLOCK, 8 * AK_MX_BLOCK / AK_F32_PER_BLOCK));
             }
         }
         PipeBarrier<PIPE_V>();
@@ -378,7 +377,7 @@ private:
         LocalTensor<uint8_t> yLocal = ub_.outQueY.template DeQue<uint8_t>();
         // UB rows are blocks * 32 bytes apart, a multiple of 32: no UB-side stride needed
         DataCopyExtParams yParams(static_cast<uint16_t>(rows), len, 0, cols_ - len, 0);
-        DataCopyPad(yGm_[static_cast<uint64_t>(row) * cols_ + blk * MX_BLOCK], yLocal, yParams);
+        DataCopyPad(yGm_[static_cast<uint64_t>(row) * cols_ + blk * AK_MX_BLOCK], yLocal, yParams);
         ub_.outQueY.FreeTensor(yLocal);
 
         // the chunk's scale bytes, plus the pad byte after the last block of an odd count

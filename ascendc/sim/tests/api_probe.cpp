@@ -434,6 +434,29 @@ __aicore__ inline void Cube(GM_ADDR gm)
 #endif
     Mmad(l0c, l0a, l0b, mm);
 
+    // The bias table (TPosition::C2): L1 -> BT (same type and the two-type form), Mmad with bias.
+    TQue<TPosition::C1, 1> c1;
+    TQue<TPosition::C2, 1> c2;
+    pipe.InitBuffer(c1, 1, 1024);
+    pipe.InitBuffer(c2, 1, 1024);
+    LocalTensor<float> l1bias = c1.AllocTensor<float>();
+    LocalTensor<float> bt = c2.AllocTensor<float>();
+    DataCopy(bt, l1bias, DataCopyParams(1, 2, 0, 0));
+    DataCopy<float, float>(bt, l1bias, DataCopyParams(1, 2, 0, 0));
+    Mmad(l0c, l0a, l0b, bt, mm);
+
+    // InitConstValue / Fill (L1; L0A/L0B on a2 only, but the signature is the same).
+    InitConstValueParams<half> icv;
+    InitConstValueParams<half> icv2(1, 1, 0, half(0.0f));
+    InitConstValueParams<half> icv3(1, half(0.0f));
+    icv.repeatTimes = icv2.repeatTimes;
+    icv.blockNum = icv2.blockNum;
+    icv.dstGap = icv3.dstGap;
+    icv.initValue = icv3.initValue;
+    InitConstValue(l1a, icv);
+    Fill(l1a, icv);
+    InitConstValue<half, half>(l1b, icv2);
+
     FixpipeParamsV220 fp;
     FixpipeParamsV220 fp2(16, 16, 16, 16, false);
     FixpipeParamsV220 fp3(16, 16, 16, 16, false, QuantMode_t::F322F16, 0, 1, 0, 0, 0);
@@ -496,6 +519,7 @@ __aicore__ inline void Cube(GM_ADDR gm)
     LoadData(l0af8, l1f8, l1mx, v2, mx);
     LoadData(l0bf8, l1f8, l1mx, v2, mx);
     MmadMx(l0c, l0af8, l0bf8, mm);
+    MmadMx(l0c, l0af8, l0bf8, bt, mm);
 #endif
 }
 

@@ -21,6 +21,7 @@ enum MxMode {
     MX_NO_SCALES,            // MmadMx on an L0A address where no MX LoadData put scales
     MX_K_NOT_64,             // MmadMx with k = 96
     MX_MISALIGNED,           // operand at 512 B (MmadMx needs 1024 B for fp8)
+    MX_BIAS,                 // correct, plus a bias of 0.25 (InitConstValue in L1 -> bias table -> MmadMx with bias)
     MX_WRONG_DTYPE,          // MX LoadData of half tensors
     MX_STRIDE_MISMATCH,      // scales loaded with dstStride K/64 + 1
     MX_STEP_MISMATCH,        // xStep != mStep
@@ -96,7 +97,26 @@ void MxKernel(uint8_t* x, uint8_t* xs, uint8_t* w, uint8_t* ws, float* c, uint32
     LocalTensor<float> c1 = qc.AllocTensor<float>();
     LocalTensor<fp8_e4m3fn_t> fm = mode == MX_MISALIGNED ? a2[512] : (mode == MX_NO_SCALES ? a2[1024] : a2);
     MmadParams mm(M, N, mode == MX_K_NOT_64 ? 96 : K, false, 0, false, false, false);
-    MmadMx(c1, fm, b2, mm);
+    if (mode == MX_BIAS) {
+        TQue<TPosition::C1, 1> qbias;
+        TQue<TPosition::C2, 1> qbt;
+        pipe.InitBuffer(qbias, 1, N1 * 16 * 4);
+        pipe.InitBuffer(qbt, 1, N1 * 16 * 4);
+        LocalTensor<float> l1b = qbias.AllocTensor<float>();
+        InitConstValue(l1b, InitConstValueParams<float>(1, static_cast<uint16_t>(N1 * 2), 0, 0.25f));
+        qbias.EnQue(l1b);
+        l1b = qbias.DeQue<float>();
+        LocalTensor<float> bt = qbt.AllocTensor<float>();
+        DataCopy(bt, l1b, DataCopyParams(1, static_cast<uint16_t>(N1 * 2), 0, 0));  // a5: 32-B units, even
+        qbt.EnQue(bt);
+        bt = qbt.DeQue<float>();
+        mm.cmatrixInitVal = false;
+        MmadMx(c1, fm, b2, bt, mm);
+        qbt.FreeTensor(bt);
+        qbias.FreeTensor(l1b);
+    } else {
+        MmadMx(c1, fm, b2, mm);
+    }
     qa2.FreeTensor(a2);
     qb2.FreeTensor(b2);
     qc.EnQue(c1);
@@ -179,7 +199,10 @@ inline void RunMxTests(uint32_t target, const char* tag, bool a5)
         }, "MmadMx: not supported on a2");
         return;
     }
-    if (run(MX_OK, "MX matmul 20x128x30 e4m3 x e5m2 via ND2NZ, DN2NZ, MX LoadData, MmadMx, Fixpipe (clean run)",
+    for (const int mode : {MX_OK, MX_BIAS}) {
+    const bool bias = mode == MX_BIAS;
+    if (run(mode, bias ? "MX matmul with a bias (InitConstValue in L1, DataCopy L1 -> BT, MmadMx with bias)"
+                       : "MX matmul 20x128x30 e4m3 x e5m2 via ND2NZ, DN2NZ, MX LoadData, MmadMx, Fixpipe (clean run)",
             nullptr)) {
         bool ok = true;
         int nan = 0;
@@ -199,15 +222,18 @@ inline void RunMxTests(uint32_t target, const char* tag, bool a5)
                     ++nan;
                     ok = ok && std::isnan(got);
                 } else {
-                    ok = ok && got == static_cast<float>(want);  // small exact values: no rounding
+                    // small exact values: no rounding; the bias enters as C's start value
+                    ok = ok && got == (bias ? 0.25f + static_cast<float>(want) : static_cast<float>(want));
                 }
             }
         }
         int nonzero = 0;
         for (float v : c) nonzero += (!std::isnan(v) && v != 0.0f) ? 1 : 0;
         selftest::Check(ok && nan == static_cast<int>(N) && nonzero > static_cast<int>(M * N / 2),
-                        (std::string(tag) + ": MX result (per-32-k scales, pair fractals (16, 2), NaN scale row)").c_str(),
+                        (std::string(tag) + (bias ? ": MX result with bias" : ": MX result (per-32-k scales, pair "
+                                                 "fractals (16, 2), NaN scale row)")).c_str(),
                         "");
+    }
     }
     run(MX_SCALE_AREA_OVERFLOW, "MX LoadData scale fractals beyond the 4 KiB L0A_MX area", "L0A_MX scale area");
     run(MX_NO_SCALES, "MmadMx on an operand whose scales were not loaded", "no MX LoadData wrote scales");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel_operator.h"
+#include "selftest_bias.h"
 #include "selftest_matmul.h"
 #include "selftest_mx.h"
 #include "selftest_util.h"
@@ -1393,6 +1394,7 @@ int main()
     TestNegatives();
     TestConformance();
     RunMatmulTests(AK_SIM_TARGET_A2, "a2");
+    RunBiasTests(AK_SIM_TARGET_A2, "a2");
     RunMxTests(AK_SIM_TARGET_A2, "a2", false);
     RunA5Tests();
     std::printf("\n%d cases, %d failures\n", selftest::Cases(), selftest::Failures());

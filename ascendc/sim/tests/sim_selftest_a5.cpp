@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernel_operator.h"
+#include "selftest_bias.h"
 #include "selftest_matmul.h"
 #include "selftest_mx.h"
 #include "selftest_util.h"
@@ -122,6 +123,7 @@ int RunA5Tests()
         MulAddDst(h, h, h, 16);
     }, "the sim models float operands only");
     RunMatmulTests(A5, "a5");
+    RunBiasTests(A5, "a5");
     RunMxTests(A5, "a5", true);
     Run("a5 kernel in an a2 session", AK_SIM_TARGET_A2, gms, 1, [&] {}, "kernel compiled for __NPU_ARCH__=3510");
     return 0;

@@ -44,6 +44,7 @@ pub fn desc() -> KernelDesc {
             mode_keys: vec![],
             ub: ub_plan(),
             native_fp8_types: true,
+            task_type: "KERNEL_TYPE_AIV_ONLY",
         }),
     }
 }

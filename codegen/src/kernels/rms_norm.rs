@@ -55,6 +55,7 @@ pub fn desc() -> KernelDesc {
             }],
             ub: ub_plan(),
             native_fp8_types: false,
+            task_type: "KERNEL_TYPE_AIV_ONLY",
         }),
     }
 }

@@ -52,6 +52,7 @@ pub fn desc() -> KernelDesc {
             mode_keys: vec![],
             ub: ub_plan(),
             native_fp8_types: false,
+            task_type: "KERNEL_TYPE_AIV_ONLY",
         }),
     }
 }

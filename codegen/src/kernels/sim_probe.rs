@@ -43,6 +43,7 @@ pub fn desc() -> KernelDesc {
                 }],
             },
             native_fp8_types: false,
+            task_type: "KERNEL_TYPE_AIV_ONLY",
         }),
     }
 }

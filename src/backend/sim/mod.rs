@@ -26,9 +26,7 @@ use crate::tiling::{Knobs, Target};
 use crate::Backend;
 
 pub use crate::device::emulator::Counters;
-pub use crate::device::ops::{
-    bias_split, exact_scale_window, mx_pad_scales, mx_rebalance, ProbeMode,
-};
+pub use crate::device::ops::{exact_scale_window, mx_pad_scales, mx_rebalance, ProbeMode};
 pub use crate::device::AUTO;
 
 /// Which compiled kernel variant the emulator runs, on which target.
@@ -400,7 +398,7 @@ pub struct MatmulArgs<'a, T> {
     pub x: &'a [T],
     /// Weights, row-major `[n, k]` (a linear layer's layout).
     pub w: &'a [T],
-    /// Optional bias (bf16 operands only).
+    /// Optional f32 bias `[n]`.
     pub bias: Option<&'a [f32]>,
     /// Rows of x.
     pub m: usize,

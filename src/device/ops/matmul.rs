@@ -3,10 +3,11 @@
 //! forms composed from `mx_dequant` + `matmul` (a2, and weight-only on both targets; separate
 //! launches on one stream: the emulator does not model MIX kernels). `docs/kernels/matmul.md`.
 //!
-//! Workspaces: the composed forms decode MX operands to bf16 in a workspace, and a bias travels
-//! as an exact three-part bf16 split beside a `[16, 16]` ones tile (the kernels add it with one
-//! extra `Mmad`). The caller passes a workspace of at least `*_workspace_bytes` bytes; the bias
-//! parts are written into it with a synchronous copy, so it must not be in use by pending work.
+//! Workspaces: the composed forms decode MX operands to bf16 in a workspace, and a bias (f32 on
+//! the host) is copied into it for the kernels (which move it through L1 into the bias table,
+//! C's start value in their first `Mmad`). The caller passes a workspace of at least
+//! `*_workspace_bytes` bytes; the bias is written into it with a synchronous copy, so it must not
+//! be in use by pending work.
 
 use super::{dtype_code, fp8_code, fp8_dtypes, plan_error, u32_of, DeviceTensor, SCALE_DTYPES};
 use crate::device::kernels::{
@@ -17,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::formats::{DType, Fp8Format, E8M0};
 use crate::tiling::matmul::{plan, plan_mx, MatmulPlan, MatmulShape};
 use crate::tiling::Target;
-use half::bf16;
 
 /// Alignment of every region carved from a workspace.
 const WORKSPACE_ALIGN: usize = 512;
@@ -42,38 +42,6 @@ impl MxDeviceOperand<'_> {
         self.scales
             .expect(&format!("{name}_scale"), &SCALE_DTYPES, &[rows, pl / 2, 2])
     }
-}
-
-/// Splits an f32 bias into three bf16 parts whose exact sum is the bias (`hi + mid + lo`, each
-/// part the truncation of what is left), laid out `[n, 16]` (parts in columns 0..3, zeros after).
-/// Non-finite values go whole into `hi`. Exact for `|b| >= 2^-110`; below that the last part
-/// can fall under bf16's subnormal range and lose bits (`docs/kernels/matmul.md`).
-pub fn bias_split(bias: &[f32]) -> Vec<bf16> {
-    let trunc = |v: f32| f32::from_bits(v.to_bits() & 0xFFFF_0000);
-    let mut out = vec![bf16::ZERO; bias.len() * 16];
-    for (row, &b) in out.chunks_mut(16).zip(bias) {
-        if !b.is_finite() {
-            row[0] = bf16::from_f32(b);
-            continue;
-        }
-        let hi = trunc(b);
-        let r1 = b - hi;
-        let mid = trunc(r1);
-        let lo = trunc(r1 - mid);
-        row[0] = bf16::from_bits((hi.to_bits() >> 16) as u16);
-        row[1] = bf16::from_bits((mid.to_bits() >> 16) as u16);
-        row[2] = bf16::from_bits((lo.to_bits() >> 16) as u16);
-    }
-    out
-}
-
-/// The `[16, 16]` bf16 left operand of the bias update: every row `(1, 1, 1, 0, ...)`.
-fn bias_ones() -> Vec<bf16> {
-    let mut v = vec![bf16::ZERO; 256];
-    for r in 0..16 {
-        v[r * 16..r * 16 + 3].fill(bf16::ONE);
-    }
-    v
 }
 
 /// The scale bytes for which every element of a block decodes exactly to bf16: E4M3 `[3, 246]`,
@@ -171,7 +139,7 @@ fn align(n: usize) -> Option<usize> {
 }
 
 fn bias_bytes(n: usize) -> Option<usize> {
-    align(n.checked_mul(16 * 2)?)?.checked_add(align(256 * 2)?)
+    align(n.checked_mul(4)?)
 }
 
 /// Carves aligned regions from a workspace.
@@ -229,16 +197,11 @@ impl Workspace {
     }
 }
 
-/// Writes the bias split and the ones tile into the workspace (synchronous copies).
-fn upload_bias(exec: &Exec, ws: &mut Workspace, bias: &[f32]) -> Result<(DevicePtr, DevicePtr)> {
-    let split = bias_split(bias);
-    let ones = bias_ones();
-    let b3 = ws.take(split.len() * 2)?;
-    let o = ws.take(ones.len() * 2)?;
-    exec.device
-        .copy_to_device(b3, bytemuck::cast_slice(&split))?;
-    exec.device.copy_to_device(o, bytemuck::cast_slice(&ones))?;
-    Ok((b3, o))
+/// Writes the f32 bias into the workspace (a synchronous copy).
+fn upload_bias(exec: &Exec, ws: &mut Workspace, bias: &[f32]) -> Result<DevicePtr> {
+    let b = ws.take(std::mem::size_of_val(bias))?;
+    exec.device.copy_to_device(b, bytemuck::cast_slice(bias))?;
+    Ok(b)
 }
 
 fn shape_of(m: usize, n: usize, k: usize) -> Result<MatmulShape> {
@@ -268,7 +231,7 @@ fn check_bias(bias: Option<&[f32]>, n: usize) -> Result<()> {
     }
 }
 
-/// Workspace bytes [`matmul`] needs: the bias parts, or nothing.
+/// Workspace bytes [`matmul`] needs: the bias, or nothing.
 pub fn matmul_workspace_bytes(n: usize, has_bias: bool) -> Result<usize> {
     if !has_bias {
         return Ok(0);
@@ -276,8 +239,8 @@ pub fn matmul_workspace_bytes(n: usize, has_bias: bool) -> Result<usize> {
     bias_bytes(n).ok_or_else(|| Error::shape("bias", "a size that fits in usize", &[n]))
 }
 
-/// `out [M, N] = x [M, K] · w [N, K]ᵀ (+ bias)` on the cube kernel: x and w BF16 (or F16 without
-/// bias), out F32, F16 or BF16, `bias` (host, f32 `[N]`, bf16 operands only).
+/// `out [M, N] = x [M, K] · w [N, K]ᵀ (+ bias)` on the cube kernel: x and w BF16 or F16, out
+/// F32, F16 or BF16, `bias` (host, f32 `[N]`).
 #[allow(clippy::too_many_arguments)]
 pub fn matmul(
     exec: &Exec,
@@ -324,12 +287,6 @@ pub fn matmul_planned(
     w.expect("w", &[in_dt], &[n, k])?;
     out.expect("out", &super::FLOATS, &[m, n])?;
     check_bias(bias, n)?;
-    if bias.is_some() && in_dt != DType::BF16 {
-        return Err(Error::option(
-            "bias",
-            "the matmul kernel adds a bias only to bf16 operands",
-        ));
-    }
     let mut ws = Workspace::new(workspace, matmul_workspace_bytes(n, bias.is_some())?)?;
     if p.block_dim == 0 || m == 0 || n == 0 {
         return Ok(());
@@ -341,7 +298,7 @@ pub fn matmul_planned(
     launch_matmul(exec, variant, p, stream, &x, &w, bias, &out)
 }
 
-/// Fills `matmul`'s tiling and launches it; `bias` is the uploaded (split, ones) pair.
+/// Fills `matmul`'s tiling and launches it; `bias` is the uploaded f32 bias.
 #[allow(clippy::too_many_arguments)]
 fn launch_matmul(
     exec: &Exec,
@@ -350,7 +307,7 @@ fn launch_matmul(
     stream: StreamHandle,
     x: &DeviceTensor<'_>,
     w: &DeviceTensor<'_>,
-    bias: Option<(DevicePtr, DevicePtr)>,
+    bias: Option<DevicePtr>,
     out: &DeviceTensor<'_>,
 ) -> Result<()> {
     let (m, n, k) = dims(x, w)?;
@@ -360,7 +317,6 @@ fn launch_matmul(
     if p.block_dim == 0 || m == 0 || n == 0 {
         return Ok(());
     }
-    let (bias3, ones) = bias.unwrap_or((DevicePtr::NULL, DevicePtr::NULL));
     let t = AkMatmulTiling {
         m: shape.m,
         n: shape.n,
@@ -378,8 +334,7 @@ fn launch_matmul(
     let gm = MatmulGm {
         x: x.arg(),
         w: w.arg(),
-        bias3,
-        ones,
+        bias: bias.unwrap_or(DevicePtr::NULL),
         out: out.arg(),
     };
     let d = &exec.device;
@@ -414,7 +369,7 @@ pub fn mx_matmul_workspace_bytes(
     let too_big = || Error::shape("mx_matmul", "a workspace that fits in usize", &[m, n, k]);
     let bias = matmul_workspace_bytes(n, has_bias)?;
     let decoded = match exec.device.target() {
-        Target::A5 => align(32).ok_or_else(too_big)?,
+        Target::A5 => 0,
         Target::A2 => {
             let x = align(
                 m.checked_mul(k)
@@ -499,18 +454,14 @@ pub fn mx_matmul_native_planned(
     out.expect("out", &super::FLOATS, &[m, n])?;
     check_bias(bias, n)?;
     let out_dtype = dtype_code("out", out.dtype())?;
-    let mut ws = Workspace::new(
-        workspace,
-        align(32).unwrap_or(WORKSPACE_ALIGN) + matmul_workspace_bytes(n, bias.is_some())?,
-    )?;
+    let mut ws = Workspace::new(workspace, matmul_workspace_bytes(n, bias.is_some())?)?;
     if p.block_dim == 0 || m == 0 || n == 0 {
         return Ok(());
     }
-    let zeros = ws.take(32)?;
-    exec.device.copy_to_device(zeros, &[0u8; 32])?;
-    let (bias3, ones) = match bias {
+    let has_bias = bias.is_some();
+    let bias = match bias {
         Some(b) => upload_bias(exec, &mut ws, b)?,
-        None => (DevicePtr::NULL, DevicePtr::NULL),
+        None => DevicePtr::NULL,
     };
     let t = AkMatmulMxTiling {
         m: shape.m,
@@ -522,7 +473,7 @@ pub fn mx_matmul_native_planned(
         k_l1: p.k_l1,
         tiles_n: p.tiles_n,
         tiles: p.tiles,
-        has_bias: u32::from(bias.is_some()),
+        has_bias: u32::from(has_bias),
         x_fmt: fp8_code(x.format)?,
         w_fmt: fp8_code(w.format)?,
         out_dtype,
@@ -533,9 +484,7 @@ pub fn mx_matmul_native_planned(
         x_scale: x.scales.arg(),
         w: w.elements.arg(),
         w_scale: w.scales.arg(),
-        zeros,
-        bias3,
-        ones,
+        bias,
         out: out.arg(),
     };
     let d = &exec.device;
@@ -675,33 +624,4 @@ pub fn mx_matmul_weight_only(
         ..exec.clone()
     };
     matmul(&one, stream, x, wt, None, out, None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bias_split_is_exact() {
-        let mut s = 0x1234_5678u32;
-        for i in 0..20_000 {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let b = f32::from_bits(s);
-            let b = if i % 7 == 0 { -b } else { b };
-            let parts = bias_split(&[b]);
-            if !b.is_finite() {
-                let h = parts[0].to_f32();
-                assert!(h.is_nan() == b.is_nan() && (b.is_nan() || h == b));
-                continue;
-            }
-            let sum = f64::from(parts[0].to_f32())
-                + f64::from(parts[1].to_f32())
-                + f64::from(parts[2].to_f32());
-            if b.abs() >= 2f32.powi(-110) || b == 0.0 {
-                assert_eq!(sum, f64::from(b), "{b:e}");
-            }
-        }
-    }
 }

@@ -16,7 +16,7 @@ mod matmul;
 mod vector;
 
 pub use matmul::{
-    bias_split, exact_scale_window, matmul, matmul_planned, matmul_workspace_bytes, mx_matmul,
+    exact_scale_window, matmul, matmul_planned, matmul_workspace_bytes, mx_matmul,
     mx_matmul_decode, mx_matmul_native, mx_matmul_native_planned, mx_matmul_weight_only,
     mx_matmul_weight_only_workspace_bytes, mx_matmul_workspace_bytes, mx_pad_scales, mx_rebalance,
     MxDeviceOperand,

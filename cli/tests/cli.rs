@@ -6,12 +6,16 @@ use ascend_kernels::verify::{compare, CompareRule};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, run from the repository root (where its default paths, such as the fixtures
+/// of `tests/golden/`, are relative to), as it was when these tests lived in the root package.
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c
 }
 
 fn fixture(op: &str, case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/golden/ops")
         .join(op)
         .join(format!("{case}.safetensors"))
@@ -267,7 +271,8 @@ fn wrong_dtype_is_named() {
 #[test]
 fn convert_writes_checkpoints_the_loader_reads() {
     use ascend_kernels::qwen3::{Checkpoint, CheckpointFormat};
-    let fp8 = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/qwen3/untied/fp8");
+    let fp8 =
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join("tests/golden/qwen3/untied/fp8");
     let dir = tempfile::tempdir().unwrap();
     let (mx, back) = (dir.path().join("mx"), dir.path().join("bf16"));
     for (input, output, to) in [(&fp8, &mx, "mxfp8"), (&mx, &back, "bf16")] {

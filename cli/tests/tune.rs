@@ -7,6 +7,14 @@ use ascend_kernels::tiling::{tuned_variant, Target};
 use std::collections::BTreeSet;
 use std::process::Command;
 
+/// The binary, run from the repository root (where its default paths, such as the fixtures
+/// of `tests/golden/`, are relative to), as it was when these tests lived in the root package.
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c
+}
+
 #[test]
 fn tune_sweeps_and_writes_defaults() {
     if !sim::available() {
@@ -21,7 +29,7 @@ fn tune_sweeps_and_writes_defaults() {
         "intro\n<!-- tune:begin -->\nold\n<!-- tune:end -->\ntail\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let out = bin()
         .args(["tune", "--models", "0.6B", "--table"])
         .arg(&table)
         .arg("--defaults")
@@ -44,10 +52,7 @@ fn tune_sweeps_and_writes_defaults() {
         let key = format!("(\"{}\", \"{}\", ", v.kernel, v.target.name());
         assert!(rs.contains(&key), "no default for {key} in\n{rs}");
     }
-    let bad = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
-        .args(["tune", "--models", "70B"])
-        .output()
-        .unwrap();
+    let bad = bin().args(["tune", "--models", "70B"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown model `70B`"));
 }

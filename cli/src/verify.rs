@@ -11,7 +11,7 @@ use std::time::Instant;
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// Directory of fixtures (`<op>/<case>.safetensors` with `expected.*` tensors).
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/ops"))]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/golden/ops"))]
     fixtures: PathBuf,
     /// Backends to check, comma-separated: cpu, sim-a2, sim-a5, npu (or npu:N).
     #[arg(long, default_value = "cpu")]

@@ -19,8 +19,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, run from the repository root (where its default paths, such as the fixtures
+/// of `tests/golden/`, are relative to), as it was when these tests lived in the root package.
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ascend-kernels"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ascend-kernels"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    c
 }
 
 fn backends() -> Vec<Backend> {
@@ -558,7 +562,7 @@ fn a_cache_of_chosen_positions_holds_the_same_rows() {
 // ------------------------------------------------------------------------- checkpoints
 
 fn fixture(model: &str, format: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .join("tests/golden/qwen3")
         .join(model)
         .join(format)
