@@ -108,60 +108,71 @@ __aicore__ inline void AkE4m3ToFloatSoft(const AscendC::LocalTensor<float>& dst,
     AscendC::PipeBarrier<PIPE_V>();
 }
 
-// f32 -> E4M3FN / E5M2 code bytes, nearest-even, on a2 (no fp8 types): `v` must be finite and
-// already clamped to +-max (saturation); the codes come back as half values 0..255 in `code`.
+// f32 -> E4M3FN / E5M2 code bytes, nearest-even, saturating, on a2 (no fp8 types). `v` holds the
+// values (count lanes; overwritten with scratch); NaN lanes produce an unspecified code (the caller
+// replaces them); the codes come back as half values 0..255 in `code`.
 // Rounding to the element grid is the magic-constant trick done per lane: with
-// q = 2^(max(e, emin) - mbits) the lane's quantum (emin = -6 / -14, mbits = 3 / 2),
-// (|v| + 1.5 * 2^23 * q) - 1.5 * 2^23 * q is |v| rounded to a multiple of q by the f32 adder's
-// own round-to-nearest-even; the constant's bits are ((max(E, Emin) + K) << 23) | 0x400000 built
-// from |v|'s exponent field E with int32 shifts (K = 20 for E4M3, 21 for E5M2). The rounded value is
-// an exact element, so it converts exactly to binary16 (E4M3 after x 2^-8, the inverse of the
-// decode trick) and the code is the binary16's bits >> 7 (E4M3) or >> 8 (E5M2), plus the sign.
+// q = 2^(max(e, emin) - mbits) the lane's quantum (emin = -6 / -14, mbits = 3 / 2) and C = 2^23 * q,
+// (|v| + C) - C is |v| rounded to a multiple of q by the f32 adder's own round-to-nearest-even
+// (|v| < C, so the sum stays in C's binade, whose ulp is q; C / q is even, so ties go to even);
+// C's bits are (max(E, Emin) + 23 - mbits) << 23, built from |v|'s exponent field E with int32 ops.
+// The rounded value is an exact element, so it converts exactly to binary16 (E4M3 after x 2^-8, the
+// inverse of the decode trick) and the code is the binary16's bits >> 7 (E4M3) or >> 8 (E5M2), plus
+// v's sign bit moved to bit 7 (so -0 and negatives rounding to 0 give 0x80, as the format does).
+template <bool E5M2>
+struct AkFp8SoftFormat {
+    static constexpr int32_t MIN_NORMAL_EXP_FIELD = E5M2 ? 113 : 121; // biased f32 exponent of 2^emin
+    static constexpr int32_t MANT_BITS = E5M2 ? 2 : 3;
+    static constexpr int16_t HALF_CODE_SHIFT = E5M2 ? 8 : 7; // binary16 bits >> this = code without sign
+    static constexpr float REBIAS = 0.00390625f;             // 2^-8: E4M3 bias 7 -> binary16 bias 15
+};
+constexpr int32_t AK_F32_EXP_SHIFT = 23;  // f32 bits >> 23: sign and biased exponent
+constexpr uint32_t AK_F32_SIGN_SHIFT = 31; // f32 bits >> 31: the sign bit
+constexpr int16_t AK_FP8_SIGN_SHIFT = 7;  // the sign's bit in an FP8 code
+
 template <bool E5M2>
 __aicore__ inline void AkFloatToFp8Soft(const AscendC::LocalTensor<half>& code, const AscendC::LocalTensor<float>& v,
-                                        const AscendC::LocalTensor<float>& mag,
                                         const AscendC::LocalTensor<int32_t>& tmp32,
                                         const AscendC::LocalTensor<int16_t>& bits,
-                                        const AscendC::LocalTensor<int16_t>& sign, uint32_t count)
+                                        const AscendC::LocalTensor<int16_t>& sign, float maxFinite, uint32_t count)
 {
-    constexpr int32_t kMinExpField = E5M2 ? 113 : 121; // biased f32 exponent of the smallest normal
-    constexpr int32_t kConstBias = E5M2 ? 21 : 20;
-    constexpr int16_t kCodeShift = E5M2 ? 8 : 7;
-    AscendC::LocalTensor<int32_t> magBits = mag.ReinterpretCast<int32_t>();
-    AscendC::Abs(mag, v, count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::ShiftRight(tmp32, magBits, static_cast<int32_t>(23), count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Maxs(tmp32, tmp32, kMinExpField, count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Adds(tmp32, tmp32, kConstBias, count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::ShiftLeft(tmp32, tmp32, static_cast<int32_t>(23), count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Adds(tmp32, tmp32, static_cast<int32_t>(0x400000), count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Add(mag, mag, tmp32.ReinterpretCast<float>(), count);
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Sub(mag, mag, tmp32.ReinterpretCast<float>(), count);
-    AscendC::PipeBarrier<PIPE_V>();
-    if constexpr (!E5M2) {
-        AscendC::Muls(mag, mag, 0.00390625f, count); // 2^-8: re-bias 7 -> 15
-        AscendC::PipeBarrier<PIPE_V>();
-    }
-    AscendC::Cast(code, mag, AscendC::RoundMode::CAST_RINT, count); // exact
-    AscendC::PipeBarrier<PIPE_V>();
-    AscendC::ShiftRight(bits, code.ReinterpretCast<int16_t>(), kCodeShift, count);
-    // sign bit of v -> bit 7 of the code
-    AscendC::ShiftRight(tmp32.ReinterpretCast<uint32_t>(), v.ReinterpretCast<uint32_t>(), static_cast<uint32_t>(31),
-                        count);
+    using Fmt = AkFp8SoftFormat<E5M2>;
+    AscendC::LocalTensor<int32_t> vBits = v.ReinterpretCast<int32_t>();
+    AscendC::LocalTensor<float> c = tmp32.ReinterpretCast<float>();
+    // sign bit of v (0/1) -> int16 -> bit 7 of the code; meanwhile |v| clamped to the largest finite
+    // element (the saturation; |v| <= max leaves the element exponent unchanged)
+    AscendC::ShiftRight(tmp32.ReinterpretCast<uint32_t>(), v.ReinterpretCast<uint32_t>(), AK_F32_SIGN_SHIFT, count);
     AscendC::PipeBarrier<PIPE_V>();
     AscendC::Cast(sign, tmp32, AscendC::RoundMode::CAST_NONE, count);
+    AscendC::Abs(v, v, count);
     AscendC::PipeBarrier<PIPE_V>();
-    AscendC::ShiftLeft(sign, sign, static_cast<int16_t>(7), count);
+    AscendC::ShiftLeft(sign, sign, AK_FP8_SIGN_SHIFT, count);
+    AscendC::Mins(v, v, maxFinite, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    // C = 2^23 * q as f32 bits
+    AscendC::ShiftRight(tmp32, vBits, AK_F32_EXP_SHIFT, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::Maxs(tmp32, tmp32, Fmt::MIN_NORMAL_EXP_FIELD, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::Adds(tmp32, tmp32, AK_F32_EXP_SHIFT - Fmt::MANT_BITS, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::ShiftLeft(tmp32, tmp32, AK_F32_EXP_SHIFT, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::Add(v, v, c, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::Sub(v, v, c, count);
+    AscendC::PipeBarrier<PIPE_V>();
+    if constexpr (!E5M2) {
+        AscendC::Muls(v, v, Fmt::REBIAS, count);
+        AscendC::PipeBarrier<PIPE_V>();
+    }
+    AscendC::Cast(code, v, AscendC::RoundMode::CAST_RINT, count); // exact
+    AscendC::PipeBarrier<PIPE_V>();
+    AscendC::ShiftRight(bits, code.ReinterpretCast<int16_t>(), Fmt::HALF_CODE_SHIFT, count);
     AscendC::PipeBarrier<PIPE_V>();
     AscendC::Or(bits, bits, sign, count);
     AscendC::PipeBarrier<PIPE_V>();
-    AscendC::Cast(code, bits, AscendC::RoundMode::CAST_RINT, count); // exact for 0..255
+    AscendC::Cast(code, bits, AscendC::RoundMode::CAST_NONE, count); // exact for 0..255
     AscendC::PipeBarrier<PIPE_V>();
 }
 

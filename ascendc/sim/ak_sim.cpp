@@ -102,6 +102,11 @@ void RunBlock(uint32_t idx, uint32_t blockDim, uint32_t target, const std::vecto
         core->ubRSeq.assign(core->ubCap, 0);
         const char* sc = std::getenv("AK_SIM_SYNC_CHECK");
         core->syncCheck = !(sc != nullptr && sc[0] == '0');
+        const char* vc = std::getenv("AK_SIM_VECTOR_ORDER_CHECK");
+        core->vectorOrderCheck = core->syncCheck && vc != nullptr && vc[0] == '1';
+        if (core->vectorOrderCheck) {
+            core->ubVRSeq.assign(core->ubCap, 0);
+        }
         core->regions = regions;
         tl_core = core.get();
         try {
@@ -377,6 +382,13 @@ const char* PipeName(uint32_t p)
     return p < SP_COUNT ? names[p] : "?";
 }
 
+// An access (seq) by an earlier vector instruction that no PipeBarrier<PIPE_V>/<PIPE_ALL> has ordered
+// against the running one.
+static bool VectorUnordered(const CoreState& c, uint32_t seq)
+{
+    return c.vectorOrderCheck && seq > c.visible[SP_V][SP_V] && seq <= c.vInstrStart;
+}
+
 void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len, uint8_t pipe)
 {
     CoreState& c = Core(api);
@@ -399,6 +411,13 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len,
     const uint32_t rseq = ++c.seq;
     for (uint64_t i = 0; i < len; ++i) {
         const uint8_t w = wp[i];
+        if (w == SP_V && pipe == SP_V && VectorUnordered(c, ws[i])) {
+            Fail(api, Fmt("%s reads UB byte %llu (tensor byte offset %llu) that an earlier vector instruction wrote, "
+                          "with no PipeBarrier<PIPE_V> in between: on hardware the vector pipe overlaps "
+                          "instructions and the read may see the old value (read-after-write in one pipe, npuchk "
+                          "ErrorSync2)",
+                          what, static_cast<unsigned long long>(addr + i), static_cast<unsigned long long>(i)));
+        }
         if (w == SP_ANY || w == pipe) {
             continue;
         }
@@ -413,6 +432,14 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len,
     }
     // Remember the read for the write-after-read check. Scalar reads are exempt: GetValue completes
     // before the scalar unit issues any later instruction.
+    if (pipe == SP_V && c.vectorOrderCheck) {
+        uint32_t* vr = c.ubVRSeq.data() + addr;
+        for (uint64_t i = 0; i < len; ++i) {
+            if (!VectorUnordered(c, vr[i])) {
+                vr[i] = rseq;
+            }
+        }
+    }
     if (pipe != SP_S) {
         std::memset(c.ubRPipe.data() + addr, pipe, len);
         std::fill(c.ubRSeq.begin() + addr, c.ubRSeq.begin() + addr + len, rseq);
@@ -428,6 +455,21 @@ void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe, const char* api)
     if (c->syncCheck && pipe != SP_ANY) {
         const uint8_t* rp = c->ubRPipe.data() + addr;
         const uint32_t* rs = c->ubRSeq.data() + addr;
+        if (pipe == SP_V && c->vectorOrderCheck) {
+            const uint8_t* wp = c->ubWPipe.data() + addr;
+            const uint32_t* ws = c->ubWSeq.data() + addr;
+            for (uint64_t i = 0; i < len; ++i) {
+                const bool waw = wp[i] == SP_V && VectorUnordered(*c, ws[i]);
+                const bool war = c->vectorOrderCheck && VectorUnordered(*c, c->ubVRSeq[addr + i]);
+                if (waw || war) {
+                    Fail(api, Fmt("vector write to UB byte %llu that an earlier vector instruction %s, with no "
+                                  "PipeBarrier<PIPE_V> in between: on hardware the vector pipe overlaps "
+                                  "instructions (%s in one pipe, npuchk ErrorSync1)",
+                                  static_cast<unsigned long long>(addr + i), waw ? "wrote" : "read",
+                                  waw ? "write-after-write" : "write-after-read"));
+                }
+            }
+        }
         for (uint64_t i = 0; i < len; ++i) {
             const uint8_t r = rp[i];
             if (r != SP_ANY && r != pipe && rs[i] > c->visible[r][pipe]) {
@@ -454,6 +496,22 @@ void UbMarkSynced(uint32_t addr, uint64_t len)
         return;
     }
     std::memset(c->ubWPipe.data() + addr, SP_ANY, len);
+}
+
+void PipeBarrierVector()
+{
+    CoreState* c = tl_core;
+    if (c != nullptr) {
+        c->visible[SP_V][SP_V] = c->seq;
+    }
+}
+
+void VectorInstrEnd()
+{
+    CoreState* c = tl_core;
+    if (c != nullptr) {
+        c->vInstrStart = c->seq;
+    }
 }
 
 void PipeBarrierAll()

@@ -147,6 +147,13 @@ struct CoreState {
     std::vector<uint8_t> ubRPipe;   // SimPipe of the last non-scalar read since the last write (SP_ANY: none)
     std::vector<uint32_t> ubRSeq;   // sequence number of that read
     uint32_t visible[SP_COUNT][SP_COUNT] = {};  // writes of pipe Q with seq <= visible[Q][P] are visible to P
+    // Same-pipe ordering on V (npuchk ErrorSync1/2 "pipe内缺少pipe barrier"): accesses with seq <= vInstrStart
+    // belong to earlier vector instructions (CountVec closes each one); visible[SP_V][SP_V] is the seq of the
+    // last PipeBarrier<PIPE_V> (or PIPE_ALL).
+    // Opt-in (AK_SIM_VECTOR_ORDER_CHECK=1) until every kernel and self-test has its barriers audited.
+    uint32_t vInstrStart = 0;
+    bool vectorOrderCheck = false;
+    std::vector<uint32_t> ubVRSeq;  // seq of the earliest vector read of each UB byte not yet ordered by a barrier
     uint32_t pendingSet[kMaxHardEvents][kMaxEventIds] = {};
     // vector mask register for Level-0 calls with isSetMask = false (SetVectorMask / SetMaskCount)
     uint64_t vecMask[2] = {~0ull, ~0ull};
@@ -167,6 +174,10 @@ void UbCheckInit(const char* api, const char* what, uint32_t addr, uint64_t len,
 void UbMarkWritten(uint32_t addr, uint64_t len, uint8_t pipe = SP_V, const char* api = "UB write");
 void UbMarkSynced(uint32_t addr, uint64_t len);
 void PipeBarrierAll();
+// PipeBarrier<PIPE_V>: earlier vector instructions complete before later ones start
+void PipeBarrierVector();
+// a vector instruction ended: its accesses become "earlier" for the same-pipe check
+void VectorInstrEnd();
 
 // TPipe / TQue / TBuf (ids index CoreState::queues)
 void PipeCreated(void* pipe);

@@ -721,6 +721,34 @@ pub fn mx_dequant_ub_bytes(tiling: &AkMxDequantTiling, target: Target, buffer_nu
     mx_dequant_ub_buffers(tiling, target, buffer_num, t_bytes).iter().map(|(_, b)| b).sum()
 }
 
+/// UB bytes of every buffer `mx_quant` allocates (its `mx_quant_ub.h`, from the same declarations),
+/// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
+/// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.
+#[allow(clippy::too_many_arguments, unused_variables, unused_parens)]
+pub fn mx_quant_ub_buffers(tiling: &AkMxQuantTiling, target: Target, buffer_num: u32, t_bytes: u32) -> [(&'static str, u64); 8] {
+    let elems = ((u64::from(tiling.rows_per_tile) * u64::from(tiling.blocks_per_tile)) * 32u64);
+    let cmp = ub_align_up(elems, (256u64 / (4u64).max(1)));
+    let scale_elems = (u64::from(tiling.rows_per_tile) * ub_align_up((u64::from(tiling.blocks_per_tile) + 1u64), 32u64));
+    let lanes = ub_align_up(scale_elems, (256u64 / (4u64).max(1)));
+    let block_mask = ub_align_up((lanes / (8u64).max(1)), 32u64);
+    let depth = u64::from(buffer_num);
+    [
+        ("inQueX", if true { depth * ub_align_up((elems * u64::from(t_bytes)), 32) } else { 0 }),
+        ("outQueY", if true { depth * ub_align_up(cmp, 32) } else { 0 }),
+        ("outQueS", if true { depth * ub_align_up(scale_elems, 32) } else { 0 }),
+        ("valueBuf", if true { 1u64 * ub_align_up((cmp * 4u64), 32) } else { 0 }),
+        ("workBuf", if true { 1u64 * ub_align_up(((elems + (8u64 * 32u64)) * 4u64), 32) } else { 0 }),
+        ("scaleBuf", if true { 1u64 * ub_align_up(((6u64 * lanes) * 4u64), 32) } else { 0 }),
+        ("maskBuf", if true { 1u64 * ub_align_up(((2u64 * block_mask) + ub_align_up((cmp / (8u64).max(1)), 32u64)), 32) } else { 0 }),
+        ("encodeBuf", if matches!(target, Target::A2) { 1u64 * ub_align_up(((cmp * 2u64) + ((2u64 * elems) * 2u64)), 32) } else { 0 }),
+    ]
+}
+/// Total UB bytes `mx_quant` allocates: the sum of [`mx_quant_ub_buffers`].
+#[allow(clippy::too_many_arguments)]
+pub fn mx_quant_ub_bytes(tiling: &AkMxQuantTiling, target: Target, buffer_num: u32, t_bytes: u32) -> u64 {
+    mx_quant_ub_buffers(tiling, target, buffer_num, t_bytes).iter().map(|(_, b)| b).sum()
+}
+
 /// UB bytes of every buffer `fp8_block_dequant` allocates (its `fp8_block_dequant_ub.h`, from the same declarations),
 /// in allocation order: (name, bytes with every copy rounded up to 32 B; 0 when the
 /// instantiation does not allocate it). Element sizes in bytes; mode keys as in the kernel.

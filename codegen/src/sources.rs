@@ -27,6 +27,14 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
         include_str!("../../ascendc/kernels/matmul_mx/matmul_mx.h"),
     ),
     (
+        "mx_quant/mx_quant.h",
+        include_str!("../../ascendc/kernels/mx_quant/mx_quant.h"),
+    ),
+    (
+        "mx_quant/mx_quant_ub.h",
+        include_str!("../../ascendc/kernels/mx_quant/mx_quant_ub.h"),
+    ),
+    (
         "rms_norm/rms_norm.h",
         include_str!("../../ascendc/kernels/rms_norm/rms_norm.h"),
     ),

@@ -1,7 +1,8 @@
 //! Tiling of `mx_quant`: rows over cores, then whole rows per UB tile, or one row cut into chunks
 //! of at most 255 blocks (the WholeReduceMax / Brcb repeat limit) when a row does not fit.
 
-use super::{align_up, split_rows, Knobs, Target, TilingError, BLOCK_BYTES, MAX_COPY_BLOCKS};
+use super::{split_rows, Knobs, Target, TilingError, MAX_COPY_BLOCKS};
+use crate::device::kernels::{mx_quant_ub_bytes, AkMxQuantTiling};
 
 pub use super::mx_dequant::{scale_stride, MX_BLOCK};
 
@@ -34,24 +35,17 @@ pub struct MxQuantPlan {
     pub ub_bytes: u32,
 }
 
-/// UB bytes the generated kernel allocates for a tile of `rows` x `blocks` (mirrors its `Init`).
+/// UB bytes the kernel allocates for a tile of `rows` x `blocks`: the sum of its buffers as
+/// declared in its description (`codegen/src/kernels/mx_quant.rs`), the same declarations its
+/// `InitBuffer` plan (`ascendc/kernels/mx_quant/mx_quant_ub.h`) is generated from.
 pub fn ub_usage(target: Target, knobs: Knobs, in_bytes: u32, rows: u32, blocks: u32) -> u64 {
-    let b = |n: u64| n.div_ceil(32) * 32;
-    let buf = u64::from(knobs.buffer_num);
-    let elems = u64::from(rows) * u64::from(blocks) * u64::from(MX_BLOCK);
-    let cmp = elems.div_ceil(64) * 64;
-    let scale_elems = u64::from(rows) * u64::from(align_up(blocks + 1, BLOCK_BYTES));
-    let mut total = buf * (b(elems * u64::from(in_bytes)) + b(cmp) + b(scale_elems))
-        + b(cmp * 4)
-        + b(elems * 4)
-        + b((elems + 8 * u64::from(MX_BLOCK)) * 4)
-        + 6 * b(scale_elems * 4)
-        + 2 * b(scale_elems * 2)
-        + b(b(cmp / 8));
-    if target == Target::A2 {
-        total += b(cmp * 2) + b(elems * 4) + 2 * b(elems * 2);
-    }
-    total
+    // only the fields the buffer sizes read; the element size is given directly
+    let tiling = AkMxQuantTiling {
+        rows_per_tile: rows,
+        blocks_per_tile: blocks,
+        ..AkMxQuantTiling::default()
+    };
+    mx_quant_ub_bytes(&tiling, target, knobs.buffer_num, in_bytes)
 }
 
 /// Plans `mx_quant` for `target` and a variant's `knobs` on at most `cores` cores.

@@ -13,6 +13,8 @@ inline void PipeBarrier()
 {
     if (pipe == PIPE_ALL) {
         sim::PipeBarrierAll();
+    } else if (pipe == PIPE_V) {
+        sim::PipeBarrierVector();
     }
 }
 

@@ -96,6 +96,7 @@ inline void CountVec(uint64_t instrs, uint64_t elems)
     CoreState& c = Core("vector");
     c.vecInstrs += instrs;
     c.vecElems += elems;
+    VectorInstrEnd();
 }
 
 template <typename T>

@@ -1202,6 +1202,62 @@ static void TestNegatives()
     Run("AK_SIM_SYNC_CHECK=0 disables the sync check", A2, gms, 1, [&] { syncKernel(0); }, nullptr);
     unsetenv("AK_SIM_SYNC_CHECK");
 
+    // --- same-pipe ordering on V (npuchk ErrorSync1/2), opt-in with AK_SIM_VECTOR_ORDER_CHECK=1
+    auto vOrderKernel = [&](int mode) {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 768);
+        LocalTensor<float> t = b.Get<float>();
+        LocalTensor<float> u = b.GetWithOffset<float>(64, 256);
+        LocalTensor<float> w = b.GetWithOffset<float>(64, 512);
+        Duplicate(t, 1.0f, 64);
+        if (mode != 0) {
+            PipeBarrier<PIPE_V>();
+        }
+        Adds(u, t, 1.0f, 64);   // reads t (RAW on the Duplicate)
+        Muls(t, t, 2.0f, 64);   // in place: reads and writes t in one instruction, but t was read by Adds
+        if (mode == 2) {
+            Duplicate(w, 0.0f, 64);
+            Duplicate(w, 3.0f, 64);  // write-after-write
+        }
+    };
+    setenv("AK_SIM_VECTOR_ORDER_CHECK", "1", 1);
+    Run("V reads a V result with no PipeBarrier<PIPE_V> (same-pipe RAW)", A2, gms, 1, [&] { vOrderKernel(0); },
+        "Adds: src reads UB byte 0 (tensor byte offset 0) that an earlier vector instruction wrote, with no "
+        "PipeBarrier<PIPE_V> in between");
+    Run("V overwrites what an earlier V instruction read (same-pipe WAR)", A2, gms, 1, [&] { vOrderKernel(1); },
+        "vector write to UB byte 0 that an earlier vector instruction read, with no PipeBarrier<PIPE_V> in between");
+    Run("V overwrites an earlier V result (same-pipe WAW)", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 256);
+        LocalTensor<float> t = b.Get<float>();
+        Duplicate(t, 0.0f, 64);
+        Duplicate(t, 3.0f, 64);
+    }, "vector write to UB byte 0 that an earlier vector instruction wrote, with no PipeBarrier<PIPE_V> in between");
+    Run("barriers between dependent vector instructions, in-place ops, independent ops unbarriered", A2, gms, 1, [&] {
+        TPipe pipe;
+        TBuf<TPosition::VECCALC> b;
+        pipe.InitBuffer(b, 768);
+        LocalTensor<float> t = b.Get<float>();
+        LocalTensor<float> u = b.GetWithOffset<float>(64, 256);
+        LocalTensor<float> w = b.GetWithOffset<float>(64, 512);
+        Duplicate(t, 1.0f, 64);
+        Duplicate(w, 2.0f, 64);  // independent of the first
+        PipeBarrier<PIPE_V>();
+        Adds(u, t, 1.0f, 64);
+        Muls(w, w, 2.0f, 64);    // in place, independent of Adds
+        PipeBarrier<PIPE_V>();
+        Add(t, u, w, 64);
+        PipeBarrier<PIPE_ALL>(); // PIPE_ALL orders V too
+        Muls(u, t, 0.5f, 64);
+        SetFlag<HardEvent::V_S>(EVENT_ID0);
+        WaitFlag<HardEvent::V_S>(EVENT_ID0);
+        (void)u.GetValue(0);
+    }, nullptr);
+    unsetenv("AK_SIM_VECTOR_ORDER_CHECK");
+    Run("the same-pipe check is off by default", A2, gms, 1, [&] { vOrderKernel(0); }, nullptr);
+
     // --- runtime robustness
     Run("C++ exception inside a kernel is caught", A2, gms, 2, [&] {
         if (GetBlockIdx() == 1) throw std::runtime_error("boom");
