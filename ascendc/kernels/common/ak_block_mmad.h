@@ -249,10 +249,13 @@ private:
 
     // GM [rows, k64] scale pairs -> L1 fractals (row block rb, pair g) at (rb * k_l1 / 64 + g) * 32 B,
     // byte (row % 16) * 2 + j: DN2NZ with the row as D (contiguous in the fractal) and the pair as N
-    __aicore__ inline void CopyScales(const AscendC::LocalTensor<fp8_e8m0_t>& l1, const AscendC::GlobalTensor<half>& gm,
+    // (a template so that the DN2NZ copy, which only a5's API declares, is compiled only where the
+    // MX policy is instantiated)
+    template <typename S = half>
+    __aicore__ inline void CopyScales(const AscendC::LocalTensor<fp8_e8m0_t>& l1, const AscendC::GlobalTensor<S>& gm,
                                       uint32_t rows, uint32_t kLen)
     {
-        AscendC::DataCopy(l1.template ReinterpretCast<half>(), gm,
+        AscendC::DataCopy(l1.template ReinterpretCast<S>(), gm,
                           AscendC::Dn2NzParams(1, static_cast<uint16_t>(AkCeilDiv(kLen, AK_MX_PAIR)), rows, 0, k64_,
                                                static_cast<uint16_t>(kL1_ / AK_MX_PAIR), 1, 0));
     }

@@ -113,6 +113,10 @@ private:
         ub_.inQueS.FreeTensor(sLocal);
         const uint8_t repeats = static_cast<uint8_t>(AkCeilDiv(blocks, 8));
         for (uint32_t r = 0; r < rows; ++r) {
+            if (r > 0 && blocks % 8 != 0) {
+                // row r - 1's last repeat (8 blocks) ran into this row's first lanes: write them after it
+                PipeBarrier<PIPE_V>();
+            }
             for (uint32_t part = 0; part < AK_MX_BLOCK / AK_F32_PER_BLOCK; ++part) {
                 // repeat i: scales 8i..8i+7 -> blocks 4 apart (one 32-lane block each), shifted by part
                 Brcb(expanded[r * rowElems + part * AK_F32_PER_BLOCK], scaleF32[r * rowScales], repeats,
