@@ -80,6 +80,27 @@ pub struct UbBuffer {
     pub doc: &'static str,
 }
 
+impl UbBuffer {
+    /// A buffer from its fields, in declaration order (what every kernel's plan lists).
+    pub fn new(
+        name: &'static str,
+        position: Position,
+        depth: Depth,
+        size: &'static str,
+        when: When,
+        doc: &'static str,
+    ) -> UbBuffer {
+        UbBuffer {
+            name,
+            position,
+            depth,
+            size,
+            when,
+            doc,
+        }
+    }
+}
+
 /// A kernel's UB plan: named intermediate sizes, then the buffers in allocation order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UbPlan {

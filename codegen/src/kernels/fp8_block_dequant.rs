@@ -58,14 +58,7 @@ pub fn desc() -> KernelDesc {
 fn ub_plan() -> UbPlan {
     use Depth::{BufferNum, One};
     use Position::{VecCalc, VecIn, VecOut};
-    let buf = |name, position, depth, size, when, doc| UbBuffer {
-        name,
-        position,
-        depth,
-        size,
-        when,
-        doc,
-    };
+    let buf = UbBuffer::new;
     let always = When::Always;
     UbPlan {
         lets: vec![

@@ -57,14 +57,7 @@ pub fn desc() -> KernelDesc {
 fn ub_plan() -> UbPlan {
     use Depth::{BufferNum, One};
     use Position::{VecCalc, VecIn, VecOut};
-    let buf = |name, position, depth, size, when, doc| UbBuffer {
-        name,
-        position,
-        depth,
-        size,
-        when,
-        doc,
-    };
+    let buf = UbBuffer::new;
     UbPlan {
         lets: vec![
             // a tile: rows_per_tile rows of blocks_per_tile blocks of 32 elements

@@ -64,14 +64,7 @@ pub fn desc() -> KernelDesc {
 fn ub_plan() -> UbPlan {
     use Depth::{BufferNum, One};
     use Position::{VecCalc, VecIn, VecOut};
-    let buf = |name, position, depth, size, when, doc| UbBuffer {
-        name,
-        position,
-        depth,
-        size,
-        when,
-        doc,
-    };
+    let buf = UbBuffer::new;
     UbPlan {
         lets: vec![
             ("stride", "align_up(cols, AK_BLOCK_BYTES / sizeof(T))"),
